@@ -1,0 +1,93 @@
+// swift-tools-version: 6.1
+// Candlewick: IB daily bars → indicators → charts → vision-LLM signal → risk gate → bracket orders → MLflow.
+// Layers: CandlewickCore (models, pure logic, no I/O) → CandlewickBus (ZeroMQ) → CandlewickRuntime
+// (process plumbing) → one library per role → thin executables.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+func systemLibrary(_ name: String, _ pkg: String, apt: String) -> Target {
+    .systemLibrary(name: name, path: "Sources/\(name)", pkgConfig: pkg, providers: [.apt([apt])])
+}
+
+let package = Package(
+    name: "Candlewick",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tap", targets: ["tap"]),
+        .executable(name: "chart-worker", targets: ["chart-worker"]),
+        .executable(name: "gateway-bridge", targets: ["gateway-bridge"]),
+        .executable(name: "ib-paper", targets: ["ib-paper"]),
+        .executable(name: "llm-worker", targets: ["llm-worker"]),
+        .executable(name: "order-router", targets: ["order-router"]),
+        .executable(name: "tracker", targets: ["tracker"]),
+        .executable(name: "candlewick-bench", targets: ["candlewick-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries from the system, found through pkg-config.
+        systemLibrary("CZMQ", "libzmq", apt: "libzmq3-dev"),
+        systemLibrary("CCurl", "libcurl", apt: "libcurl4-openssl-dev"),
+        systemLibrary("CPNG", "libpng", apt: "libpng-dev"),
+        systemLibrary("CFreeType", "freetype2", apt: "libfreetype-dev"),
+
+        // Models, envelope, validation, indicators and other pure logic. No I/O.
+        .target(name: "CandlewickCore", swiftSettings: swiftSettings),
+        // The message bus: envelope framing over libzmq, the proxy, and an in-memory twin.
+        .target(
+            name: "CandlewickBus",
+            dependencies: [
+                "CandlewickCore", "CZMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What every process shares: options, config, logging, shutdown, heartbeat.
+        .target(
+            name: "CandlewickRuntime",
+            dependencies: [
+                "CandlewickCore", "CandlewickBus",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Raster engine, FreeType text, PNG encoding and the trader chart layout.
+        .target(name: "CandlewickCharts", dependencies: ["CandlewickCore", "CPNG", "CFreeType"], swiftSettings: swiftSettings),
+        // TWS API wire protocol, both directions (shared by gateway-bridge and ib-paper).
+        .target(name: "CandlewickTWS", dependencies: ["CandlewickCore"], swiftSettings: swiftSettings),
+        // ib-paper: the paper gateway serving the server side of the TWS API.
+        .target(
+            name: "CandlewickPaper",
+            dependencies: ["CandlewickCore", "CandlewickTWS", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Thin executables.
+        .executableTarget(name: "tap", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts"], swiftSettings: swiftSettings),
+        .executableTarget(name: "gateway-bridge", dependencies: ["CandlewickRuntime", "CandlewickTWS"], swiftSettings: swiftSettings),
+        .executableTarget(name: "ib-paper", dependencies: ["CandlewickRuntime", "CandlewickPaper"], swiftSettings: swiftSettings),
+        .executableTarget(name: "llm-worker", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "order-router", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "tracker", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "candlewick-bench",
+            dependencies: ["CandlewickRuntime", "CandlewickCharts"],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "CandlewickCoreTests", dependencies: ["CandlewickCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickBusTests", dependencies: ["CandlewickBus", "CandlewickRuntime"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickChartsTests", dependencies: ["CandlewickCharts"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
+    ]
+)
