@@ -1,0 +1,65 @@
+"""Shared fixtures for the cross-language checks: where the Swift binaries are, free ports, data."""
+import os
+import pathlib
+import socket
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(os.environ.get("CANDLEWICK_BIN", ROOT / ".build" / "release"))
+SHARED = ROOT.parent / "shared"
+
+
+def binary(name: str) -> str:
+    """Path of a built Candlewick executable; the test fails clearly when it is missing."""
+    path = BIN / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run scripts/setup (release build) first")
+    return str(path)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
+    """Polls `predicate` until it is truthy or `timeout` seconds pass (then fails the test)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def ports():
+    return free_port
+
+
+@pytest.fixture
+def procs():
+    """Starts processes and makes sure each is gone at the end of the test."""
+    started = []
+
+    def start(args, **kw):
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
+        p = subprocess.Popen(args, **kw)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
