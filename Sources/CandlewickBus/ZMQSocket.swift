@@ -1,0 +1,135 @@
+import CZMQ
+import Foundation
+
+/// The ZeroMQ socket types Candlewick uses.
+public enum SocketKind: Sendable {
+    case pub, sub, xpub, xsub, push, pull, dealer, router, pair
+
+    var raw: Int32 {
+        switch self {
+        case .pub: ZMQ_PUB
+        case .sub: ZMQ_SUB
+        case .xpub: ZMQ_XPUB
+        case .xsub: ZMQ_XSUB
+        case .push: ZMQ_PUSH
+        case .pull: ZMQ_PULL
+        case .dealer: ZMQ_DEALER
+        case .router: ZMQ_ROUTER
+        case .pair: ZMQ_PAIR
+        }
+    }
+}
+
+/// Options applied to every socket: bounded queues and sizes, finite linger, reconnect backoff.
+public struct SocketOptions: Sendable {
+    /// Messages queued per peer before PUB drops / PUSH blocks.
+    public var sendHighWaterMark: Int32 = 10_000
+    public var receiveHighWaterMark: Int32 = 10_000
+    /// Largest inbound message in bytes; a peer that sends more is disconnected by libzmq.
+    public var maxMessageSize: Int64 = 64 << 20
+    /// How long unsent messages are kept at close, in milliseconds.
+    public var lingerMs: Int32 = 500
+    /// First and maximum reconnect interval, in milliseconds.
+    public var reconnectMs: Int32 = 100
+    public var reconnectMaxMs: Int32 = 2_000
+    /// Socket identity (DEALER), if any.
+    public var identity: String?
+
+    public init() {}
+}
+
+/// A libzmq socket. Not thread-safe: it is owned by exactly one thread (see `SocketLoop`).
+final class ZMQSocket {
+    let handle: UnsafeMutableRawPointer
+    let kind: SocketKind
+    private(set) var closed = false
+
+    init(_ kind: SocketKind, options: SocketOptions, context: ZMQContext = .shared) throws {
+        guard let h = zmq_socket(context.handle, kind.raw) else { throw BusError.zmq("create socket") }
+        handle = h
+        self.kind = kind
+        try set(ZMQ_SNDHWM, options.sendHighWaterMark)
+        try set(ZMQ_RCVHWM, options.receiveHighWaterMark)
+        try set(ZMQ_LINGER, options.lingerMs)
+        try set(ZMQ_RECONNECT_IVL, options.reconnectMs)
+        try set(ZMQ_RECONNECT_IVL_MAX, options.reconnectMaxMs)
+        var max = options.maxMessageSize
+        guard zmq_setsockopt(h, ZMQ_MAXMSGSIZE, &max, MemoryLayout<Int64>.size) == 0 else {
+            throw BusError.zmq("set ZMQ_MAXMSGSIZE")
+        }
+        if let id = options.identity { try set(ZMQ_ROUTING_ID, bytes: Array(id.utf8)) }
+    }
+
+    deinit { close() }
+
+    func set(_ option: Int32, _ value: Int32) throws {
+        var v = value
+        guard zmq_setsockopt(handle, option, &v, MemoryLayout<Int32>.size) == 0 else {
+            throw BusError.zmq("set socket option \(option)")
+        }
+    }
+
+    func set(_ option: Int32, bytes: [UInt8]) throws {
+        let rc = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        guard rc == 0 else { throw BusError.zmq("set socket option \(option)") }
+    }
+
+    func bind(_ endpoint: String) throws {
+        if endpoint.hasPrefix("ipc://") {
+            let path = String(endpoint.dropFirst(6))
+            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+        }
+        guard zmq_bind(handle, endpoint) == 0 else { throw BusError.zmq("bind \(endpoint)") }
+    }
+
+    func connect(_ endpoint: String) throws {
+        guard zmq_connect(handle, endpoint) == 0 else { throw BusError.zmq("connect \(endpoint)") }
+    }
+
+    /// The endpoint actually bound (resolves `tcp://127.0.0.1:*`).
+    func lastEndpoint() -> String {
+        var buf = [CChar](repeating: 0, count: 1024)
+        var size = buf.count
+        zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buf, &size)
+        return String(cString: buf)
+    }
+
+    /// Sends all frames as one multipart message. Returns false on EAGAIN (only with `dontWait`).
+    func send(_ frames: [Data], dontWait: Bool) throws -> Bool {
+        for (i, frame) in frames.enumerated() {
+            var flags: Int32 = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            if dontWait { flags |= ZMQ_DONTWAIT }
+            let rc = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, $0.count, flags) }
+            if rc < 0 {
+                if zmq_errno() == EAGAIN && i == 0 { return false }
+                throw BusError.zmq("send frame \(i) of \(frames.count)")
+            }
+        }
+        return true
+    }
+
+    /// Receives one multipart message, or nil when none is waiting (with `dontWait`).
+    func receive(dontWait: Bool) throws -> [Data]? {
+        var frames: [Data] = []
+        while true {
+            var msg = zmq_msg_t()
+            zmq_msg_init(&msg)
+            defer { zmq_msg_close(&msg) }
+            let rc = zmq_msg_recv(&msg, handle, dontWait ? ZMQ_DONTWAIT : 0)
+            if rc < 0 {
+                let e = zmq_errno()
+                if frames.isEmpty && (e == EAGAIN || e == EINTR) { return nil }
+                throw BusError.zmq("receive frame \(frames.count)")
+            }
+            frames.append(Data(bytes: zmq_msg_data(&msg), count: zmq_msg_size(&msg)))
+            if zmq_msg_more(&msg) == 0 { return frames }
+        }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        zmq_close(handle)
+    }
+}

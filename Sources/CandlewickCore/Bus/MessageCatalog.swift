@@ -1,0 +1,108 @@
+import Foundation
+
+extension MarketData: BusPayload { public static let messageType = "market_data" }
+extension TechnicalIndicators: BusPayload { public static let messageType = "indicators" }
+extension ChartResult: BusPayload { public static let messageType = "chart.result" }
+extension TradingSignal: BusPayload { public static let messageType = "signal" }
+extension Order: BusPayload { public static let messageType = "order.update" }
+extension Trade: BusPayload { public static let messageType = "trade" }
+extension Portfolio: BusPayload { public static let messageType = "portfolio" }
+
+/// Why a frame was refused. Stable strings: they are counter names and log fields.
+public enum RejectionReason: String, Sendable, CaseIterable, Codable {
+    /// Fewer than two frames, or a topic frame that does not match the envelope type.
+    case badFraming = "bad_framing"
+    /// The JSON frame is not a valid envelope header.
+    case notEnvelope = "not_envelope"
+    /// The envelope type is not in the catalog.
+    case unknownType = "unknown_type"
+    /// The payload failed decoding or validation.
+    case invalidPayload = "invalid_payload"
+    /// Attachment frames do not match the envelope's attachment list.
+    case attachmentMismatch = "attachment_mismatch"
+    /// The message is larger than the configured maximum.
+    case oversized
+}
+
+/// A refused frame: the reason and a human-readable detail naming what was wrong.
+public struct BusRejection: Error, Sendable, CustomStringConvertible {
+    public let reason: RejectionReason
+    public let detail: String
+
+    public init(_ reason: RejectionReason, _ detail: String) {
+        self.reason = reason
+        self.detail = detail
+    }
+
+    public var description: String { "\(reason.rawValue): \(detail)" }
+}
+
+/// Maps envelope types to the payload types that decode (and validate) them.
+public struct MessageCatalog: Sendable {
+    typealias Decode = @Sendable (Data, JSONDecoder) throws -> any BusPayload
+    private var decoders: [String: Decode] = [:]
+
+    public init() {}
+
+    /// Every message type Candlewick defines.
+    public static let standard: MessageCatalog = {
+        var c = MessageCatalog()
+        c.register(Heartbeat.self)
+        c.register(Probe.self)
+        c.register(MarketData.self)
+        c.register(TechnicalIndicators.self)
+        c.register(ChartResult.self)
+        c.register(TradingSignal.self)
+        c.register(Order.self)
+        c.register(Trade.self)
+        c.register(Portfolio.self)
+        return c
+    }()
+
+    /// Adds a payload type under its `messageType`.
+    public mutating func register<P: BusPayload>(_ type: P.Type) {
+        decoders[P.messageType] = { data, decoder in try decoder.decode(Envelope<P>.self, from: data).payload }
+    }
+
+    /// The registered type names, sorted.
+    public var types: [String] { decoders.keys.sorted() }
+
+    /// Whether `type` is registered.
+    public func knows(_ type: String) -> Bool { decoders[type] != nil }
+
+    /// Decodes the payload of the envelope JSON `data` whose header says `type`.
+    /// Throws `BusRejection` (`unknown_type` or `invalid_payload`) naming what was wrong.
+    public func decodePayload(type: String, envelopeJSON data: Data, decoder: JSONDecoder) throws -> any BusPayload {
+        guard let decode = decoders[type] else {
+            throw BusRejection(.unknownType, "unknown message type \"\(type)\"")
+        }
+        do {
+            return try decode(data, decoder)
+        } catch {
+            throw BusRejection(.invalidPayload, "\(type) payload: \(DecodingErrorText.describe(error))")
+        }
+    }
+}
+
+/// Turns `DecodingError`s into one line naming the JSON path and the problem.
+public enum DecodingErrorText {
+    public static func describe(_ error: any Error) -> String {
+        if let e = error as? ModelValidationError { return e.description }
+        guard let e = error as? DecodingError else { return "\(error)" }
+        func path(_ ctx: DecodingError.Context) -> String {
+            let p = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            return p.isEmpty ? "(root)" : String(p.drop { $0 == "." })
+        }
+        switch e {
+        case .keyNotFound(let key, let ctx):
+            let p = path(ctx)
+            return "missing field \(p == "(root)" ? key.stringValue : p + "." + key.stringValue)"
+        case .typeMismatch(let t, let ctx): return "\(path(ctx)): expected \(t) — \(ctx.debugDescription)"
+        case .valueNotFound(let t, let ctx): return "\(path(ctx)): expected \(t), found null"
+        case .dataCorrupted(let ctx):
+            if let underlying = ctx.underlyingError as? ModelValidationError { return underlying.description }
+            return "\(path(ctx)): \(ctx.debugDescription)"
+        @unknown default: return "\(e)"
+        }
+    }
+}
