@@ -17,6 +17,7 @@ let package = Package(
     name: "Candlewick",
     platforms: [.macOS(.v14)],
     products: [
+        .executable(name: "candlewick", targets: ["candlewick"]),
         .executable(name: "tap", targets: ["tap"]),
         .executable(name: "chart-worker", targets: ["chart-worker"]),
         .executable(name: "gateway-bridge", targets: ["gateway-bridge"]),
@@ -72,6 +73,7 @@ let package = Package(
         ),
 
         // Thin executables.
+        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "tap", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts"], swiftSettings: swiftSettings),
         .executableTarget(name: "gateway-bridge", dependencies: ["CandlewickRuntime", "CandlewickTWS"], swiftSettings: swiftSettings),

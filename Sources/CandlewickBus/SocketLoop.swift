@@ -109,6 +109,9 @@ public final class SocketLoop: Sendable {
         var closingDeadline: Date?
         var drain = [UInt8](repeating: 0, count: 64)
         while true {
+            // Drain the wake-up pipe before looking at the shared state, so a wake-up that arrives
+            // after the look is never lost.
+            while read(wakeRead, &drain, drain.count) > 0 {}
             let closing = shared.withLock { s -> Bool in
                 if !s.outbox.isEmpty {
                     queue.append(contentsOf: s.outbox)
@@ -117,7 +120,6 @@ public final class SocketLoop: Sendable {
                 s.wakePending = false
                 return s.closing
             }
-            while read(wakeRead, &drain, drain.count) > 0 {}
             // Send what the socket accepts without blocking.
             while head < queue.count {
                 do {

@@ -43,6 +43,9 @@ final class ZMQSocket {
     let handle: UnsafeMutableRawPointer
     let kind: SocketKind
     private(set) var closed = false
+    /// Socket files this socket created by binding `ipc://` endpoints; removed at close so no stale
+    /// file outlives the process (libzmq removes them only later, on its I/O thread).
+    private var ipcFiles: [String] = []
 
     init(_ kind: SocketKind, options: SocketOptions, context: ZMQContext = .shared) throws {
         guard let h = zmq_socket(context.handle, kind.raw) else { throw BusError.zmq("create socket") }
@@ -81,6 +84,7 @@ final class ZMQSocket {
                                                      withIntermediateDirectories: true)
         }
         guard zmq_bind(handle, endpoint) == 0 else { throw BusError.zmq("bind \(endpoint)") }
+        if endpoint.hasPrefix("ipc://") { ipcFiles.append(String(endpoint.dropFirst(6))) }
     }
 
     func connect(_ endpoint: String) throws {
@@ -131,5 +135,6 @@ final class ZMQSocket {
         guard !closed else { return }
         closed = true
         zmq_close(handle)
+        for path in ipcFiles { unlink(path) }
     }
 }

@@ -1,0 +1,47 @@
+import CandlewickBus
+import CandlewickCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Publishes a `Heartbeat` every interval until graceful shutdown, then one last one with state `stopping`.
+public struct HeartbeatService: Service {
+    private let context: ProcessContext
+    private let publisher: BusPublisher
+    private let counters: @Sendable () -> [String: Double]
+    private let state: @Sendable () -> String
+
+    /// - Parameters:
+    ///   - counters: role-specific figures sampled for each heartbeat.
+    ///   - state: the process's current state (`running` by default).
+    public init(context: ProcessContext, publisher: BusPublisher,
+                state: @escaping @Sendable () -> String = { "running" },
+                counters: @escaping @Sendable () -> [String: Double] = { [:] }) {
+        self.context = context
+        self.publisher = publisher
+        self.counters = counters
+        self.state = state
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            beat(state: state())
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: context.heartbeatInterval) }
+        }
+        beat(state: "stopping")
+    }
+
+    private func beat(state: String) {
+        do {
+            let hb = try Heartbeat(
+                process: context.process, instance: context.instance, pid: ProcessInfo.processInfo.processIdentifier,
+                host: ProcessInfo.processInfo.hostName, startedAt: context.startedAt, state: state,
+                intervalS: Double(context.heartbeatInterval.components.seconds)
+                    + Double(context.heartbeatInterval.components.attoseconds) / 1e18,
+                counters: counters())
+            try publisher.publish(hb)
+        } catch {
+            context.logger.warning("heartbeat.failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `candlewick`: the command line for people, and the home of the bus proxy.
+@main
+struct Candlewick: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "candlewick",
+        abstract: "Candlewick: IB daily bars → charts → LLM signals → risk-gated bracket orders, audited.",
+        subcommands: [ProxyCommand.self, SendCommand.self])
+}
