@@ -38,18 +38,33 @@ public final class BusPublisher: Sendable {
     @discardableResult
     public func publish<P: BusPayload>(_ payload: P, runId: String? = nil, causationId: String? = nil,
                                        attachments: [Attachment] = []) throws -> EnvelopeHeader {
+        try stamp(payload, runId: runId, causationId: causationId, attachments: attachments, deliver: sink.send)
+    }
+
+    /// Stamps `payload` into an envelope with the next sequence number and hands the frames to
+    /// `deliver` (the number is used only if `deliver` succeeds). Request/reply sockets use this to
+    /// choose the message id or to prefix a peer identity.
+    @discardableResult
+    public func stamp<P: BusPayload>(_ payload: P, id: String = UUID().uuidString.lowercased(), runId: String?,
+                                     causationId: String?, attachments: [Attachment],
+                                     deliver: ([Data]) throws -> Void) throws -> EnvelopeHeader {
         let infos = attachments.enumerated().map { i, a in
             AttachmentInfo(index: i, name: a.name, contentType: a.contentType, size: a.data.count,
                            sha256: SHA256Digest.hex(of: a.data))
         }
         return try seq.withLock { n in
-            let header = try EnvelopeHeader(type: P.messageType, source: source, seq: n + 1, ts: now(), runId: runId,
-                                            causationId: causationId, attachments: infos)
-            let frames = try codec.encode(Envelope(header: header, payload: payload), attachments: attachments.map(\.data))
-            try sink.send(frames)
+            let header = try EnvelopeHeader(id: id, type: P.messageType, source: source, seq: n + 1, ts: now(),
+                                            runId: runId, causationId: causationId, attachments: infos)
+            try deliver(try codec.encode(Envelope(header: header, payload: payload), attachments: attachments.map(\.data)))
             n += 1
             return header
         }
+    }
+
+    /// Publishes an existential payload (opens it to call the generic `publish`).
+    @discardableResult
+    public func publish(any payload: any BusPayload, runId: String? = nil) throws -> EnvelopeHeader {
+        try publish(payload, runId: runId, causationId: nil, attachments: [])
     }
 
     /// The last sequence number used.

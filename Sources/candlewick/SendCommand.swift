@@ -51,7 +51,7 @@ struct SendCommand: AsyncParsableCommand {
             } else {
                 value = try Probe(n: n, body: "probe \(n)")
             }
-            try publisher.publish(value, runId: runId)
+            try publisher.publish(any: value, runId: runId)
             if rate > 0 { try await Task.sleep(for: .milliseconds(Int(1000 / rate))) }
         }
         await socket.close()
@@ -70,10 +70,3 @@ struct SendCommand: AsyncParsableCommand {
     }
 }
 
-extension BusPublisher {
-    /// Publishes an existential payload (opens it to call the generic `publish`).
-    @discardableResult
-    public func publish(_ payload: any BusPayload, runId: String?) throws -> EnvelopeHeader {
-        try publish(payload, runId: runId, causationId: nil, attachments: [])
-    }
-}
