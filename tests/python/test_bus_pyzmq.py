@@ -1,0 +1,179 @@
+"""The bus is language-neutral: Python (pyzmq + json) reads what Swift processes publish through the
+proxy, and Swift accepts what Python publishes. Also: two real processes over ipc:// and tcp://,
+a subscriber killed and restarted resumes, a sequence gap is reported."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+import zmq
+
+from conftest import binary, free_port, wait_for
+
+
+def endpoints(transport, tmp):
+    if transport == "ipc":
+        return f"ipc://{tmp}/bus-pub.sock", f"ipc://{tmp}/bus-sub.sock"
+    return f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
+
+
+def bus_args(pub, sub):
+    return ["--bus-publish", pub, "--bus-subscribe", sub]
+
+
+@pytest.fixture
+def tmpdir_short():
+    # ipc paths must stay under ~100 characters.
+    d = tempfile.mkdtemp(prefix="cwpy-", dir="/tmp")
+    yield d
+
+
+def start_proxy(procs, pub, sub):
+    p = procs([binary("candlewick"), "proxy", "--instance", "proxy.test"] + bus_args(pub, sub))
+    return p
+
+
+def py_sub(ctx, sub, prefix=b""):
+    s = ctx.socket(zmq.SUB)
+    s.setsockopt(zmq.LINGER, 0)
+    s.setsockopt(zmq.SUBSCRIBE, prefix)
+    s.connect(sub)
+    return s
+
+
+def recv_json(sock, timeout_ms=5000):
+    if not sock.poll(timeout_ms):
+        return None
+    frames = sock.recv_multipart()
+    return frames[0].decode(), json.loads(frames[1]), frames[2:]
+
+
+def envelope(type_, payload, seq, source="python.1"):
+    return {
+        "v": 1, "id": str(uuid.uuid4()), "type": type_, "source": source, "seq": seq,
+        "ts": "2024-05-01T12:00:00.000Z", "run_id": "py-run", "causation_id": None,
+        "attachments": [], "payload": payload,
+    }
+
+
+@pytest.mark.parametrize("transport", ["ipc", "tcp"])
+def test_python_reads_swift_messages(procs, tmpdir_short, transport):
+    pub, sub = endpoints(transport, tmpdir_short)
+    start_proxy(procs, pub, sub)
+    ctx = zmq.Context.instance()
+    s = py_sub(ctx, sub)
+    time.sleep(0.3)
+    # The proxy itself heartbeats: a Swift process publishing through the proxy.
+    got = wait_for(lambda: recv_json(s, 500), timeout=10, what="a heartbeat from the proxy")
+    topic, env, atts = got
+    assert topic == env["type"] == "heartbeat"
+    assert env["v"] == 1 and env["seq"] >= 1 and env["source"] == "proxy.test"
+    hb = env["payload"]
+    assert hb["process"] == "proxy" and hb["pid"] > 0 and hb["interval_s"] > 0
+    # A second Swift process publishes probes; Python sees them in order with consecutive seq.
+    send = subprocess.run([binary("candlewick"), "send", "--count", "20", "--settle", "0.5"] + bus_args(pub, sub),
+                          capture_output=True, timeout=30)
+    assert send.returncode == 0, send.stderr
+    probes = []
+    deadline = time.time() + 10
+    while len(probes) < 20 and time.time() < deadline:
+        m = recv_json(s, 500)
+        if m and m[0] == "bus.probe":
+            probes.append(m[1])
+    assert [p["payload"]["n"] for p in probes] == list(range(1, 21))
+    assert [p["seq"] for p in probes] == list(range(1, 21))
+    assert len({p["id"] for p in probes}) == 20
+    s.close()
+
+
+@pytest.mark.parametrize("transport", ["ipc", "tcp"])
+def test_swift_accepts_python_messages_and_rejects_garbage(procs, tmpdir_short, transport):
+    pub, sub = endpoints(transport, tmpdir_short)
+    start_proxy(procs, pub, sub)
+    tap = procs([binary("tap"), "--json", "--topic", "signal", "--topic", "bus.", "--count", "2", "--seconds", "20"]
+                + bus_args(pub, sub))
+    ctx = zmq.Context.instance()
+    p = ctx.socket(zmq.PUB)
+    p.setsockopt(zmq.LINGER, 1000)
+    p.connect(pub)
+    time.sleep(1.0)
+    signal_payload = {
+        "signal_id": "py-1", "symbol": "AAPL", "action": "BUY", "confidence": "HIGH", "confidence_score": 82,
+        "entry_price": 100.5, "stop_loss": 97.25, "take_profit": 107, "reasoning": "from python",
+        "key_factors": ["SMA 50 > SMA 200"], "timestamp": "2024-05-01T12:00:00Z",
+    }
+    bad = dict(signal_payload, confidence_score=20)  # outside the HIGH band
+    frames = [
+        [b"signal", json.dumps(envelope("signal", bad, 1)).encode()],
+        [b"bus.garbage", b"\x00\xffnot json"],
+        [b"signal", json.dumps(envelope("signal", signal_payload, 2)).encode()],
+        [b"bus.probe", json.dumps(envelope("bus.probe", {"n": 7, "body": "hi"}, 3)).encode()],
+    ]
+    for f in frames:
+        p.send_multipart(f)
+    out, err = tap.communicate(timeout=30)
+    assert tap.returncode == 0, err.decode()
+    lines = [json.loads(l) for l in out.decode().splitlines()]
+    assert [l["type"] for l in lines] == ["signal", "bus.probe"]
+    assert lines[0]["payload"]["signal_id"] == "py-1" and lines[0]["source"] == "python.1"
+    summary = json.loads(err.decode().split("tap summary: ")[1].splitlines()[0])
+    assert summary["accepted"] == 2
+    assert summary["rejected_by_reason"] == {"invalid_payload": 1, "not_envelope": 1}
+    assert "confidence_score" in err.decode()
+    p.close()
+
+
+def test_gap_is_reported_and_subscriber_restart_resumes(procs, tmpdir_short):
+    pub, sub = endpoints("ipc", tmpdir_short)
+    start_proxy(procs, pub, sub)
+    ctx = zmq.Context.instance()
+    p = ctx.socket(zmq.PUB)
+    p.setsockopt(zmq.LINGER, 1000)
+    p.connect(pub)
+
+    def run_tap():
+        return procs([binary("tap"), "--json", "--topic", "bus.probe", "--seconds", "4"] + bus_args(pub, sub))
+
+    tap = run_tap()
+    time.sleep(1.0)
+    for seq in [1, 2, 5]:  # 3 and 4 never sent: a gap of 2
+        p.send_multipart([b"bus.probe", json.dumps(envelope("bus.probe", {"n": seq, "body": "x"}, seq)).encode()])
+    time.sleep(0.3)
+    tap.send_signal(signal.SIGKILL)  # the subscriber dies
+    tap.wait()
+    tap2 = run_tap()  # and is restarted
+    time.sleep(1.0)
+    for seq in [6, 7]:
+        p.send_multipart([b"bus.probe", json.dumps(envelope("bus.probe", {"n": seq, "body": "x"}, seq)).encode()])
+    out, err = tap2.communicate(timeout=20)
+    assert tap2.returncode == 0
+    assert [json.loads(l)["payload"]["n"] for l in out.decode().splitlines()] == [6, 7]
+
+    tap3 = run_tap()
+    time.sleep(1.0)
+    for seq in [8, 9, 12]:
+        p.send_multipart([b"bus.probe", json.dumps(envelope("bus.probe", {"n": seq, "body": "x"}, seq)).encode()])
+    out, err = tap3.communicate(timeout=20)
+    err = err.decode()
+    assert "GAP python.1: expected seq 10, got 12 (2 missing)" in err
+    summary = json.loads(err.split("tap summary: ")[1].splitlines()[0])
+    assert summary["gaps"] == 1 and summary["missing"] == 2 and summary["accepted"] == 3
+    p.close()
+
+
+def test_sigterm_exits_promptly_and_removes_socket_files(procs, tmpdir_short):
+    pub, sub = endpoints("ipc", tmpdir_short)
+    proxy = start_proxy(procs, pub, sub)
+    tap = procs([binary("tap")] + bus_args(pub, sub))
+    wait_for(lambda: os.path.exists(pub[6:]) and os.path.exists(sub[6:]), what="proxy socket files")
+    time.sleep(0.5)
+    for p in (tap, proxy):
+        start = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=10) == 0
+        assert time.monotonic() - start < 6
+    assert not os.path.exists(pub[6:]) and not os.path.exists(sub[6:])
