@@ -30,6 +30,9 @@ struct SendCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds to wait after connecting before sending (lets subscriptions propagate).")
     var settle: Double = 0.3
 
+    @Flag(name: .long, help: "Print each envelope as JSON on stdout instead of sending it.")
+    var dryRun = false
+
     func validate() throws {
         guard count > 0 else { throw ValidationError("--count must be > 0") }
         guard rate >= 0 else { throw ValidationError("--rate must be >= 0") }
@@ -42,20 +45,24 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ProcessContext(process: "candlewick-send", options: common)
+        if dryRun {
+            let printer = BusPublisher(source: context.instance, sink: StdoutSink())
+            for n in 1...count { try printer.publish(any: try makePayload(n), runId: runId) }
+            return
+        }
         let (publisher, socket) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
         try await Task.sleep(for: .milliseconds(Int(settle * 1000)))
         for n in 1...count {
-            let value: any BusPayload
-            if let payload {
-                value = try Self.decodePayload(type: type, json: payload)
-            } else {
-                value = try Probe(n: n, body: "probe \(n)")
-            }
-            try publisher.publish(any: value, runId: runId)
+            try publisher.publish(any: try makePayload(n), runId: runId)
             if rate > 0 { try await Task.sleep(for: .milliseconds(Int(1000 / rate))) }
         }
         await socket.close()
         context.logger.info("send.done", metadata: ["count": "\(count)", "type": "\(type)"])
+    }
+
+    private func makePayload(_ n: Int) throws -> any BusPayload {
+        if let payload { return try Self.decodePayload(type: type, json: payload) }
+        return try Probe(n: n, body: "probe \(n)")
     }
 
     /// Validates a payload by decoding it as the catalog's type for `type`.
@@ -70,3 +77,10 @@ struct SendCommand: AsyncParsableCommand {
     }
 }
 
+
+/// Writes the envelope JSON frame of each message as one line on stdout (`--dry-run`).
+private struct StdoutSink: FrameSink {
+    func send(_ frames: [Data]) throws {
+        FileHandle.standardOutput.write(frames[1] + Data("\n".utf8))
+    }
+}
