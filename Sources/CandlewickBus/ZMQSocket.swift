@@ -93,10 +93,10 @@ final class ZMQSocket {
 
     /// The endpoint actually bound (resolves `tcp://127.0.0.1:*`).
     func lastEndpoint() -> String {
-        var buf = [CChar](repeating: 0, count: 1024)
+        var buf = [UInt8](repeating: 0, count: 1024)
         var size = buf.count
         zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buf, &size)
-        return String(cString: buf)
+        return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
     }
 
     /// Sends all frames as one multipart message. Returns false on EAGAIN (only with `dontWait`).

@@ -1,0 +1,154 @@
+import CZMQ
+import CandlewickCore
+import Foundation
+import Logging
+
+/// Measurements of one bus hop, Candlewick's envelope path next to raw libzmq on the same socket
+/// types and transport, for `scripts/bench`. Not used by the processes themselves.
+public enum BusBenchmark {
+    /// Messages per second from first send to last receive, PUB → SUB, `count` messages of `size` bytes.
+    public static func rawThroughput(endpoint: String, count: Int, size: Int) throws -> Double {
+        let payload = Data(repeating: 0x61, count: size)
+        let pub = try ZMQSocket(.pub, options: bigQueues())
+        try pub.bind(endpoint)
+        let bound = pub.lastEndpoint()
+        let sub = try ZMQSocket(.sub, options: bigQueues())
+        try sub.set(ZMQ_SUBSCRIBE, bytes: [])
+        try sub.connect(bound)
+        // Wait for the subscription to reach the publisher.
+        try sub.set(ZMQ_RCVTIMEO, 10)
+        var ready = false
+        while !ready {
+            _ = try pub.send([Data("warm".utf8)], dontWait: true)
+            ready = (try sub.receive(dontWait: false)) != nil
+        }
+        while (try sub.receive(dontWait: true)) != nil {}
+        try sub.set(ZMQ_RCVTIMEO, 5000)
+        let receiver = UncheckedBox(sub)
+        let done = DispatchSemaphore(value: 0)
+        let end = LockedDate()
+        Thread {
+            var n = 0
+            while n < count, (try? receiver.value.receive(dontWait: false)) != nil { n += 1 }
+            end.set(Date())
+            done.signal()
+        }.start()
+        let start = Date()
+        for _ in 0..<count {
+            while try !pub.send([Data("bus.probe".utf8), payload], dontWait: true) { usleep(10) }
+        }
+        done.wait()
+        pub.close()
+        sub.close()
+        return Double(count) / end.get().timeIntervalSince(start)
+    }
+
+    /// The same hop through `BusPublisher` → `SocketLoop` → `BusSubscriber` (JSON envelope,
+    /// validation, sequence tracking), with a ~`size`-byte envelope.
+    public static func envelopeThroughput(endpoint: String, count: Int, size: Int) async throws -> Double {
+        var opts = bigQueues()
+        opts.lingerMs = 0
+        let pubLoop = try SocketLoop(.pub, bind: [endpoint], options: opts, outboxLimit: count + 10)
+        let subLoop = try SocketLoop(.sub, connect: [pubLoop.endpoint], subscriptions: [""], options: opts)
+        let publisher = BusPublisher(source: "bench", sink: pubLoop)
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        let subscriber = BusSubscriber(source: subLoop.incoming, logger: logger)
+        let body = String(repeating: "a", count: max(0, size - 230))
+        var it = subscriber.messages().makeAsyncIterator()
+        let warm = Task {
+            while !Task.isCancelled {
+                _ = try? publisher.publish(try Probe(n: 0, body: "warm"))
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        _ = await it.next()
+        warm.cancel()
+        try await Task.sleep(for: .milliseconds(50))
+        let probe = try Probe(n: 1, body: body)
+        let start = Date()
+        for _ in 0..<count { try publisher.publish(probe) }
+        var n = 0
+        while n < count, let m = await it.next() {
+            if let p = m.payload(as: Probe.self), p.n == 1 { n += 1 }
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        await pubLoop.close()
+        await subLoop.close()
+        return Double(count) / elapsed
+    }
+
+    /// Round-trip times in microseconds, DEALER → ROUTER → DEALER, raw frames.
+    public static func rawRoundTrips(endpoint: String, count: Int, size: Int) throws -> [Double] {
+        let payload = Data(repeating: 0x61, count: size)
+        let router = try ZMQSocket(.router, options: SocketOptions())
+        try router.bind(endpoint)
+        let dealer = try ZMQSocket(.dealer, options: SocketOptions())
+        try dealer.connect(router.lastEndpoint())
+        let box = UncheckedBox(router)
+        Thread {
+            for _ in 0..<(count + 1) {
+                guard let frames = try? box.value.receive(dontWait: false) else { return }
+                _ = try? box.value.send(frames, dontWait: false)
+            }
+        }.start()
+        var times: [Double] = []
+        _ = try dealer.send([payload], dontWait: false)
+        _ = try dealer.receive(dontWait: false)
+        for _ in 0..<count {
+            let t = DispatchTime.now().uptimeNanoseconds
+            _ = try dealer.send([payload], dontWait: false)
+            _ = try dealer.receive(dontWait: false)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+        }
+        dealer.close()
+        router.close()
+        return times
+    }
+
+    /// Round-trip times in microseconds through `RequestClient` / `RequestServer`.
+    public static func envelopeRoundTrips(endpoint: String, count: Int, size: Int) async throws -> [Double] {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        let server = try RequestServer(bind: endpoint, source: "bench.server", logger: logger)
+        let client = try RequestClient(connect: server.endpoint, source: "bench.client", logger: logger)
+        let serving = Task {
+            for await req in server.requests() {
+                if let p = req.message.payload(as: Probe.self) { try? server.reply(to: req, with: p) }
+            }
+        }
+        let probe = try Probe(n: 1, body: String(repeating: "a", count: max(0, size - 230)))
+        _ = try await client.request(probe, timeout: .seconds(5))
+        var times: [Double] = []
+        for _ in 0..<count {
+            let t = DispatchTime.now().uptimeNanoseconds
+            _ = try await client.request(probe, timeout: .seconds(5))
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+        }
+        serving.cancel()
+        await client.close()
+        await server.close()
+        return times
+    }
+
+    /// The encoded size of an envelope carrying a probe with `bodySize` characters.
+    public static func envelopeBytes(size: Int) throws -> Int {
+        let env = Envelope(header: try EnvelopeHeader(type: Probe.messageType, source: "bench", seq: 1, ts: Date()),
+                           payload: try Probe(n: 1, body: String(repeating: "a", count: max(0, size - 230))))
+        return try FrameCodec().encode(env).reduce(0) { $0 + $1.count }
+    }
+
+    private static func bigQueues() -> SocketOptions {
+        var o = SocketOptions()
+        o.sendHighWaterMark = 1_000_000
+        o.receiveHighWaterMark = 1_000_000
+        return o
+    }
+}
+
+private final class LockedDate: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = Date()
+    func set(_ d: Date) { lock.withLock { value = d } }
+    func get() -> Date { lock.withLock { value } }
+}

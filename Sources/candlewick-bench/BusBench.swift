@@ -1,0 +1,50 @@
+import ArgumentParser
+import CandlewickBus
+import Foundation
+
+/// `candlewick-bench bus`: one hop of the bus vs raw libzmq, throughput and round-trip latency.
+struct BusBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bus", abstract: "Bus hop vs raw libzmq.")
+
+    @Option(help: "Messages per throughput run.") var count = 50_000
+    @Option(help: "Round trips per latency run.") var roundTrips = 5_000
+    @Option(help: "Message size in bytes.") var size = 1024
+    @Option(help: "Repetitions (the median is reported).") var repeats = 5
+    @Option(help: "tcp or ipc.") var transport = "tcp"
+
+    func run() async throws {
+        func endpoint() -> String {
+            transport == "ipc" ? "ipc:///tmp/candlewick-bench-\(UUID().uuidString.prefix(8)).sock" : "tcp://127.0.0.1:*"
+        }
+        var raw: [Double] = [], ours: [Double] = []
+        var rawRTT: [Double] = [], oursRTT: [Double] = []
+        for _ in 0..<repeats {
+            raw.append(try BusBenchmark.rawThroughput(endpoint: endpoint(), count: count, size: size))
+            ours.append(try await BusBenchmark.envelopeThroughput(endpoint: endpoint(), count: count, size: size))
+            rawRTT += try BusBenchmark.rawRoundTrips(endpoint: endpoint(), count: roundTrips, size: size)
+            oursRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size)
+        }
+        let result: [String: Any] = [
+            "transport": transport, "message_bytes": size, "envelope_bytes": try BusBenchmark.envelopeBytes(size: size),
+            "count": count, "round_trips": roundTrips, "repeats": repeats,
+            "raw_msgs_per_s": raw, "envelope_msgs_per_s": ours,
+            "raw_rtt_us_p50": percentile(rawRTT, 0.5), "raw_rtt_us_p99": percentile(rawRTT, 0.99),
+            "envelope_rtt_us_p50": percentile(oursRTT, 0.5), "envelope_rtt_us_p99": percentile(oursRTT, 0.99),
+            "peak_rss_mb": peakRSSMegabytes(),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let s = values.sorted()
+    return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
+}
+
+func peakRSSMegabytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
