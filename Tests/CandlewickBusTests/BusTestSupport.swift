@@ -48,3 +48,29 @@ func awaitSubscription(_ publisher: BusPublisher, _ messages: AsyncStream<BusMes
     warmup.cancel()
     return it
 }
+
+/// Collects messages until none has arrived for `quietFor` seconds (at most `limit` seconds).
+func collect(_ stream: AsyncStream<BusMessage>, quietFor: Double, limit: Double = 10) async -> [BusMessage] {
+    let box = MessageBox()
+    let reader = Task {
+        for await m in stream { box.append(m) }
+    }
+    let start = ContinuousClock.now
+    var lastCount = -1
+    while ContinuousClock.now - start < .milliseconds(Int(limit * 1000)) {
+        try? await Task.sleep(for: .milliseconds(Int(quietFor * 1000)))
+        let n = box.count
+        if n == lastCount && n > 0 { break }
+        lastCount = n
+    }
+    reader.cancel()
+    return box.all
+}
+
+final class MessageBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [BusMessage] = []
+    func append(_ m: BusMessage) { lock.withLock { items.append(m) } }
+    var count: Int { lock.withLock { items.count } }
+    var all: [BusMessage] { lock.withLock { items } }
+}

@@ -172,3 +172,25 @@ enum GarbageFrames {
         }
     }
 }
+
+@Suite("Work distribution over PUSH/PULL")
+struct WorkQueueTests {
+    @Test func jobsAreSpreadOverWorkersAndNoneIsLost() async throws {
+        let pushLoop = try SocketLoop(.push, bind: ["tcp://127.0.0.1:*"])
+        let workers = try (0..<2).map { _ in try SocketLoop(.pull, connect: [pushLoop.endpoint]) }
+        // Let both workers connect before sending, so PUSH round-robins over both.
+        try await Task.sleep(for: .milliseconds(300))
+        let jobs = BusPublisher(source: "owner", sink: pushLoop)
+        for n in 1...200 { try jobs.publish(probe(n, "job")) }
+        var results: [[Int]] = []
+        for w in workers {
+            let messages = BusSubscriber(source: w.incoming, logger: testLogger).messages()
+            let got = await collect(messages, quietFor: 0.5)
+            results.append(got.compactMap { $0.payload(as: Probe.self)?.n })
+        }
+        #expect(results.allSatisfy { !$0.isEmpty }, "both workers got jobs: \(results.map(\.count))")
+        #expect(results.flatMap { $0 }.sorted() == Array(1...200))
+        await pushLoop.close()
+        for w in workers { await w.close() }
+    }
+}
