@@ -11,7 +11,7 @@ public final class BusProxy: Sendable {
     /// Where subscribers connect.
     public let backend: String
     private let control: Mutex<UncheckedBox<ZMQSocket>?>
-    private let finished = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let finished = CompletionLatch()
 
     /// Binds both sides (errors are thrown here) and starts forwarding.
     public init(frontend: String, backend: String, options: SocketOptions = SocketOptions()) throws {
@@ -36,11 +36,7 @@ public final class BusProxy: Sendable {
             xsub.close()
             xpub.close()
             ctl.close()
-            let waiters = finished.withLock { w -> [CheckedContinuation<Void, Never>] in
-                defer { w = nil }
-                return w ?? []
-            }
-            for w in waiters { w.resume() }
+            finished.fire()
         }
         thread.name = "bus-proxy"
         thread.start()
@@ -54,13 +50,6 @@ public final class BusProxy: Sendable {
             socket.close()
             box = nil
         }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let done = finished.withLock { w -> Bool in
-                guard w != nil else { return true }
-                w!.append(c)
-                return false
-            }
-            if done { c.resume() }
-        }
+        await finished.wait()
     }
 }

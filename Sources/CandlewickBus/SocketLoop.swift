@@ -22,7 +22,7 @@ public final class SocketLoop: Sendable {
     private let wakeWrite: Int32
     private let outboxLimit: Int
     private let receives: Bool
-    private let doneSignal = Mutex<[CheckedContinuation<Void, Never>]?>([])
+    private let exited = CompletionLatch()
     /// Inbound messages. Finishes when the loop closes.
     public let incoming: AsyncStream<Frames>
     /// The endpoint bound or connected, with wildcards resolved.
@@ -88,14 +88,7 @@ public final class SocketLoop: Sendable {
             return true
         }
         if wake { wakeUp() }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let finished = doneSignal.withLock { waiters -> Bool in
-                guard waiters != nil else { return true }
-                waiters!.append(c)
-                return false
-            }
-            if finished { c.resume() }
-        }
+        await exited.wait()
     }
 
     private func wakeUp() {
@@ -162,11 +155,7 @@ public final class SocketLoop: Sendable {
         closeDescriptor(wakeRead)
         closeDescriptor(wakeWrite)
         continuation.finish()
-        let waiters = doneSignal.withLock { w -> [CheckedContinuation<Void, Never>] in
-            defer { w = nil }
-            return w ?? []
-        }
-        for w in waiters { w.resume() }
+        exited.fire()
     }
 }
 
