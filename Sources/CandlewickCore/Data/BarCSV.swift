@@ -1,0 +1,121 @@
+import Foundation
+
+/// A CSV file that cannot be read as bars: names the source, the line and the column.
+public struct BarCSVError: Error, Sendable, CustomStringConvertible {
+    public let source: String
+    public let line: Int
+    public let message: String
+
+    public init(source: String, line: Int, message: String) {
+        self.source = source
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { "\(source):\(line): \(message)" }
+}
+
+/// A row that parsed but is not a valid bar (e.g. a low above the open). Kept out of the bars,
+/// reported, never silently repaired.
+public struct BarCSVRejection: Sendable, CustomStringConvertible {
+    public let line: Int
+    public let reason: String
+    public var description: String { "line \(line): \(reason)" }
+}
+
+/// Bars read from a CSV file, and the rows refused.
+public struct BarCSVResult: Sendable {
+    public let bars: [OHLCVBar]
+    public let rejected: [BarCSVRejection]
+}
+
+/// Reads daily bars from CSV text whose header names `date`, `open`, `high`, `low`, `close` and
+/// `volume` columns (any case, any order; other columns such as `Adj Close` or an unnamed index
+/// are ignored; a UTF-8 BOM is skipped). Dates are `YYYY-MM-DD` or `M/D/YYYY`, taken as 00:00 UTC.
+///
+/// A malformed file (missing column, unparsable number or date, dates out of order or repeated)
+/// throws `BarCSVError`. A well-formed row that breaks an `OHLCVBar` rule is listed in `rejected`.
+public enum BarCSV {
+    static let required = ["date", "open", "high", "low", "close", "volume"]
+
+    public static func parse(_ text: String, source: String) throws -> BarCSVResult {
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
+        guard let headerLine = lines.first else { throw BarCSVError(source: source, line: 1, message: "empty file") }
+        var header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0] = String(first.dropFirst()) }
+        var column: [String: Int] = [:]
+        for name in required {
+            guard let i = header.firstIndex(of: name) else {
+                throw BarCSVError(source: source, line: 1, message: "missing column \"\(name)\" (header: \(header.joined(separator: ",")))")
+            }
+            column[name] = i
+        }
+        let width = header.count
+        var bars: [OHLCVBar] = []
+        var rejected: [BarCSVRejection] = []
+        bars.reserveCapacity(lines.count)
+        var previous: Date?
+        for (offset, raw) in lines.enumerated().dropFirst() {
+            let lineNo = offset + 1
+            let line = raw.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == width else {
+                throw BarCSVError(source: source, line: lineNo, message: "expected \(width) fields, found \(fields.count)")
+            }
+            func field(_ name: String) -> String { fields[column[name]!].trimmingCharacters(in: .whitespaces) }
+            func number(_ name: String) throws -> Decimal {
+                let text = field(name)
+                guard let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), d.isFinite,
+                      text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" })
+                else {
+                    throw BarCSVError(source: source, line: lineNo, message: "column \"\(name)\": not a number: \"\(text)\"")
+                }
+                return d
+            }
+            guard let date = parseDate(field("date")) else {
+                throw BarCSVError(source: source, line: lineNo, message: "column \"date\": not a date: \"\(field("date"))\"")
+            }
+            if let previous {
+                guard date != previous else {
+                    throw BarCSVError(source: source, line: lineNo, message: "duplicate date \(UTCTimestamp.formatDay(date))")
+                }
+                guard date > previous else {
+                    throw BarCSVError(source: source, line: lineNo, message: "date \(UTCTimestamp.formatDay(date)) is before the previous row's")
+                }
+            }
+            previous = date
+            let (o, h, l, c, v) = (try number("open"), try number("high"), try number("low"), try number("close"), try number("volume"))
+            do {
+                bars.append(try OHLCVBar(timestamp: date, open: o, high: h, low: l, close: c, volume: v))
+            } catch let e as ModelValidationError {
+                rejected.append(BarCSVRejection(line: lineNo, reason: "\(UTCTimestamp.formatDay(date)): \(e)"))
+            }
+        }
+        return BarCSVResult(bars: bars, rejected: rejected)
+    }
+
+    /// Reads and parses a file.
+    public static func load(path: String) throws -> BarCSVResult {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw BarCSVError(source: path, line: 0, message: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, source: path)
+    }
+
+    /// `YYYY-MM-DD` (optionally with a time) or `M/D/YYYY`.
+    static func parseDate(_ text: String) -> Date? {
+        if text.contains("/") {
+            let parts = text.split(separator: "/")
+            guard parts.count == 3, let m = Int(parts[0]), let d = Int(parts[1]), let y = Int(parts[2]), parts[2].count == 4 else {
+                return nil
+            }
+            return UTCTimestamp.parse(String(format: "%04d-%02d-%02d", y, m, d))
+        }
+        return UTCTimestamp.parse(text)
+    }
+}
