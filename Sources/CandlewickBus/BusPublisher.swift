@@ -23,7 +23,8 @@ public final class BusPublisher: Sendable {
     public let source: String
     private let sink: any FrameSink
     private let codec: FrameCodec
-    private let seq = Mutex<UInt64>(0)
+    /// The last sequence number and the encoder, used only under the lock.
+    private let state = Mutex<(seq: UInt64, encoder: JSONEncoder)>((0, CandlewickJSON.encoder()))
     private let now: @Sendable () -> Date
 
     public init(source: String, sink: any FrameSink, codec: FrameCodec = FrameCodec(),
@@ -52,11 +53,12 @@ public final class BusPublisher: Sendable {
             AttachmentInfo(index: i, name: a.name, contentType: a.contentType, size: a.data.count,
                            sha256: SHA256Digest.hex(of: a.data))
         }
-        return try seq.withLock { n in
-            let header = try EnvelopeHeader(id: id, type: P.messageType, source: source, seq: n + 1, ts: now(),
+        return try state.withLock { s in
+            let header = try EnvelopeHeader(id: id, type: P.messageType, source: source, seq: s.seq + 1, ts: now(),
                                             runId: runId, causationId: causationId, attachments: infos)
-            try deliver(try codec.encode(Envelope(header: header, payload: payload), attachments: attachments.map(\.data)))
-            n += 1
+            try deliver(try codec.encode(Envelope(header: header, payload: payload), attachments: attachments.map(\.data),
+                                         encoder: s.encoder))
+            s.seq += 1
             return header
         }
     }
@@ -68,5 +70,5 @@ public final class BusPublisher: Sendable {
     }
 
     /// The last sequence number used.
-    public var lastSequence: UInt64 { seq.withLock { $0 } }
+    public var lastSequence: UInt64 { state.withLock { $0.seq } }
 }

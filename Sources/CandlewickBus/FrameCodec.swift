@@ -27,10 +27,11 @@ public struct FrameCodec: Sendable {
     }
 
     /// Encodes an envelope with its attachments into frames.
-    public func encode<P: BusPayload>(_ envelope: Envelope<P>, attachments: [Data] = []) throws -> [Data] {
+    public func encode<P: BusPayload>(_ envelope: Envelope<P>, attachments: [Data] = [],
+                                      encoder: JSONEncoder = CandlewickJSON.encoder()) throws -> [Data] {
         precondition(attachments.count == envelope.header.attachments.count,
                      "attachment frames must match the header's attachment list")
-        let json = try CandlewickJSON.encoder().encode(envelope)
+        let json = try encoder.encode(envelope)
         return [Data(envelope.header.type.utf8), json] + attachments
     }
 
@@ -44,14 +45,23 @@ public struct FrameCodec: Sendable {
             throw BusRejection(.badFraming, "expected [topic, envelope, attachment…], got \(frames.count) frame(s)")
         }
         let json = frames[1]
+        // Fast path: the topic names the type, so one parse decodes header and payload together.
+        // Only when that fails is the header parsed alone, to say precisely what was wrong.
+        let topic = String(decoding: frames[0], as: UTF8.self)
         let header: EnvelopeHeader
-        do {
-            header = try decoder.decode(EnvelopeHeader.self, from: json)
-        } catch {
-            throw BusRejection(.notEnvelope, DecodingErrorText.describe(error))
-        }
-        guard frames[0] == Data(header.type.utf8) else {
-            throw BusRejection(.badFraming, "topic frame \"\(String(decoding: frames[0].prefix(64), as: UTF8.self))\" does not match type \"\(header.type)\"")
+        let payload: any BusPayload
+        if let (h, p) = try? catalog.decodeEnvelope(type: topic, json: json, decoder: decoder), h.type == topic {
+            (header, payload) = (h, p)
+        } else {
+            do {
+                header = try decoder.decode(EnvelopeHeader.self, from: json)
+            } catch {
+                throw BusRejection(.notEnvelope, DecodingErrorText.describe(error))
+            }
+            guard header.type == topic else {
+                throw BusRejection(.badFraming, "topic frame \"\(topic.prefix(64))\" does not match type \"\(header.type)\"")
+            }
+            payload = try catalog.decodePayload(type: header.type, envelopeJSON: json, decoder: decoder)
         }
         let attachments = Array(frames.dropFirst(2))
         guard attachments.count == header.attachments.count else {
@@ -60,7 +70,6 @@ public struct FrameCodec: Sendable {
         for (info, data) in zip(header.attachments, attachments) where info.size != data.count {
             throw BusRejection(.attachmentMismatch, "attachment \(info.index) (\(info.name)) is \(data.count) bytes, header says \(info.size)")
         }
-        let payload = try catalog.decodePayload(type: header.type, envelopeJSON: json, decoder: decoder)
         return BusMessage(header: header, payload: payload, attachments: attachments, json: json)
     }
 }

@@ -39,7 +39,7 @@ public struct BusRejection: Error, Sendable, CustomStringConvertible {
 
 /// Maps envelope types to the payload types that decode (and validate) them.
 public struct MessageCatalog: Sendable {
-    typealias Decode = @Sendable (Data, JSONDecoder) throws -> any BusPayload
+    typealias Decode = @Sendable (Data, JSONDecoder) throws -> (EnvelopeHeader, any BusPayload)
     private var decoders: [String: Decode] = [:]
 
     public init() {}
@@ -61,7 +61,10 @@ public struct MessageCatalog: Sendable {
 
     /// Adds a payload type under its `messageType`.
     public mutating func register<P: BusPayload>(_ type: P.Type) {
-        decoders[P.messageType] = { data, decoder in try decoder.decode(Envelope<P>.self, from: data).payload }
+        decoders[P.messageType] = { data, decoder in
+            let e = try decoder.decode(Envelope<P>.self, from: data)
+            return (e.header, e.payload)
+        }
     }
 
     /// The registered type names, sorted.
@@ -70,6 +73,12 @@ public struct MessageCatalog: Sendable {
     /// Whether `type` is registered.
     public func knows(_ type: String) -> Bool { decoders[type] != nil }
 
+    /// Decodes a whole envelope of `type` (header and payload) in one parse; throws on any problem.
+    public func decodeEnvelope(type: String, json data: Data, decoder: JSONDecoder) throws -> (EnvelopeHeader, any BusPayload) {
+        guard let decode = decoders[type] else { throw BusRejection(.unknownType, "unknown message type \"\(type)\"") }
+        return try decode(data, decoder)
+    }
+
     /// Decodes the payload of the envelope JSON `data` whose header says `type`.
     /// Throws `BusRejection` (`unknown_type` or `invalid_payload`) naming what was wrong.
     public func decodePayload(type: String, envelopeJSON data: Data, decoder: JSONDecoder) throws -> any BusPayload {
@@ -77,7 +86,7 @@ public struct MessageCatalog: Sendable {
             throw BusRejection(.unknownType, "unknown message type \"\(type)\"")
         }
         do {
-            return try decode(data, decoder)
+            return try decode(data, decoder).1
         } catch {
             throw BusRejection(.invalidPayload, "\(type) payload: \(DecodingErrorText.describe(error))")
         }
