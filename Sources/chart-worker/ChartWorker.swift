@@ -10,5 +10,5 @@ struct ChartWorker: AsyncParsableCommand {
             One-shot commands for people and benchmarks. The bus service (pulling chart jobs and \
             returning ChartResults with the PNGs as attachments) joins with the pipeline.
             """,
-        subcommands: [IndicatorsCommand.self])
+        subcommands: [RenderCommand.self, IndicatorsCommand.self])
 }
