@@ -89,7 +89,7 @@ let package = Package(
 
         .testTarget(name: "CandlewickCoreTests", dependencies: ["CandlewickCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickBusTests", dependencies: ["CandlewickBus", "CandlewickRuntime"], swiftSettings: swiftSettings),
-        .testTarget(name: "CandlewickChartsTests", dependencies: ["CandlewickCharts"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CPNG"], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
     ]
 )
