@@ -21,6 +21,19 @@ def obj(props, required, extra=True):
 BAR = obj({"timestamp": TS, "open": PRICE, "high": PRICE, "low": PRICE, "close": PRICE,
            "volume": {"type": "number", "minimum": 0}}, ["timestamp", "open", "high", "low", "close", "volume"])
 SIDE = {"enum": ["BUY", "SELL"]}
+CHART_RESULT = obj({
+        "symbol": SYMBOL, "timeframe": {"enum": ["daily", "weekly"]}, "width": {"type": "integer", "minimum": 1},
+        "height": {"type": "integer", "minimum": 1}, "file_path": {"type": "string", "minLength": 1},
+        "attachment": {"type": "integer", "minimum": 0}, "byte_size": {"type": "integer", "minimum": 1},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "indicators_drawn": {"type": "array", "items": {"type": "string"}},
+        "bars_shown": {"type": "integer", "minimum": 1}, "rendered_at": TS,
+    }, ["symbol", "timeframe", "width", "height", "byte_size", "sha256", "bars_shown", "rendered_at"])
+
+CHART_CONFIG = obj({
+    "symbol": SYMBOL, "timeframe": {"enum": ["daily", "weekly"]}, "lookback_periods": {"type": "integer", "minimum": 1},
+    "width": {"type": "integer", "minimum": 320, "maximum": 8192}, "height": {"type": "integer", "minimum": 240, "maximum": 8192},
+    "indicators": {"type": "array", "items": {"enum": ["sma_20", "sma_50", "sma_200", "bollinger", "volume", "rsi", "macd"]}},
+}, ["symbol", "timeframe"])
 
 PAYLOADS = {
     "heartbeat": obj({
@@ -37,13 +50,24 @@ PAYLOADS = {
                             "atr_14": {"type": ["number", "null"], "minimum": 0}},
                            **{k: NUM_OR_NULL for k in ["sma_20", "sma_50", "sma_200", "macd", "macd_signal", "macd_histogram",
                                                        "bb_upper", "bb_middle", "bb_lower"]}), ["symbol", "timestamp"]),
+    "chart.job": obj({
+        "job_id": NONEMPTY, "market_data": {"$ref": "market_data.schema.json"}, "daily": CHART_CONFIG, "weekly": CHART_CONFIG,
+        "artifact_dir": {"type": ["string", "null"]},
+    }, ["job_id", "market_data", "daily", "weekly"]),
     "chart.result": obj({
-        "symbol": SYMBOL, "timeframe": {"enum": ["daily", "weekly"]}, "width": {"type": "integer", "minimum": 1},
-        "height": {"type": "integer", "minimum": 1}, "file_path": {"type": "string", "minLength": 1},
-        "attachment": {"type": "integer", "minimum": 0}, "byte_size": {"type": "integer", "minimum": 1},
-        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "indicators_drawn": {"type": "array", "items": {"type": "string"}},
-        "bars_shown": {"type": "integer", "minimum": 1}, "rendered_at": TS,
-    }, ["symbol", "timeframe", "width", "height", "byte_size", "sha256", "bars_shown", "rendered_at"]),
+        "job_id": NONEMPTY, "symbol": {"type": "string"}, "status": {"enum": ["ok", "failed"]},
+        "charts": {"type": "array", "items": CHART_RESULT, "maxItems": 2},
+        "indicators": {"anyOf": [{"$ref": "indicators.schema.json"}, {"type": "null"}]},
+        "weekly_indicators": {"anyOf": [{"$ref": "indicators.schema.json"}, {"type": "null"}]},
+        "error": {"type": ["string", "null"]}, "worker": NONEMPTY, "render_ms": {"type": "number", "minimum": 0},
+    }, ["job_id", "symbol", "status", "worker", "render_ms"]) | {
+        "allOf": [
+            {"if": {"properties": {"status": {"const": "ok"}}}, "then": {"required": ["charts", "indicators"],
+                                                                          "properties": {"charts": {"minItems": 2}}}},
+            {"if": {"properties": {"status": {"const": "failed"}}}, "then": {"required": ["error"],
+                                                                              "properties": {"error": NONEMPTY}}},
+        ],
+    },
     "signal": obj({
         "signal_id": NONEMPTY, "symbol": SYMBOL, "action": {"enum": ["BUY", "SELL", "HOLD"]},
         "confidence": {"enum": ["HIGH", "MEDIUM", "LOW"]}, "confidence_score": {"type": "number", "minimum": 0, "maximum": 100},

@@ -23,8 +23,10 @@ public final class BusPublisher: Sendable {
     public let source: String
     private let sink: any FrameSink
     private let codec: FrameCodec
-    /// The last sequence number and the encoder, used only under the lock.
-    private let state = Mutex<(seq: UInt64, encoder: JSONEncoder)>((0, CandlewickJSON.encoder()))
+    /// The last sequence number used.
+    private let seq = Mutex<UInt64>(0)
+    /// Used only while holding `seq`.
+    private let encoder = CandlewickJSON.encoder()
     private let now: @Sendable () -> Date
 
     public init(source: String, sink: any FrameSink, codec: FrameCodec = FrameCodec(),
@@ -53,22 +55,29 @@ public final class BusPublisher: Sendable {
             AttachmentInfo(index: i, name: a.name, contentType: a.contentType, size: a.data.count,
                            sha256: SHA256Digest.hex(of: a.data))
         }
-        return try state.withLock { s in
-            let header = try EnvelopeHeader(id: id, type: P.messageType, source: source, seq: s.seq + 1, ts: now(),
+        return try seq.withLock { n in
+            let header = try EnvelopeHeader(id: id, type: P.messageType, source: source, seq: n + 1, ts: now(),
                                             runId: runId, causationId: causationId, attachments: infos)
             try deliver(try codec.encode(Envelope(header: header, payload: payload), attachments: attachments.map(\.data),
-                                         encoder: s.encoder))
-            s.seq += 1
+                                         encoder: encoder))
+            n += 1
             return header
         }
     }
 
-    /// Publishes an existential payload (opens it to call the generic `publish`).
+    /// Publishes a payload whose type is only known at run time.
     @discardableResult
     public func publish(any payload: any BusPayload, runId: String? = nil) throws -> EnvelopeHeader {
-        try publish(payload, runId: runId, causationId: nil, attachments: [])
+        try payload.publish(on: self, runId: runId)
     }
 
     /// The last sequence number used.
-    public var lastSequence: UInt64 { state.withLock { $0.seq } }
+    public var lastSequence: UInt64 { seq.withLock { $0 } }
+}
+
+extension BusPayload {
+    /// Publishes `self` on `publisher` (lets an existential payload reach the generic `publish`).
+    func publish(on publisher: BusPublisher, runId: String?) throws -> EnvelopeHeader {
+        try publisher.publish(self, runId: runId, causationId: nil, attachments: [])
+    }
 }

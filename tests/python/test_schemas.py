@@ -23,9 +23,18 @@ SAMPLES = {
         "fetched_at": "2024-01-04T00:00:00Z"},
     "indicators": {"symbol": "AAPL", "timestamp": "2024-01-03", "sma_20": 10.5, "rsi_14": 61.2, "bb_upper": 12,
                    "bb_middle": 11, "bb_lower": 10},
-    "chart.result": {"symbol": "AAPL", "timeframe": "daily", "width": 1920, "height": 1080, "attachment": 0,
-                     "byte_size": 1234, "sha256": "ab" * 32, "indicators_drawn": ["rsi"], "bars_shown": 60,
-                     "rendered_at": "2024-01-03T00:00:00Z"},
+    "chart.result": {"job_id": "j1", "symbol": "AAPL", "status": "ok", "worker": "chart-worker.1", "render_ms": 11.5,
+                     "charts": [{"symbol": "AAPL", "timeframe": "daily", "width": 1920, "height": 1080, "attachment": 0,
+                                 "byte_size": 1234, "sha256": "ab" * 32, "indicators_drawn": ["rsi"], "bars_shown": 60,
+                                 "rendered_at": "2024-01-03T00:00:00Z"},
+                                {"symbol": "AAPL", "timeframe": "weekly", "width": 1920, "height": 1080, "attachment": 1,
+                                 "byte_size": 1000, "sha256": "cd" * 32, "indicators_drawn": [], "bars_shown": 52,
+                                 "rendered_at": "2024-01-03T00:00:00Z"}],
+                     "indicators": {"symbol": "AAPL", "timestamp": "2024-01-03", "rsi_14": 50}},
+    "chart.job": {"job_id": "j1", "market_data": {"symbol": "AAPL", "bars": [
+        {"timestamp": "2024-01-02", "open": 10, "high": 12, "low": 9, "close": 11, "volume": 100}],
+        "fetched_at": "2024-01-04T00:00:00Z"},
+        "daily": {"symbol": "AAPL", "timeframe": "daily"}, "weekly": {"symbol": "AAPL", "timeframe": "weekly"}},
     "signal": {"signal_id": "s1", "symbol": "AAPL", "action": "SELL", "confidence": "MEDIUM", "confidence_score": 55,
                "entry_price": 100, "stop_loss": 104, "take_profit": 92, "reasoning": "r", "key_factors": ["k"],
                "timestamp": "2024-01-03T00:00:00Z"},
@@ -42,7 +51,7 @@ INVALID = {
     "signal": dict(SAMPLES["signal"], confidence_score=75),          # outside MEDIUM band
     "order.update": {k: v for k, v in SAMPLES["order.update"].items() if k != "limit_price"},
     "market_data": dict(SAMPLES["market_data"], symbol="aapl"),
-    "chart.result": dict(SAMPLES["chart.result"], sha256="XYZ"),
+    "chart.result": dict(SAMPLES["chart.result"], status="failed"),  # failed without an error
     "heartbeat": dict(SAMPLES["heartbeat"], pid=0),
     "portfolio": dict(SAMPLES["portfolio"], positions=[dict(SAMPLES["portfolio"]["positions"][0], quantity=0)]),
 }
@@ -50,6 +59,14 @@ INVALID = {
 
 def schema(name):
     return json.loads((SCHEMAS / f"{name}.schema.json").read_text())
+
+
+def validate(instance, name):
+    """Validates with $refs to sibling schemas resolved from docs/schemas."""
+    from referencing import Registry, Resource
+    registry = Registry().with_resources(
+        (f"candlewick/{p.name}", Resource.from_contents(json.loads(p.read_text()))) for p in SCHEMAS.glob("*.schema.json"))
+    jsonschema.Draft202012Validator(schema(name), registry=registry).validate(instance)
 
 
 def swift_encode(type_, payload):
@@ -65,7 +82,7 @@ def test_swift_encoded_messages_validate(type_):
     env = json.loads(out.splitlines()[0])
     jsonschema.validate(env, schema("envelope"))
     assert env["type"] == type_
-    jsonschema.validate(env["payload"], schema(type_))
+    validate(env["payload"], type_)
 
 
 @pytest.mark.parametrize("type_", sorted(INVALID))
@@ -73,7 +90,7 @@ def test_invalid_payloads_refused_by_swift_and_schema(type_):
     rc, out, err = swift_encode(type_, INVALID[type_])
     assert rc != 0 and "invalid" in err
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(INVALID[type_], schema(type_))
+        validate(INVALID[type_], type_)
 
 
 def test_every_catalog_type_has_a_schema():

@@ -73,7 +73,7 @@ public struct EnvelopeHeader: Sendable, Hashable {
 
 extension EnvelopeHeader: Codable {
     enum CodingKeys: String, CodingKey {
-        case v, id, type, source, seq, ts, attachments
+        case v, id, type, source, seq, ts, attachments, payload
         case runId = "run_id", causationId = "causation_id"
     }
 
@@ -90,6 +90,11 @@ extension EnvelopeHeader: Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try encode(into: &c)
+    }
+
+    /// Writes the header's keys into a container (the envelope adds `payload` to the same one).
+    func encode(into c: inout KeyedEncodingContainer<CodingKeys>) throws {
         try c.encode(v, forKey: .v)
         try c.encode(id, forKey: .id)
         try c.encode(type, forKey: .type)
@@ -120,16 +125,15 @@ public struct Envelope<Payload: BusPayload>: Sendable {
 }
 
 extension Envelope: Codable {
-    enum PayloadKey: String, CodingKey { case payload }
-
     public init(from decoder: any Decoder) throws {
         header = try EnvelopeHeader(from: decoder)
-        payload = try decoder.container(keyedBy: PayloadKey.self).decode(Payload.self, forKey: .payload)
+        payload = try decoder.container(keyedBy: EnvelopeHeader.CodingKeys.self).decode(Payload.self, forKey: .payload)
     }
 
+    /// One JSON object: the header's keys and `payload`, written through a single container.
     public func encode(to encoder: any Encoder) throws {
-        try header.encode(to: encoder)
-        var c = encoder.container(keyedBy: PayloadKey.self)
+        var c = encoder.container(keyedBy: EnvelopeHeader.CodingKeys.self)
+        try header.encode(into: &c)
         try c.encode(payload, forKey: .payload)
     }
 }

@@ -52,6 +52,18 @@ public struct Heartbeat: BusPayload, Hashable {
             intervalS: c.decode(Double.self, forKey: .intervalS),
             counters: c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:])
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(process, forKey: .process)
+        try c.encode(instance, forKey: .instance)
+        try c.encode(pid, forKey: .pid)
+        try c.encode(host, forKey: .host)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(state, forKey: .state)
+        try c.encode(intervalS, forKey: .intervalS)
+        try c.encode(counters, forKey: .counters)
+    }
 }
 
 /// A diagnostic message with an opaque body: what `candlewick send`, the benchmarks and the

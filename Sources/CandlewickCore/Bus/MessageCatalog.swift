@@ -2,7 +2,6 @@ import Foundation
 
 extension MarketData: BusPayload { public static let messageType = "market_data" }
 extension TechnicalIndicators: BusPayload { public static let messageType = "indicators" }
-extension ChartResult: BusPayload { public static let messageType = "chart.result" }
 extension TradingSignal: BusPayload { public static let messageType = "signal" }
 extension Order: BusPayload { public static let messageType = "order.update" }
 extension Trade: BusPayload { public static let messageType = "trade" }
@@ -51,7 +50,8 @@ public struct MessageCatalog: Sendable {
         c.register(Probe.self)
         c.register(MarketData.self)
         c.register(TechnicalIndicators.self)
-        c.register(ChartResult.self)
+        c.register(ChartJob.self)
+        c.register(ChartJobResult.self)
         c.register(TradingSignal.self)
         c.register(Order.self)
         c.register(Trade.self)
