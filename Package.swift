@@ -63,6 +63,8 @@ let package = Package(
         ),
         // Raster engine, FreeType text, PNG encoding and the trader chart layout.
         .target(name: "CandlewickCharts", dependencies: ["CandlewickCore", "CPNG", "CFreeType"], swiftSettings: swiftSettings),
+        // chart-worker's role: chart jobs in, rendered charts out.
+        .target(name: "CandlewickChartWorker", dependencies: ["CandlewickCharts", "CandlewickRuntime"], swiftSettings: swiftSettings),
         // TWS API wire protocol, both directions (shared by gateway-bridge and ib-paper).
         .target(name: "CandlewickTWS", dependencies: ["CandlewickCore"], swiftSettings: swiftSettings),
         // ib-paper: the paper gateway serving the server side of the TWS API.
@@ -75,7 +77,9 @@ let package = Package(
         // Thin executables.
         .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "tap", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
-        .executableTarget(name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickChartWorker"],
+            swiftSettings: swiftSettings),
         .executableTarget(name: "gateway-bridge", dependencies: ["CandlewickRuntime", "CandlewickTWS"], swiftSettings: swiftSettings),
         .executableTarget(name: "ib-paper", dependencies: ["CandlewickRuntime", "CandlewickPaper"], swiftSettings: swiftSettings),
         .executableTarget(name: "llm-worker", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
@@ -89,7 +93,9 @@ let package = Package(
 
         .testTarget(name: "CandlewickCoreTests", dependencies: ["CandlewickCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickBusTests", dependencies: ["CandlewickBus", "CandlewickRuntime"], swiftSettings: swiftSettings),
-        .testTarget(name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CPNG"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CPNG"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
     ]
 )

@@ -7,8 +7,10 @@ struct ChartWorker: AsyncParsableCommand {
         commandName: "chart-worker",
         abstract: "Bars → indicators → daily and weekly 1920x1080 PNG charts.",
         discussion: """
-            One-shot commands for people and benchmarks. The bus service (pulling chart jobs and \
-            returning ChartResults with the PNGs as attachments) joins with the pipeline.
+            `serve` (the default) pulls chart jobs from the bus and pushes results with the PNGs as \
+            attachment frames; start more workers to go faster. `render` and `indicators` are one-shot \
+            commands for people and benchmarks.
             """,
-        subcommands: [RenderCommand.self, IndicatorsCommand.self])
+        subcommands: [ServeCommand.self, RenderCommand.self, IndicatorsCommand.self],
+        defaultSubcommand: ServeCommand.self)
 }
