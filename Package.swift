@@ -38,6 +38,7 @@ let package = Package(
         systemLibrary("CCurl", "libcurl", apt: "libcurl4-openssl-dev"),
         systemLibrary("CPNG", "libpng", apt: "libpng-dev"),
         systemLibrary("CFreeType", "freetype2", apt: "libfreetype-dev"),
+        systemLibrary("CZlib", "zlib", apt: "zlib1g-dev"),
 
         // Models, envelope, validation, indicators and other pure logic. No I/O.
         .target(name: "CandlewickCore", swiftSettings: swiftSettings),
@@ -62,7 +63,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Raster engine, FreeType text, PNG encoding and the trader chart layout.
-        .target(name: "CandlewickCharts", dependencies: ["CandlewickCore", "CPNG", "CFreeType"], swiftSettings: swiftSettings),
+        .target(name: "CandlewickCharts", dependencies: ["CandlewickCore", "CPNG", "CFreeType", "CZlib"], swiftSettings: swiftSettings),
         // chart-worker's role: chart jobs in, rendered charts out.
         .target(name: "CandlewickChartWorker", dependencies: ["CandlewickCharts", "CandlewickRuntime"], swiftSettings: swiftSettings),
         // TWS API wire protocol, both directions (shared by gateway-bridge and ib-paper).

@@ -86,9 +86,7 @@ extension Canvas {
                     continue
                 }
                 blend(x, yi0, color, opacity * (Double(yi0 + 1) - y0))
-                if yi1 > yi0 + 1 {
-                    for y in (yi0 + 1)..<yi1 { blend(x, y, color, opacity) }
-                }
+                if yi1 > yi0 + 1 { blendColumn(x: x, y0: yi0 + 1, y1: yi1, color, opacity) }
                 blend(x, yi1, color, opacity * (y1 - Double(yi1)))
             }
         }

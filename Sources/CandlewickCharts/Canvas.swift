@@ -64,6 +64,27 @@ public struct Canvas: Sendable {
         }
     }
 
+    /// Blends `color` at coverage `alpha` over the column x, rows y0..<y1 (clipped): the hot path
+    /// of band fills.
+    public mutating func blendColumn(x: Int, y0: Int, y1: Int, _ color: RGB, _ alpha: Double) {
+        guard x >= clip.x0, x < clip.x1, alpha > 0 else { return }
+        let a = alpha >= 1 ? 256 : Int(alpha * 256)
+        let ya = max(y0, clip.y0), yb = min(y1, clip.y1)
+        guard ya < yb else { return }
+        let (r, g, b) = (Int(color.r) * a, Int(color.g) * a, Int(color.b) * a)
+        let keep = 256 - a
+        let rowBytes = width * 3
+        pixels.withUnsafeMutableBufferPointer { p in
+            var i = (ya * width + x) * 3
+            for _ in ya..<yb {
+                p[i] = UInt8((Int(p[i]) * keep + r) >> 8)
+                p[i + 1] = UInt8((Int(p[i + 1]) * keep + g) >> 8)
+                p[i + 2] = UInt8((Int(p[i + 2]) * keep + b) >> 8)
+                i += rowBytes
+            }
+        }
+    }
+
     /// A horizontal line one pixel high, solid or dashed (`dash` on, `gap` off).
     public mutating func horizontalLine(y: Int, x0: Int, x1: Int, _ color: RGB, dash: Int = 0, gap: Int = 0) {
         guard dash > 0 else { return fillRect(x0: x0, y0: y, x1: x1, y1: y + 1, color) }

@@ -36,7 +36,7 @@ public final class ChartRenderer {
     /// Renders and encodes one chart.
     public func render(_ input: ChartInput, config: ChartConfig) throws -> RenderedChart {
         let (canvas, layout, drawn, shown) = try draw(input, config: config)
-        let png = try PNGEncoder.encode(canvas)
+        let png = try PNGEncoder.encode(canvas, parts: PNGEncoder.parts)
         return RenderedChart(png: png, sha256: SHA256Digest.hex(of: png), width: canvas.width, height: canvas.height,
                              barsShown: shown, indicatorsDrawn: drawn, layout: layout, symbol: input.symbol,
                              timeframe: input.timeframe)

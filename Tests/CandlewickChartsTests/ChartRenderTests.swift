@@ -49,6 +49,20 @@ struct ChartRenderTests {
         }
     }
 
+    @Test func parallelDeflateIsAValidPNGOfTheSamePixels() throws {
+        let input = ChartInput(symbol: "TEST", timeframe: .daily, bars: try syntheticBars(300))
+        let (canvas, _, _, _) = try renderer.draw(input, config: try ChartConfig(symbol: "TEST", timeframe: .daily))
+        for parts in [1, 2, 3, 7] {
+            let png = try PNGEncoder.encode(canvas, parts: parts)
+            let decoded = try DecodedPNG(png)
+            #expect(decoded.pixels == canvas.pixels, "\(parts) parts")
+            #expect(try PNGEncoder.encode(canvas, parts: parts) == png, "deterministic with \(parts) parts")
+        }
+        let single = try PNGEncoder.encode(canvas)
+        let two = try PNGEncoder.encode(canvas, parts: 2)
+        #expect(Double(two.count) < Double(single.count) * 1.05, "priming each part with the previous 32 KiB keeps the size")
+    }
+
     @Test func deterministicBytes() throws {
         let bars = try syntheticBars(260)
         let config = try ChartConfig(symbol: "TEST", timeframe: .daily)
