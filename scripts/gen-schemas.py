@@ -60,6 +60,7 @@ PAYLOADS = {
         "indicators": {"anyOf": [{"$ref": "indicators.schema.json"}, {"type": "null"}]},
         "weekly_indicators": {"anyOf": [{"$ref": "indicators.schema.json"}, {"type": "null"}]},
         "error": {"type": ["string", "null"]}, "worker": NONEMPTY, "render_ms": {"type": "number", "minimum": 0},
+        "last_close": {"type": ["number", "null"], "exclusiveMinimum": 0},
     }, ["job_id", "symbol", "status", "worker", "render_ms"]) | {
         "allOf": [
             {"if": {"properties": {"status": {"const": "ok"}}}, "then": {"required": ["charts", "indicators"],

@@ -38,7 +38,8 @@ public struct ChartJobRunner {
             let result = try ChartJobResult(
                 jobId: job.jobId, symbol: md.symbol, status: "ok", charts: results,
                 indicators: try daily.series.snapshot(symbol: md.symbol),
-                weeklyIndicators: try weekly.series.snapshot(symbol: md.symbol), worker: worker, renderMs: elapsed())
+                weeklyIndicators: try weekly.series.snapshot(symbol: md.symbol), worker: worker, renderMs: elapsed(),
+                lastClose: md.latestPrice)
             return (result, pngs)
         } catch {
             let failed = (try? ChartJobResult(jobId: job.jobId, symbol: job.marketData.symbol, status: "failed",

@@ -84,3 +84,37 @@ def test_two_workers_render_jobs_with_attachments(procs, tmp_path):
         assert b"frames_rejected" not in w.stdout.read()  # logs go to stderr, stdout stays clean
     push.close(0)
     pull.close(0)
+
+
+def test_owner_reissues_jobs_a_dead_worker_took(procs, tmp_path):
+    """A 'worker' takes jobs and dies without answering; after the lease expires the run owner issues
+    them again, a real chart-worker renders them, and every symbol is charted exactly once."""
+    jobs_ep, results_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
+    env = {"CANDLEWICK_CHART_JOBS": jobs_ep, "CANDLEWICK_CHART_RESULTS": results_ep,
+           "CANDLEWICK_BUS_DIRECTORY": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    ctx = zmq.Context.instance()
+    thief = ctx.socket(zmq.PULL)
+    thief.setsockopt(zmq.RCVHWM, 1)
+    thief.connect(jobs_ep)
+    out = tmp_path / "charts"
+    owner = procs([binary("candlewick"), "charts", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),
+                   "--lease", "2", "--timeout", "60"], env=env, cwd=str(ROOT))
+    stolen = []
+    deadline = time.time() + 10
+    while not stolen and time.time() < deadline:
+        if thief.poll(200):
+            stolen.append(json.loads(thief.recv_multipart()[1])["payload"]["job_id"])
+    assert stolen, "the dead worker never received a job"
+    thief.close(0)  # dies with its job(s)
+    worker = procs([binary("chart-worker"), "serve", "--instance", "chart-worker.9"], env=env)
+    stdout, stderr = owner.communicate(timeout=90)
+    text = stdout.decode()
+    assert owner.returncode == 0, stderr.decode()[-2000:]
+    assert "5 charted, 0 failed" in text
+    reissued = int(text.split(" re-issued")[0].rsplit(", ", 1)[1])
+    assert reissued >= 1
+    assert "charts.lease_expired" in stderr.decode()
+    for symbol in ("AAPL", "GOOG", "INTC", "MSFT", "SPY"):
+        assert (out / symbol / f"{symbol}_daily.png").stat().st_size > 10_000
+        assert (out / symbol / f"{symbol}_weekly.png").stat().st_size > 10_000
+    worker.terminate()

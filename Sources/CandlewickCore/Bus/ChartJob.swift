@@ -60,9 +60,12 @@ public struct ChartJobResult: BusPayload, Hashable {
     public let error: String?
     public let worker: String
     public let renderMs: Double
+    /// The last daily close (the price the indicators are read against).
+    public let lastClose: Decimal?
 
     public init(jobId: String, symbol: String, status: String, charts: [ChartResult] = [], indicators: TechnicalIndicators? = nil,
-                weeklyIndicators: TechnicalIndicators? = nil, error: String? = nil, worker: String, renderMs: Double) throws {
+                weeklyIndicators: TechnicalIndicators? = nil, error: String? = nil, worker: String, renderMs: Double,
+                lastClose: Decimal? = nil) throws {
         let v = Validator("ChartJobResult")
         try v.nonEmpty(jobId, "job_id")
         try v.nonEmpty(worker, "worker")
@@ -74,6 +77,8 @@ public struct ChartJobResult: BusPayload, Hashable {
             try v.require(error.map { !$0.isEmpty } == true, "error", "is required when status is failed")
         }
         try v.require(renderMs.isFinite && renderMs >= 0, "render_ms", "must be >= 0")
+        try v.positive(lastClose, "last_close")
+        self.lastClose = lastClose
         self.jobId = jobId
         self.symbol = symbol
         self.status = status
@@ -87,7 +92,7 @@ public struct ChartJobResult: BusPayload, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case symbol, status, charts, indicators, error, worker
-        case jobId = "job_id", weeklyIndicators = "weekly_indicators", renderMs = "render_ms"
+        case jobId = "job_id", weeklyIndicators = "weekly_indicators", renderMs = "render_ms", lastClose = "last_close"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,6 +103,7 @@ public struct ChartJobResult: BusPayload, Hashable {
                       indicators: c.decodeIfPresent(TechnicalIndicators.self, forKey: .indicators),
                       weeklyIndicators: c.decodeIfPresent(TechnicalIndicators.self, forKey: .weeklyIndicators),
                       error: c.decodeIfPresent(String.self, forKey: .error), worker: c.decode(String.self, forKey: .worker),
-                      renderMs: c.decode(Double.self, forKey: .renderMs))
+                      renderMs: c.decode(Double.self, forKey: .renderMs),
+                      lastClose: c.decodeIfPresent(Decimal.self, forKey: .lastClose))
     }
 }
