@@ -1,10 +1,15 @@
 /// An RGB8 raster, row-major, top-left origin. Every drawing call clips to the canvas and to the
 /// current clip rectangle.
+///
+/// Rows are stored the way PNG's image data wants them: a filter-type byte (0, "none") followed by
+/// the row's RGB bytes, so the encoder compresses the buffer as it is, without a copy.
 public struct Canvas: Sendable {
     public let width: Int
     public let height: Int
-    /// `width * height * 3` bytes.
-    public private(set) var pixels: [UInt8]
+    /// `height` rows of `1 + width * 3` bytes: a 0 filter byte, then RGB.
+    public private(set) var scanlines: [UInt8]
+    /// Bytes per stored row (`1 + width * 3`).
+    public let rowBytes: Int
     /// Drawing is limited to this rectangle (x0 ≤ x < x1, y0 ≤ y < y1).
     public var clip: PixelRect
 
@@ -12,20 +17,34 @@ public struct Canvas: Sendable {
         precondition(width > 0 && height > 0, "canvas size must be positive")
         self.width = width
         self.height = height
+        rowBytes = 1 + width * 3
         var row = [UInt8]()
-        row.reserveCapacity(width * 3)
+        row.reserveCapacity(rowBytes)
+        row.append(0)
         for _ in 0..<width { row.append(background.r); row.append(background.g); row.append(background.b) }
         var all = [UInt8]()
-        all.reserveCapacity(width * height * 3)
+        all.reserveCapacity(rowBytes * height)
         for _ in 0..<height { all.append(contentsOf: row) }
-        pixels = all
+        scanlines = all
         clip = PixelRect(x0: 0, y0: 0, x1: width, y1: height)
     }
 
+    /// Byte offset of pixel (x, y) in `scanlines`.
+    @inline(__always)
+    func offset(_ x: Int, _ y: Int) -> Int { y * rowBytes + 1 + x * 3 }
+
     /// The colour at (x, y).
     public func pixel(_ x: Int, _ y: Int) -> RGB {
-        let i = (y * width + x) * 3
-        return RGB(pixels[i], pixels[i + 1], pixels[i + 2])
+        let i = offset(x, y)
+        return RGB(scanlines[i], scanlines[i + 1], scanlines[i + 2])
+    }
+
+    /// The image as packed RGB bytes (`width * height * 3`), without the filter bytes.
+    public var rgb: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(width * height * 3)
+        for y in 0..<height { out.append(contentsOf: scanlines[(y * rowBytes + 1)..<((y + 1) * rowBytes)]) }
+        return out
     }
 
     /// Runs `body` with drawing limited to `rect` (intersected with the current clip).
@@ -40,9 +59,10 @@ public struct Canvas: Sendable {
     public mutating func fillRect(x0: Int, y0: Int, x1: Int, y1: Int, _ color: RGB) {
         let ax = max(x0, clip.x0), bx = min(x1, clip.x1), ay = max(y0, clip.y0), by = min(y1, clip.y1)
         guard ax < bx, ay < by else { return }
-        pixels.withUnsafeMutableBufferPointer { p in
+        let start = offset(ax, ay), stride = rowBytes
+        scanlines.withUnsafeMutableBufferPointer { p in
             for y in ay..<by {
-                var i = (y * width + ax) * 3
+                var i = start + (y - ay) * stride
                 for _ in ax..<bx {
                     p[i] = color.r; p[i + 1] = color.g; p[i + 2] = color.b
                     i += 3
@@ -56,8 +76,8 @@ public struct Canvas: Sendable {
     public mutating func blend(_ x: Int, _ y: Int, _ color: RGB, _ alpha: Double) {
         guard x >= clip.x0, x < clip.x1, y >= clip.y0, y < clip.y1, alpha > 0 else { return }
         let a = alpha >= 1 ? 256 : Int(alpha * 256)
-        let i = (y * width + x) * 3
-        pixels.withUnsafeMutableBufferPointer { p in
+        let i = offset(x, y)
+        scanlines.withUnsafeMutableBufferPointer { p in
             p[i] = UInt8((Int(p[i]) * (256 - a) + Int(color.r) * a) >> 8)
             p[i + 1] = UInt8((Int(p[i + 1]) * (256 - a) + Int(color.g) * a) >> 8)
             p[i + 2] = UInt8((Int(p[i + 2]) * (256 - a) + Int(color.b) * a) >> 8)
@@ -73,14 +93,14 @@ public struct Canvas: Sendable {
         guard ya < yb else { return }
         let (r, g, b) = (Int(color.r) * a, Int(color.g) * a, Int(color.b) * a)
         let keep = 256 - a
-        let rowBytes = width * 3
-        pixels.withUnsafeMutableBufferPointer { p in
-            var i = (ya * width + x) * 3
+        let stride = rowBytes
+        var i = offset(x, ya)
+        scanlines.withUnsafeMutableBufferPointer { p in
             for _ in ya..<yb {
                 p[i] = UInt8((Int(p[i]) * keep + r) >> 8)
                 p[i + 1] = UInt8((Int(p[i + 1]) * keep + g) >> 8)
                 p[i + 2] = UInt8((Int(p[i + 2]) * keep + b) >> 8)
-                i += rowBytes
+                i += stride
             }
         }
     }

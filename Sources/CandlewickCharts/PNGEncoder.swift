@@ -17,16 +17,8 @@ public enum PNGEncoder {
     /// the parts). With one part this is `encode(_:)`, libpng's own single-threaded path.
     public static func encode(_ canvas: Canvas, parts: Int) throws -> Data {
         guard parts > 1 else { return try encode(canvas) }
-        let stride = canvas.width * 3
-        var raw = [UInt8](repeating: 0, count: (stride + 1) * canvas.height)
-        raw.withUnsafeMutableBufferPointer { out in
-            canvas.pixels.withUnsafeBufferPointer { px in
-                for y in 0..<canvas.height {  // filter byte 0 (NONE), then the row
-                    (out.baseAddress! + y * (stride + 1) + 1).update(from: px.baseAddress! + y * stride, count: stride)
-                }
-            }
-        }
-        let idat = try ParallelDeflate.zlib(raw, level: compressionLevel, parts: parts)
+        // The canvas already holds PNG scanlines (filter byte 0, then RGB): compress it as it is.
+        let idat = try ParallelDeflate.zlib(canvas.scanlines, level: compressionLevel, parts: parts)
         return try write(canvas) { png, _ in
             idat.withUnsafeBufferPointer { p in
                 var offset = 0
@@ -43,10 +35,9 @@ public enum PNGEncoder {
 
     public static func encode(_ canvas: Canvas) throws -> Data {
         try write(canvas) { png, _ in
-            canvas.pixels.withUnsafeBufferPointer { p in
-                let stride = canvas.width * 3
+            canvas.scanlines.withUnsafeBufferPointer { p in
                 for y in 0..<canvas.height {
-                    png_write_row(png, UnsafeMutablePointer(mutating: p.baseAddress! + y * stride))
+                    png_write_row(png, UnsafeMutablePointer(mutating: p.baseAddress! + y * canvas.rowBytes + 1))
                 }
             }
             return true

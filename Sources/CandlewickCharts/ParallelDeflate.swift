@@ -50,17 +50,25 @@ enum ParallelDeflate {
                 throw ChartError("deflateSetDictionary failed")
             }
         }
-        var out = [UInt8](repeating: 0, count: Int(deflateBound(&s, uLong(range.count))) + 64)
-        let produced: Int = try out.withUnsafeMutableBufferPointer { o in
-            s.next_in = UnsafeMutablePointer(mutating: base + range.lowerBound)
-            s.avail_in = uInt(range.count)
-            s.next_out = o.baseAddress
-            s.avail_out = uInt(o.count)
-            let rc = deflate(&s, last ? Z_FINISH : Z_SYNC_FLUSH)
-            guard rc == (last ? Z_STREAM_END : Z_OK), s.avail_in == 0 else { throw ChartError("deflate returned \(rc)") }
-            return o.count - Int(s.avail_out)
+        // Compress through a small reused buffer: a deflateBound-sized one would be megabytes of
+        // zeroed memory for a result of ~100 KB.
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count / 16)
+        s.next_in = UnsafeMutablePointer(mutating: base + range.lowerBound)
+        s.avail_in = uInt(range.count)
+        let flush = last ? Z_FINISH : Z_SYNC_FLUSH
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 65_536) { chunk in
+            while true {
+                s.next_out = chunk.baseAddress
+                s.avail_out = uInt(chunk.count)
+                let rc = deflate(&s, flush)
+                guard rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR else { throw ChartError("deflate returned \(rc)") }
+                let produced = chunk.count - Int(s.avail_out)
+                out.append(contentsOf: UnsafeBufferPointer(start: chunk.baseAddress, count: produced))
+                if rc == Z_STREAM_END || (s.avail_in == 0 && s.avail_out > 0) { break }
+            }
         }
-        out.removeSubrange(produced...)
+        guard s.avail_in == 0 else { throw ChartError("deflate left \(s.avail_in) bytes") }
         return out
     }
 }
