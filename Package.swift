@@ -66,6 +66,12 @@ let package = Package(
         .target(name: "CandlewickCharts", dependencies: ["CandlewickCore", "CPNG", "CFreeType", "CZlib"], swiftSettings: swiftSettings),
         // chart-worker's role: chart jobs in, rendered charts out.
         .target(name: "CandlewickChartWorker", dependencies: ["CandlewickCharts", "CandlewickRuntime"], swiftSettings: swiftSettings),
+        // llm-worker's role: HTTP over libcurl, model providers, the analysis service.
+        .target(
+            name: "CandlewickLLM",
+            dependencies: ["CandlewickCore", "CCurl", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // TWS API wire protocol, both directions (shared by gateway-bridge and ib-paper).
         .target(name: "CandlewickTWS", dependencies: ["CandlewickCore"], swiftSettings: swiftSettings),
         // ib-paper: the paper gateway serving the server side of the TWS API.
@@ -83,7 +89,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .executableTarget(name: "gateway-bridge", dependencies: ["CandlewickRuntime", "CandlewickTWS"], swiftSettings: swiftSettings),
         .executableTarget(name: "ib-paper", dependencies: ["CandlewickRuntime", "CandlewickPaper"], swiftSettings: swiftSettings),
-        .executableTarget(name: "llm-worker", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "llm-worker", dependencies: ["CandlewickRuntime", "CandlewickLLM"], swiftSettings: swiftSettings),
         .executableTarget(name: "order-router", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(name: "tracker", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(

@@ -54,13 +54,18 @@ struct RenderCommand: ParsableCommand {
             let charts: [ChartResult]
             let indicators: TechnicalIndicators
             let weeklyIndicators: TechnicalIndicators
+            let lastClose: Decimal
+            let chartLow: Decimal
+            let chartHigh: Decimal
             enum CodingKeys: String, CodingKey {
                 case charts, indicators
-                case weeklyIndicators = "weekly_indicators"
+                case weeklyIndicators = "weekly_indicators", lastClose = "last_close", chartLow = "chart_low", chartHigh = "chart_high"
             }
         }
+        let window = bars.suffix(dailyBars)
         let output = Output(charts: results, indicators: try daily.series.snapshot(symbol: symbol),
-                            weeklyIndicators: try weekly.series.snapshot(symbol: symbol))
+                            weeklyIndicators: try weekly.series.snapshot(symbol: symbol), lastClose: bars.last!.close,
+                            chartLow: window.map(\.low).min()!, chartHigh: window.map(\.high).max()!)
         let encoder = CandlewickJSON.encoder()
         encoder.outputFormatting.insert(.prettyPrinted)
         FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))

@@ -8,6 +8,12 @@ public struct AnalysisOutcome: Sendable {
     public let reasons: [String]
     public let rawAnswer: String
 
+    public init(signal: TradingSignal, reasons: [String], rawAnswer: String) {
+        self.signal = signal
+        self.reasons = reasons
+        self.rawAnswer = rawAnswer
+    }
+
     public var accepted: Bool { reasons.isEmpty }
 }
 
