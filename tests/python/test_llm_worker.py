@@ -1,0 +1,117 @@
+"""llm-worker against strict local mocks of the OpenAI and Anthropic APIs: what we send is checked
+as the real API would, every kind of answer is handled, and exactly the expected retries happen."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import ROOT, binary
+from llm_mock import MockLLM
+
+KEY = "sk-test-secret-123"
+
+
+@pytest.fixture(scope="module")
+def charts(tmp_path_factory):
+    out = tmp_path_factory.mktemp("charts")
+    r = subprocess.run([binary("chart-worker"), "render", "--csv", str(ROOT / "deploy" / "data" / "daily" / "SPY.csv"),
+                        "--symbol", "SPY", "--out", str(out)], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    (out / "spy.json").write_bytes(r.stdout)
+    return out
+
+
+def analyze(charts, mock, extra_env=None, timeout_s="3"):
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_LLM_PROVIDER": mock.kind, "CANDLEWICK_LLM_MODEL": "test-model",
+           "CANDLEWICK_LLM_BASE_URL": mock.url, "CANDLEWICK_LLM_TIMEOUT_S": timeout_s,
+           ("OPENAI_API_KEY" if mock.kind == "openai" else "ANTHROPIC_API_KEY"): KEY}
+    env.update(extra_env or {})
+    r = subprocess.run([binary("llm-worker"), "analyze", "--symbol", "SPY", "--daily", str(charts / "SPY_daily.png"),
+                        "--weekly", str(charts / "SPY_weekly.png"), "--indicators", str(charts / "spy.json")],
+                       capture_output=True, timeout=60, env=env)
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    assert KEY not in r.stdout.decode() and KEY not in r.stderr.decode(), "the API key leaked into output"
+    return json.loads(r.stdout), r.stderr.decode(), r.stdout
+
+
+CASES = [
+    # scenario script, expected action, expected request count, words expected in the reasons
+    (["valid"], "BUY", 1, None),
+    (["malformed"], "HOLD", 1, "not a bare JSON object"),
+    (["prose"], "HOLD", 1, "not a bare JSON object"),
+    (["refusal"], "HOLD", 1, "refused"),
+    (["truncated"], "HOLD", 1, "truncated"),
+    (["far_levels"], "HOLD", 1, "from the last close"),
+    (["429", "valid"], "BUY", 2, None),
+    (["500", "valid"], "BUY", 2, None),
+    (["500", "500", "500"], "HOLD", 3, "gave up after 3 attempts"),
+    (["400"], "HOLD", 1, "not retryable"),
+    (["401"], "HOLD", 1, "not retryable"),
+    (["quota"], "HOLD", 1, "quota"),
+    (["hang"], "HOLD", 3, "gave up"),
+]
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+@pytest.mark.parametrize("script,action,count,reason", CASES, ids=["+".join(c[0]) for c in CASES])
+def test_provider_scenarios(charts, kind, script, action, count, reason):
+    mock = MockLLM(kind, script)
+    try:
+        signal, stderr, _ = analyze(charts, mock, timeout_s="1" if "hang" in script else "5")
+        assert mock.violations == [], mock.violations
+        assert signal["action"] == action, (signal, stderr[-800:])
+        assert len(mock.requests) == count, f"{len(mock.requests)} requests for {script}"
+        assert signal["symbol"] == "SPY" and signal["provider"] == kind and signal["model"] == "test-model"
+        if action == "BUY":
+            assert signal["is_actionable"] and signal["entry_price"] == 266.9
+        else:
+            assert not signal["is_actionable"]
+            assert reason.lower() in (signal["reasoning"] + " ".join(signal["key_factors"])).lower(), signal
+    finally:
+        mock.close()
+
+
+def test_anthropic_529_is_retried(charts):
+    mock = MockLLM("anthropic", ["529", "valid"])
+    try:
+        signal, _, _ = analyze(charts, mock)
+        assert signal["action"] == "BUY" and len(mock.requests) == 2
+    finally:
+        mock.close()
+
+
+def test_openai_compatible_server_without_strict_schemas(charts):
+    mock = MockLLM("openai", ["valid"])
+    try:
+        signal, _, _ = analyze(charts, mock, {"CANDLEWICK_LLM_RESPONSE_FORMAT": "json_object"})
+        body = json.loads(mock.requests[0]["body"])
+        assert body["response_format"] == {"type": "json_object"}
+        assert signal["action"] == "BUY"
+    finally:
+        mock.close()
+
+
+def test_cache_replays_identical_signal_without_http(charts, tmp_path):
+    mock = MockLLM("openai", ["valid"])
+    try:
+        env = {"CANDLEWICK_LLM_CACHE_DIR": str(tmp_path / "cache")}
+        first, _, raw1 = analyze(charts, mock, env)
+        assert len(mock.requests) == 1
+        second, stderr, raw2 = analyze(charts, mock, env)
+        assert len(mock.requests) == 1, "the replay made an HTTP call"
+        assert raw1 == raw2 and "cached=true" in stderr
+        for f in (tmp_path / "cache").iterdir():
+            assert KEY not in f.read_text()
+    finally:
+        mock.close()
+
+
+def test_rules_analyst_is_the_default_without_a_key(charts):
+    env = {"PATH": "/usr/bin:/bin"}
+    r = subprocess.run([binary("llm-worker"), "analyze", "--symbol", "SPY", "--daily", str(charts / "SPY_daily.png"),
+                        "--weekly", str(charts / "SPY_weekly.png"), "--indicators", str(charts / "spy.json")],
+                       capture_output=True, timeout=60, env=env)
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["provider"] == "rules" and s["action"] in ("BUY", "SELL", "HOLD")
