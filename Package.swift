@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(name: "tracker", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "candlewick-bench",
-            dependencies: ["CandlewickRuntime", "CandlewickCharts"],
+            dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickLLM"],
             swiftSettings: swiftSettings
         ),
 

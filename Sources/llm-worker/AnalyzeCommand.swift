@@ -17,6 +17,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
     @Option(help: "The JSON `chart-worker render` printed (indicators, weekly_indicators, last_close, chart_low, chart_high).")
     var indicators: String
     @Option(help: "Signal id (default: derived from the inputs, so re-runs give the same id).") var signalId: String?
+    @Option(help: "Also write the analysis record (signal, raw answer, refusal reasons, token usage incl. image tokens, latency, attempts, cached) to this file.")
+    var report: String?
 
     func run() async throws {
         let context = try ProcessContext(process: "llm-worker", options: common)
@@ -30,14 +32,21 @@ struct AnalyzeCommand: AsyncParsableCommand {
         let signalJSON: Data
         switch choice {
         case .rules:
+            let started = ContinuousClock.now
             let signal = try RulesAnalyst().analyze(analysis, signalId: id)
             signalJSON = try CandlewickJSON.encode(signal)
+            if let path = report {
+                let d = ContinuousClock.now - started
+                try AnalysisRecord(signal: signal, latencyMs: Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000)
+                    .write(to: path)
+            }
             context.logger.info("analysis.done", metadata: ["provider": "rules", "action": "\(signal.action.rawValue)"])
         case .model(let provider, let maxConcurrent, let perMinute, let cacheDirectory):
             let analyzer = Analyzer(provider: provider, gate: RequestGate(maxConcurrent: maxConcurrent, perMinute: perMinute),
                                     cache: try cacheDirectory.map { try AnalysisCache(directory: $0) }, logger: context.logger)
             let report = await analyzer.analyze(analysis, charts: charts, signalId: id)
             signalJSON = report.signalJSON
+            if let path = self.report { try AnalysisRecord(report).write(to: path) }
             context.logger.info("analysis.done", metadata: [
                 "provider": "\(provider.name)", "model": "\(provider.model)", "action": "\(report.outcome.signal.action.rawValue)",
                 "accepted": "\(report.outcome.accepted)", "reasons": "\(report.outcome.reasons.joined(separator: "; "))",

@@ -74,7 +74,11 @@ class MockLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # many concurrent clients: do not refuse connections
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -150,6 +154,9 @@ class MockLLM:
 
     def respond(self, h, scenario):
         text = json.dumps(GOOD)
+        if scenario == "slow":
+            time.sleep(1.0)
+            return h.reply(200, self.ok_body(text))
         if scenario == "hang":
             time.sleep(5)
             return h.reply(200, self.ok_body(text))

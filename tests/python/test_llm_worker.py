@@ -22,13 +22,14 @@ def charts(tmp_path_factory):
     return out
 
 
-def analyze(charts, mock, extra_env=None, timeout_s="3"):
+def analyze(charts, mock, extra_env=None, timeout_s="3", report_path=None):
     env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_LLM_PROVIDER": mock.kind, "CANDLEWICK_LLM_MODEL": "test-model",
            "CANDLEWICK_LLM_BASE_URL": mock.url, "CANDLEWICK_LLM_TIMEOUT_S": timeout_s,
            ("OPENAI_API_KEY" if mock.kind == "openai" else "ANTHROPIC_API_KEY"): KEY}
     env.update(extra_env or {})
     r = subprocess.run([binary("llm-worker"), "analyze", "--symbol", "SPY", "--daily", str(charts / "SPY_daily.png"),
-                        "--weekly", str(charts / "SPY_weekly.png"), "--indicators", str(charts / "spy.json")],
+                        "--weekly", str(charts / "SPY_weekly.png"), "--indicators", str(charts / "spy.json")]
+                       + (["--report", str(report_path)] if report_path else []),
                        capture_output=True, timeout=60, env=env)
     assert r.returncode == 0, r.stderr.decode()[-2000:]
     assert KEY not in r.stdout.decode() and KEY not in r.stderr.decode(), "the API key leaked into output"
@@ -68,6 +69,21 @@ def test_provider_scenarios(charts, kind, script, action, count, reason):
         else:
             assert not signal["is_actionable"]
             assert reason.lower() in (signal["reasoning"] + " ".join(signal["key_factors"])).lower(), signal
+    finally:
+        mock.close()
+
+
+def test_usage_and_latency_are_recorded_with_the_signal(charts, tmp_path):
+    mock = MockLLM("openai", ["valid"])
+    try:
+        report = tmp_path / "report.json"
+        signal, _, _ = analyze(charts, mock, {}, report_path=report)
+        r = json.loads(report.read_text())
+        assert r["signal"] == signal
+        assert r["usage"] == {"input_tokens": 1800, "output_tokens": 120, "image_tokens": 1530}
+        assert r["latency_ms"] > 0 and r["attempts"] == 1 and r["cached"] is False
+        assert json.loads(r["raw_answer"])["action"] == "BUY"
+        assert KEY not in report.read_text()
     finally:
         mock.close()
 
