@@ -69,6 +69,19 @@ PAYLOADS = {
                                                                               "properties": {"error": NONEMPTY}}},
         ],
     },
+    "analysis.job": obj({
+        "job_id": NONEMPTY, "symbol": SYMBOL, "last_close": PRICE, "chart_low": PRICE, "chart_high": PRICE,
+        "indicators": {"$ref": "indicators.schema.json"},
+        "weekly_indicators": {"anyOf": [{"$ref": "indicators.schema.json"}, {"type": "null"}]},
+        "position": {"type": ["number", "null"]},
+    }, ["job_id", "symbol", "last_close", "chart_low", "chart_high", "indicators"]),
+    "analysis.result": obj({
+        "job_id": NONEMPTY, "signal": {"$ref": "signal.schema.json"}, "reasons": {"type": "array", "items": {"type": "string"}},
+        "raw_answer": {"type": "string"}, "input_tokens": {"type": "integer", "minimum": 0},
+        "output_tokens": {"type": "integer", "minimum": 0}, "image_tokens": {"type": ["integer", "null"]},
+        "latency_ms": {"type": "number", "minimum": 0}, "attempts": {"type": "integer", "minimum": 0},
+        "cached": {"type": "boolean"}, "worker": NONEMPTY,
+    }, ["job_id", "signal", "input_tokens", "output_tokens", "latency_ms", "attempts", "cached", "worker"]),
     "signal": obj({
         "signal_id": NONEMPTY, "symbol": SYMBOL, "action": {"enum": ["BUY", "SELL", "HOLD"]},
         "confidence": {"enum": ["HIGH", "MEDIUM", "LOW"]}, "confidence_score": {"type": "number", "minimum": 0, "maximum": 100},
