@@ -69,7 +69,8 @@ let package = Package(
         // llm-worker's role: HTTP over libcurl, model providers, the analysis service.
         .target(
             name: "CandlewickLLM",
-            dependencies: ["CandlewickCore", "CCurl", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CandlewickCore", "CandlewickBus", "CCurl", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         // TWS API wire protocol, both directions (shared by gateway-bridge and ib-paper).

@@ -12,6 +12,15 @@ public struct AnalysisReport: Sendable {
     public let attempts: Int
     public let latencyMs: Double
     public let cached: Bool
+
+    public init(outcome: AnalysisOutcome, signalJSON: Data, usage: TokenUsage, attempts: Int, latencyMs: Double, cached: Bool) {
+        self.outcome = outcome
+        self.signalJSON = signalJSON
+        self.usage = usage
+        self.attempts = attempts
+        self.latencyMs = latencyMs
+        self.cached = cached
+    }
 }
 
 /// Runs analyses against one provider: cache first, then the request through the gate with the

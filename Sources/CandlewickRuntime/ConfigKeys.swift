@@ -10,6 +10,8 @@ public enum ConfigKeys {
         "bus.linger_ms": "how long unsent messages are kept when a socket closes (default 500)",
         "chart.jobs": "endpoint chart jobs are pushed on; the run owner binds, chart-workers connect (default ipc://<bus.directory>/chart-jobs.sock)",
         "chart.results": "endpoint chart results are pushed to; the run owner binds, chart-workers connect (default ipc://<bus.directory>/chart-results.sock)",
+        "llm.jobs": "endpoint analysis jobs are pushed on; the run owner binds, llm-workers connect (default ipc://<bus.directory>/analysis-jobs.sock)",
+        "llm.results": "endpoint analysis results are pushed to; the run owner binds, llm-workers connect (default ipc://<bus.directory>/analysis-results.sock)",
         "llm.provider": "rules, openai or anthropic (default: rules unless an API key is in the environment)",
         "llm.model": "model id for openai/anthropic (required for them; never hard-wired)",
         "llm.base_url": "API base URL (default https://api.openai.com or https://api.anthropic.com; any OpenAI-compatible server works)",

@@ -10,8 +10,9 @@ struct LLMWorker: AsyncParsableCommand {
             The provider comes from the configuration (llm.provider: rules, openai or anthropic; model ids \
             are configuration) and the environment (API keys): without a key the offline rules analyst is \
             used. Every answer is validated (schema, model rules, grounding in the computed data); anything \
-            that fails becomes HOLD with the reason, never a guessed trade. The bus service joins with the \
-            pipeline; `analyze` is the one-shot form.
+            that fails becomes HOLD with the reason, never a guessed trade. `serve` (the default) is the bus \
+            service; `analyze` is the one-shot form.
             """,
-        subcommands: [AnalyzeCommand.self])
+        subcommands: [ServeCommand.self, AnalyzeCommand.self],
+        defaultSubcommand: ServeCommand.self)
 }

@@ -131,3 +131,60 @@ def test_rules_analyst_is_the_default_without_a_key(charts):
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert s["provider"] == "rules" and s["action"] in ("BUY", "SELL", "HOLD")
+
+
+def test_serve_answers_jobs_from_the_bus_concurrently(charts, procs, tmp_path):
+    """llm-worker serve: 12 analysis jobs with chart attachments pushed from Python; against a mock
+    taking 1 s per call the worker answers them concurrently; a job without charts gets HOLD."""
+    import time
+    import uuid
+
+    import zmq
+
+    from conftest import free_port
+
+    mock = MockLLM("openai", ["slow"])
+    jobs_ep, results_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
+    ctx = zmq.Context.instance()
+    push, pull = ctx.socket(zmq.PUSH), ctx.socket(zmq.PULL)
+    push.bind(jobs_ep)
+    pull.bind(results_ep)
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_LLM_JOBS": jobs_ep, "CANDLEWICK_LLM_RESULTS": results_ep,
+           "CANDLEWICK_BUS_DIRECTORY": str(tmp_path), "CANDLEWICK_LLM_PROVIDER": "openai", "CANDLEWICK_LLM_MODEL": "test-model",
+           "CANDLEWICK_LLM_BASE_URL": mock.url, "OPENAI_API_KEY": KEY}
+    worker = procs([binary("llm-worker"), "--instance", "llm-worker.1"], env=env)
+    rendered = json.loads((charts / "spy.json").read_text())
+    pngs = [(charts / "SPY_daily.png").read_bytes(), (charts / "SPY_weekly.png").read_bytes()]
+    import hashlib
+    time.sleep(0.8)
+    n = 12
+    start = time.monotonic()
+    for i in range(n + 1):
+        with_charts = i < n
+        env_msg = {"v": 1, "id": str(uuid.uuid4()), "type": "analysis.job", "source": "py-owner", "seq": i + 1,
+                   "ts": "2024-01-01T00:00:00Z", "run_id": "run-llm", "causation_id": None,
+                   "attachments": [{"index": k, "name": f"c{k}.png", "content_type": "image/png", "size": len(p),
+                                    "sha256": hashlib.sha256(p).hexdigest()} for k, p in enumerate(pngs)] if with_charts else [],
+                   "payload": {"job_id": f"a{i}", "symbol": "SPY", "last_close": rendered["last_close"],
+                               "chart_low": rendered["chart_low"], "chart_high": rendered["chart_high"],
+                               "indicators": rendered["indicators"], "weekly_indicators": rendered["weekly_indicators"]}}
+        push.send_multipart([b"analysis.job", json.dumps(env_msg).encode()] + (pngs if with_charts else []))
+    results = {}
+    deadline = time.time() + 30
+    while len(results) < n + 1 and time.time() < deadline:
+        if pull.poll(500):
+            frames = pull.recv_multipart()
+            p = json.loads(frames[1])["payload"]
+            results[p["job_id"]] = p
+    elapsed = time.monotonic() - start
+    try:
+        assert len(results) == n + 1, f"{len(results)} results"
+        assert all(results[f"a{i}"]["signal"]["action"] == "BUY" for i in range(n))
+        assert results[f"a{n}"]["signal"]["action"] == "HOLD" and "attachment" in results[f"a{n}"]["reasons"][0]
+        assert results["a0"]["input_tokens"] == 1800 and results["a0"]["image_tokens"] == 1530
+        assert len(mock.requests) == n and mock.violations == []
+        assert elapsed < n * 1.0 / 2, f"{n} one-second calls took {elapsed:.1f} s: not concurrent"
+    finally:
+        push.close(0)
+        pull.close(0)
+        mock.close()

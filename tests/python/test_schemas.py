@@ -35,6 +35,12 @@ SAMPLES = {
         {"timestamp": "2024-01-02", "open": 10, "high": 12, "low": 9, "close": 11, "volume": 100}],
         "fetched_at": "2024-01-04T00:00:00Z"},
         "daily": {"symbol": "AAPL", "timeframe": "daily"}, "weekly": {"symbol": "AAPL", "timeframe": "weekly"}},
+    "analysis.job": {"job_id": "a1", "symbol": "AAPL", "last_close": 101.5, "chart_low": 90, "chart_high": 110,
+                     "indicators": {"symbol": "AAPL", "timestamp": "2024-01-03", "rsi_14": 50}},
+    "analysis.result": {"job_id": "a1", "input_tokens": 10, "output_tokens": 5, "latency_ms": 3.5, "attempts": 1,
+                        "cached": False, "worker": "llm-worker.1", "reasons": ["x"], "raw_answer": "not json",
+                        "signal": {"signal_id": "s1", "symbol": "AAPL", "action": "HOLD", "confidence": "LOW",
+                                   "confidence_score": 0, "reasoning": "refused", "timestamp": "2024-01-03T00:00:00Z"}},
     "signal": {"signal_id": "s1", "symbol": "AAPL", "action": "SELL", "confidence": "MEDIUM", "confidence_score": 55,
                "entry_price": 100, "stop_loss": 104, "take_profit": 92, "reasoning": "r", "key_factors": ["k"],
                "timestamp": "2024-01-03T00:00:00Z"},
@@ -48,6 +54,7 @@ SAMPLES = {
 }
 
 INVALID = {
+    "analysis.job": dict(SAMPLES["analysis.job"], last_close=0),
     "signal": dict(SAMPLES["signal"], confidence_score=75),          # outside MEDIUM band
     "order.update": {k: v for k, v in SAMPLES["order.update"].items() if k != "limit_price"},
     "market_data": dict(SAMPLES["market_data"], symbol="aapl"),

@@ -52,6 +52,8 @@ public struct MessageCatalog: Sendable {
         c.register(TechnicalIndicators.self)
         c.register(ChartJob.self)
         c.register(ChartJobResult.self)
+        c.register(AnalysisJob.self)
+        c.register(AnalysisResult.self)
         c.register(TradingSignal.self)
         c.register(Order.self)
         c.register(Trade.self)
