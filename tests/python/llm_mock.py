@@ -145,11 +145,18 @@ class MockLLM:
                     p.append("bad image source")
                 elif png_size(base64.b64decode(src["data"])) != (1920, 1080):
                     p.append("image is not 1920x1080")
-            fmt = req.get("output_config", {}).get("format", {})
-            if fmt.get("type") != "json_schema":
-                p.append("output_config.format missing")
+            if "tools" in req:
+                tool = req["tools"][0]
+                if req.get("tool_choice") != {"type": "tool", "name": tool.get("name")}:
+                    p.append("tool_choice must force the tool")
+                p += check_schema(tool.get("input_schema", {}), UNSUPPORTED_ANTHROPIC)
+                self.tool_mode = True
             else:
-                p += check_schema(fmt["schema"], UNSUPPORTED_ANTHROPIC)
+                fmt = req.get("output_config", {}).get("format", {})
+                if fmt.get("type") != "json_schema":
+                    p.append("output_config.format missing")
+                else:
+                    p += check_schema(fmt["schema"], UNSUPPORTED_ANTHROPIC)
         return p
 
     def respond(self, h, scenario):
@@ -188,6 +195,9 @@ class MockLLM:
                     "usage": {"prompt_tokens": 1800, "completion_tokens": 120, "total_tokens": 1920,
                               "prompt_tokens_details": {"image_tokens": 1530}}}
         stop = "refusal" if refusal else "max_tokens" if truncated else "end_turn"
+        content = [] if refusal else [{"type": "text", "text": text}]
+        if getattr(self, "tool_mode", False) and not refusal:
+            content, stop = [{"type": "tool_use", "id": "toolu_1", "name": "emit_signal", "input": json.loads(text)}], "tool_use"
         return {"id": "msg_1", "type": "message", "role": "assistant", "model": self.model,
-                "content": [] if refusal else [{"type": "text", "text": text}], "stop_reason": stop,
+                "content": content, "stop_reason": stop,
                 "usage": {"input_tokens": 1700, "output_tokens": 110}}

@@ -97,6 +97,17 @@ def test_anthropic_529_is_retried(charts):
         mock.close()
 
 
+def test_anthropic_forced_tool_use_mode(charts):
+    mock = MockLLM("anthropic", ["valid"])
+    try:
+        signal, _, _ = analyze(charts, mock, {"CANDLEWICK_LLM_STRUCTURED_MODE": "tool"})
+        body = json.loads(mock.requests[0]["body"])
+        assert "output_config" not in body and body["tool_choice"]["type"] == "tool"
+        assert mock.violations == [] and signal["action"] == "BUY"
+    finally:
+        mock.close()
+
+
 def test_openai_compatible_server_without_strict_schemas(charts):
     mock = MockLLM("openai", ["valid"])
     try:
