@@ -27,6 +27,38 @@ struct ChartsCommand: AsyncParsableCommand {
         let runId = "charts-" + UTCTimestamp.format(Date()).replacingOccurrences(of: ":", with: "")
         let universe = try symbols.isEmpty ? Self.discover(data) : symbols.map { $0.uppercased() }
         guard !universe.isEmpty else { throw ValidationError("no symbols: \(data) has no SYMBOL.csv files") }
+        var (jobs, failures) = Self.chartJobs(universe: universe, data: data, out: out, runId: runId)
+        let stage = try StageDispatcher<ChartJob>(
+            name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,
+            runId: runId, lease: lease, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
+        let clock = ContinuousClock()
+        let start = clock.now
+        func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        for (id, job) in jobs.sorted(by: { $0.key < $1.key }) { try stage.submit(id: id, job: job, now: now()) }
+        var done: [String: ChartJobResult] = [:]
+        let progress = ProgressLine(total: jobs.count)
+        while stage.outstanding > 0, now() < timeout {
+            let arrived = try stage.poll(now: now()) { $0.payload(as: ChartJobResult.self)?.jobId }
+            if arrived.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+            for message in arrived {
+                guard let result = message.payload(as: ChartJobResult.self) else { continue }
+                done[result.jobId] = result
+                progress.update(done: done.count, note: result.symbol)
+            }
+        }
+        progress.finish()
+        for id in stage.abandoned { failures.append((jobs[id]?.marketData.symbol ?? id, "no result after \(attempts) attempts")) }
+        if stage.outstanding > 0 { failures.append(("(run)", "\(stage.outstanding) job(s) still outstanding after \(Int(timeout)) s")) }
+        let (duplicates, reissued) = (stage.duplicates, stage.reissued)
+        await stage.close()
+        ChartsSummary.print(results: done.values.sorted { $0.symbol < $1.symbol }, failures: failures, duplicates: duplicates,
+                            reissued: reissued, seconds: now(), out: out)
+        if !failures.isEmpty || done.values.contains(where: { $0.status != "ok" }) { throw ExitCode(1) }
+    }
+
+    /// A chart job per symbol from `data/SYMBOL.csv`, charts written under `out/SYMBOL`; symbols whose
+    /// data cannot be read are returned as failures with the reason.
+    static func chartJobs(universe: [String], data: String, out: String, runId: String) -> ([String: ChartJob], [(String, String)]) {
         var jobs: [String: ChartJob] = [:]
         var failures: [(String, String)] = []
         for symbol in universe {
@@ -44,49 +76,7 @@ struct ChartsCommand: AsyncParsableCommand {
                 failures.append((symbol, "\(error)"))
             }
         }
-        let pushLoop = try SocketLoop(.push, bind: [endpoints.chartJobs], options: context.socketOptions, name: "chart-jobs")
-        let pullLoop = try SocketLoop(.pull, bind: [endpoints.chartResults], options: context.socketOptions, name: "chart-results")
-        let publisher = BusPublisher(source: context.instance, sink: pushLoop, codec: context.codec)
-        let mailbox = Mailbox(BusSubscriber(source: pullLoop.incoming, codec: context.codec, logger: context.logger).messages())
-        let clock = ContinuousClock()
-        let start = clock.now
-        func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        var leases = JobLeases<ChartJob>(leaseSeconds: lease, maxAttempts: attempts)
-        for (id, job) in jobs.sorted(by: { $0.key < $1.key }) {
-            try publisher.publish(job, runId: runId)
-            leases.issue(id: id, job: job, now: now())
-        }
-        var done: [String: ChartJobResult] = [:]
-        var duplicates = 0, reissued = 0
-        let progress = ProgressLine(total: jobs.count)
-        while leases.outstanding > 0, now() < timeout {
-            let arrived = mailbox.drain()
-            if arrived.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
-            for message in arrived {
-                guard let result = message.payload(as: ChartJobResult.self) else { continue }
-                switch leases.complete(id: result.jobId) {
-                case .accepted: done[result.jobId] = result
-                case .duplicate: duplicates += 1
-                case .unknown: context.logger.warning("charts.unknown_result", metadata: ["job.id": "\(result.jobId)"])
-                }
-                progress.update(done: done.count, note: result.symbol)
-            }
-            for due in leases.expired(now: now()) {
-                context.logger.warning("charts.lease_expired", metadata: ["job.id": "\(due.id)", "attempt": "\(due.attempts)"])
-                try publisher.publish(due.job, runId: runId)
-                leases.issue(id: due.id, job: due.job, now: now())
-                reissued += 1
-            }
-        }
-        progress.finish()
-        mailbox.close()
-        for id in leases.abandoned { failures.append((jobs[id]?.marketData.symbol ?? id, "no result after \(attempts) attempts")) }
-        if leases.outstanding > 0 { failures.append(("(run)", "\(leases.outstanding) job(s) still outstanding after \(Int(timeout)) s")) }
-        await pushLoop.close()
-        await pullLoop.close()
-        ChartsSummary.print(results: done.values.sorted { $0.symbol < $1.symbol }, failures: failures, duplicates: duplicates,
-                            reissued: reissued, seconds: now(), out: out)
-        if !failures.isEmpty || done.values.contains(where: { $0.status != "ok" }) { throw ExitCode(1) }
+        return (jobs, failures)
     }
 
     static func discover(_ dir: String) throws -> [String] {

@@ -4,20 +4,24 @@ import Foundation
 /// A one-line progress display on stderr (only when stderr is a terminal; otherwise a line per 10%).
 final class ProgressLine: @unchecked Sendable {
     private let total: Int
+    private let label: String
     private let tty = isatty(2) == 1
     private var lastDecile = -1
 
-    init(total: Int) { self.total = total }
+    init(total: Int, label: String = "charts") {
+        self.total = total
+        self.label = label
+    }
 
     func update(done: Int, note: String) {
         let pct = total > 0 ? done * 100 / total : 100
         if tty {
             let width = 30, filled = total > 0 ? done * width / total : width
             let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-            FileHandle.standardError.write(Data("\r  charts [\(bar)] \(done)/\(total) \(pct)%  \(note.padding(toLength: 8, withPad: " ", startingAt: 0))".utf8))
+            FileHandle.standardError.write(Data("\r  \(label) [\(bar)] \(done)/\(total) \(pct)%  \(note.padding(toLength: 8, withPad: " ", startingAt: 0))".utf8))
         } else if pct / 10 != lastDecile {
             lastDecile = pct / 10
-            FileHandle.standardError.write(Data("  charts \(done)/\(total) (\(pct)%)\n".utf8))
+            FileHandle.standardError.write(Data("  \(label) \(done)/\(total) (\(pct)%)\n".utf8))
         }
     }
 

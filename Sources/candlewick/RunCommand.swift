@@ -1,0 +1,91 @@
+import ArgumentParser
+import CandlewickBus
+import CandlewickCore
+import CandlewickRuntime
+import Foundation
+
+/// `candlewick run`: owns a signal run. Chart jobs go to the chart-workers; each finished chart
+/// becomes an analysis job (the PNGs forwarded as attachments) for the llm-workers; every stage
+/// leases its jobs and re-issues those a dead worker took; results are idempotent by job id. Ends
+/// with a summary table and `runs/<id>/summary.json`. (Orders, fills and tracking join with their issues.)
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the universe through charts and analysis on the bus's workers, then print the signals.")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Directory of SYMBOL.csv daily files.") var data = "deploy/data/daily"
+    @Option(help: "Symbols (default: every CSV in --data).") var symbols: [String] = []
+    @Option(help: "Run folder (charts, signals, summary).") var out: String?
+    @Option(help: "Seconds a worker may take before its job is issued again.") var lease: Double = 30
+    @Option(help: "Attempts per job before it is given up.") var attempts = 3
+    @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
+
+    func run() async throws {
+        let context = try ProcessContext(process: "candlewick-run", options: common)
+        let endpoints = try WorkEndpoints(config: context.config)
+        let runId = "run-" + UTCTimestamp.format(Date()).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: ".", with: "")
+        let folder = out ?? "runs/\(runId)"
+        let universe = try symbols.isEmpty ? ChartsCommand.discover(data) : symbols.map { $0.uppercased() }
+        guard !universe.isEmpty else { throw ValidationError("no symbols: \(data) has no SYMBOL.csv files") }
+        var (jobs, failures) = ChartsCommand.chartJobs(universe: universe, data: data, out: (folder as NSString).appendingPathComponent("charts"),
+                                                     runId: runId)
+        let charts = try StageDispatcher<ChartJob>(
+            name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,
+            runId: runId, lease: lease, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
+        let analyses = try StageDispatcher<AnalysisJob>(
+            name: "analysis", jobsEndpoint: endpoints.analysisJobs, resultsEndpoint: endpoints.analysisResults, source: context.instance,
+            runId: runId, lease: lease * 4, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
+        let clock = ContinuousClock()
+        let start = clock.now
+        func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        for (id, job) in jobs.sorted(by: { $0.key < $1.key }) { try charts.submit(id: id, job: job, now: now()) }
+        var rendered: [String: ChartJobResult] = [:]
+        var signals: [String: AnalysisResult] = [:]
+        var stageTimes: [String: Double] = [:]
+        let progress = ProgressLine(total: jobs.count * 2, label: "charts+signals")
+        while (charts.outstanding > 0 || analyses.outstanding > 0), now() < timeout {
+            var idle = true
+            for message in try charts.poll(now: now(), jobId: { $0.payload(as: ChartJobResult.self)?.jobId }) {
+                idle = false
+                guard let r = message.payload(as: ChartJobResult.self), let job = jobs[r.jobId] else { continue }
+                rendered[r.jobId] = r
+                guard r.status == "ok", let indicators = r.indicators, let close = r.lastClose, message.attachments.count == 2 else {
+                    failures.append((r.symbol, r.error ?? "chart job failed"))
+                    continue
+                }
+                let window = job.marketData.bars.suffix(job.daily.lookbackPeriods)
+                let analysis = try AnalysisJob(jobId: r.jobId, symbol: r.symbol, lastClose: close,
+                                               chartLow: window.map(\.low).min()!, chartHigh: window.map(\.high).max()!,
+                                               indicators: indicators, weeklyIndicators: r.weeklyIndicators)
+                let pngs = zip(r.charts, message.attachments).map {
+                    Attachment(name: "\($0.timeframe.rawValue)_chart.png", contentType: "image/png", data: $1)
+                }
+                try analyses.submit(id: r.jobId, job: analysis, attachments: pngs, now: now())
+                progress.update(done: rendered.count + signals.count, note: r.symbol)
+            }
+            if charts.outstanding == 0, stageTimes["charts"] == nil { stageTimes["charts"] = now() }
+            for message in try analyses.poll(now: now(), jobId: { $0.payload(as: AnalysisResult.self)?.jobId }) {
+                idle = false
+                guard let a = message.payload(as: AnalysisResult.self) else { continue }
+                signals[a.jobId] = a
+                progress.update(done: rendered.count + signals.count, note: a.signal.symbol)
+            }
+            if idle { try await Task.sleep(for: .milliseconds(25)) }
+        }
+        progress.finish()
+        stageTimes["total"] = now()
+        for id in charts.abandoned + analyses.abandoned { failures.append((jobs[id]?.marketData.symbol ?? id, "no result after \(attempts) attempts")) }
+        let waiting = charts.outstanding + analyses.outstanding
+        if waiting > 0 { failures.append(("(run)", "\(waiting) job(s) still outstanding after \(Int(timeout)) s")) }
+        await charts.close()
+        await analyses.close()
+        let summary = RunSummary(runId: runId, signals: signals.values.sorted { $0.signal.symbol < $1.signal.symbol },
+                                 failures: failures, reissued: charts.reissued + analyses.reissued,
+                                 duplicates: charts.duplicates + analyses.duplicates, stageSeconds: stageTimes)
+        try summary.write(folder: folder)
+        summary.printTable(folder: folder)
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+}

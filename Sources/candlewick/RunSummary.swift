@@ -1,0 +1,66 @@
+import CandlewickCore
+import Foundation
+
+/// The end of a run: one row per symbol, totals, stage timings; printed as a table and written as
+/// `summary.json` plus each symbol's `signal.json` and `analysis.json` (raw answer and reasons).
+struct RunSummary {
+    let runId: String
+    let signals: [AnalysisResult]
+    let failures: [(String, String)]
+    let reissued: Int
+    let duplicates: Int
+    let stageSeconds: [String: Double]
+
+    func write(folder: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let encoder = CandlewickJSON.encoder()
+        encoder.outputFormatting.insert(.prettyPrinted)
+        for a in signals {
+            let dir = (folder as NSString).appendingPathComponent("signals/\(a.signal.symbol)")
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try encoder.encode(a.signal).write(to: URL(fileURLWithPath: "\(dir)/signal.json"))
+            try encoder.encode(a).write(to: URL(fileURLWithPath: "\(dir)/analysis.json"))
+        }
+        let object: [String: Any] = [
+            "run_id": runId,
+            "symbols": signals.map { a -> [String: Any] in
+                let s = a.signal
+                return ["symbol": s.symbol, "action": s.action.rawValue, "confidence": s.confidence.rawValue,
+                        "confidence_score": s.confidenceScore, "entry_price": s.entryPrice.map { "\($0)" } ?? NSNull(),
+                        "stop_loss": s.stopLoss.map { "\($0)" } ?? NSNull(), "take_profit": s.takeProfit.map { "\($0)" } ?? NSNull(),
+                        "is_actionable": s.isActionable, "provider": s.provider ?? "", "refused_reasons": a.reasons,
+                        "latency_ms": a.latencyMs]
+            },
+            "failures": failures.map { ["symbol": $0.0, "reason": $0.1] },
+            "totals": ["symbols": signals.count, "actionable": signals.filter(\.signal.isActionable).count,
+                       "failed": failures.count, "reissued": reissued, "duplicates": duplicates],
+            "stage_seconds": stageSeconds,
+        ]
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("summary.json")))
+    }
+
+    func printTable(folder: String) {
+        func d(_ v: Decimal?) -> String { v.map { "\($0)" } ?? "–" }
+        var rows = [["symbol", "action", "confidence", "entry", "stop", "target", "R:R", "analyst", "note"]]
+        for a in signals {
+            let s = a.signal
+            rows.append([s.symbol, s.action.rawValue, "\(s.confidence.rawValue) \(Int(s.confidenceScore))", d(s.entryPrice), d(s.stopLoss),
+                         d(s.takeProfit), s.riskRewardRatio.map { String(format: "%.2f", $0) } ?? "–", s.provider ?? "",
+                         a.reasons.first.map { "refused: \($0.prefix(50))" } ?? (s.isActionable ? "actionable" : "")])
+        }
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        print("")
+        for (n, row) in rows.enumerated() {
+            print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            if n == 0 { print(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
+        }
+        for (symbol, reason) in failures { print("FAILED \(symbol): \(reason)") }
+        let t = stageSeconds
+        print(String(format: "\n%d symbols, %d actionable, %d failed, %d re-issued, %d duplicate results; charts %.1f s, total %.1f s",
+                     signals.count, signals.filter(\.signal.isActionable).count, failures.count, reissued, duplicates,
+                     t["charts"] ?? 0, t["total"] ?? 0))
+        print("Run folder: \(folder)  (charts/, signals/, summary.json)")
+    }
+}

@@ -1,0 +1,47 @@
+"""candlewick run end to end over real processes: bundled real data → chart-workers → llm-worker
+(offline rules analyst) → signals and a run summary; a 'worker' that takes analysis jobs and dies
+costs nothing but a re-issue, and no symbol is answered twice."""
+import json
+import time
+
+import zmq
+
+from conftest import ROOT, binary, free_port
+
+
+def test_run_charts_and_signals_survive_a_dead_worker(procs, tmp_path):
+    eps = {k: f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")}
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_BUS_DIRECTORY": str(tmp_path)}
+    env.update({f"CANDLEWICK_{k}": v for k, v in eps.items()})
+    ctx = zmq.Context.instance()
+    thief = ctx.socket(zmq.PULL)
+    thief.setsockopt(zmq.RCVHWM, 1)
+    thief.connect(eps["LLM_JOBS"])
+    out = tmp_path / "run"
+    owner = procs([binary("candlewick"), "run", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),
+                   "--lease", "1", "--timeout", "90"], env=env, cwd=str(ROOT))
+    for i in (1, 2):
+        procs([binary("chart-worker"), "--instance", f"chart-worker.{i}"], env=env)
+    stolen = None
+    deadline = time.time() + 20
+    while stolen is None and time.time() < deadline:
+        if thief.poll(200):
+            frames = thief.recv_multipart()
+            stolen = json.loads(frames[1])["payload"]["job_id"]
+            assert len(frames) == 4, "analysis jobs carry both charts as attachment frames"
+    assert stolen, "no analysis job was ever pushed"
+    thief.close(0)  # the 'worker' dies holding a job
+    procs([binary("llm-worker"), "--instance", "llm-worker.1"], env=env)
+    stdout, stderr = owner.communicate(timeout=120)
+    assert owner.returncode == 0, stderr.decode()[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    symbols = [s["symbol"] for s in summary["symbols"]]
+    assert sorted(symbols) == ["AAPL", "GOOG", "INTC", "MSFT", "SPY"], symbols
+    assert summary["totals"]["failed"] == 0 and summary["totals"]["reissued"] >= 1
+    for s in summary["symbols"]:
+        assert s["action"] in ("BUY", "SELL", "HOLD") and s["provider"] == "rules"
+        signal = json.loads((out / "signals" / s["symbol"] / "signal.json").read_text())
+        assert signal["symbol"] == s["symbol"] and signal["action"] == s["action"]
+        assert (out / "charts" / s["symbol"] / f"{s['symbol']}_daily.png").exists()
+    text = stdout.decode()
+    assert "5 symbols" in text and "R:R" in text
