@@ -43,6 +43,12 @@ def test_stack_starts_heartbeats_and_stops_cleanly(tmp_path):
                 seen.add(json.loads(sub.recv_multipart()[1])["source"])
         sub.close()
         assert {"proxy.1", "chart-worker.0", "chart-worker.1", "llm-worker.0"} <= seen, seen
+        st = subprocess.run([str(BIN / "candlewick"), "status", "--json", "--seconds", "2.5"], env=env, capture_output=True, timeout=30)
+        assert st.returncode == 0, st.stderr
+        status_rows = {r["instance"]: r for r in json.loads(st.stdout)}
+        assert {"proxy.1", "chart-worker.0", "chart-worker.1", "llm-worker.0"} <= set(status_rows)
+        assert all(r["state"] == "running" for r in status_rows.values())
+        assert "jobs_done" in status_rows["chart-worker.0"]["counters"]
         children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
         assert len(children) == 4
     finally:
