@@ -20,6 +20,7 @@ struct ChartsCommand: AsyncParsableCommand {
     @Option(help: "Seconds a worker may take before its job is issued again.") var lease: Double = 20
     @Option(help: "Attempts per job before it is given up.") var attempts = 3
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 120
+    @Option(help: "Daily bars sent per symbol (the most recent; 1000 ≈ 4 years).") var history = 1000
 
     func run() async throws {
         let context = try ProcessContext(process: "candlewick-charts", options: common)
@@ -27,7 +28,7 @@ struct ChartsCommand: AsyncParsableCommand {
         let runId = "charts-" + UTCTimestamp.format(Date()).replacingOccurrences(of: ":", with: "")
         let universe = try symbols.isEmpty ? Self.discover(data) : symbols.map { $0.uppercased() }
         guard !universe.isEmpty else { throw ValidationError("no symbols: \(data) has no SYMBOL.csv files") }
-        var (jobs, failures) = Self.chartJobs(universe: universe, data: data, out: out, runId: runId)
+        var (jobs, failures) = Self.chartJobs(universe: universe, data: data, out: out, runId: runId, history: history)
         let stage = try StageDispatcher<ChartJob>(
             name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,
             runId: runId, lease: lease, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
@@ -58,7 +59,9 @@ struct ChartsCommand: AsyncParsableCommand {
 
     /// A chart job per symbol from `data/SYMBOL.csv`, charts written under `out/SYMBOL`; symbols whose
     /// data cannot be read are returned as failures with the reason.
-    static func chartJobs(universe: [String], data: String, out: String, runId: String) -> ([String: ChartJob], [(String, String)]) {
+    static func chartJobs(universe: [String], data: String, out: String, runId: String, history: Int)
+        -> ([String: ChartJob], [(String, String)])
+    {
         var jobs: [String: ChartJob] = [:]
         var failures: [(String, String)] = []
         for symbol in universe {
@@ -66,7 +69,8 @@ struct ChartsCommand: AsyncParsableCommand {
                 let path = (data as NSString).appendingPathComponent("\(symbol).csv")
                 let loaded = try BarCSV.load(path: path)
                 guard let last = loaded.bars.last else { throw ValidationError("\(path): no valid bars") }
-                let md = try MarketData(symbol: symbol, bars: loaded.bars, fetchedAt: last.timestamp)
+                // The last `history` bars: enough for SMA 200 on the daily chart and a long weekly view.
+                let md = try MarketData(symbol: symbol, bars: Array(loaded.bars.suffix(history)), fetchedAt: last.timestamp)
                 let job = try ChartJob(jobId: "\(runId)-\(symbol)", marketData: md,
                                        daily: ChartConfig(symbol: symbol, timeframe: .daily),
                                        weekly: ChartConfig(symbol: symbol, timeframe: .weekly),

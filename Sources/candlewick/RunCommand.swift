@@ -21,6 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Seconds a worker may take before its job is issued again.") var lease: Double = 30
     @Option(help: "Attempts per job before it is given up.") var attempts = 3
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
+    @Option(help: "Daily bars sent per symbol (the most recent; 1000 ≈ 4 years).") var history = 1000
 
     func run() async throws {
         let context = try ProcessContext(process: "candlewick-run", options: common)
@@ -30,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
         let universe = try symbols.isEmpty ? ChartsCommand.discover(data) : symbols.map { $0.uppercased() }
         guard !universe.isEmpty else { throw ValidationError("no symbols: \(data) has no SYMBOL.csv files") }
         var (jobs, failures) = ChartsCommand.chartJobs(universe: universe, data: data, out: (folder as NSString).appendingPathComponent("charts"),
-                                                     runId: runId)
+                                                     runId: runId, history: history)
         let charts = try StageDispatcher<ChartJob>(
             name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,
             runId: runId, lease: lease, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)

@@ -113,7 +113,7 @@ def test_owner_reissues_jobs_a_dead_worker_took(procs, tmp_path):
     assert "5 charted, 0 failed" in text
     reissued = int(text.split(" re-issued")[0].rsplit(", ", 1)[1])
     assert reissued >= 1
-    assert "charts.lease_expired" in stderr.decode()
+    assert "run.lease_expired" in stderr.decode() and "stage=charts" in stderr.decode()
     for symbol in ("AAPL", "GOOG", "INTC", "MSFT", "SPY"):
         assert (out / symbol / f"{symbol}_daily.png").stat().st_size > 10_000
         assert (out / symbol / f"{symbol}_weekly.png").stat().st_size > 10_000
