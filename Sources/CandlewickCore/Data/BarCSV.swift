@@ -39,13 +39,21 @@ public enum BarCSV {
     static let required = ["date", "open", "high", "low", "close", "volume"]
 
     public static func parse(_ text: String, source: String) throws -> BarCSVResult {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        while let last = lines.last, last.trimmingCharacters(in: .whitespaces).isEmpty { lines.removeLast() }
-        guard let headerLine = lines.first else { throw BarCSVError(source: source, line: 1, message: "empty file") }
-        var header = headerLine.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        var bytes = Array(text.utf8)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        // Line ranges (without the line break).
+        var lines: [Range<Int>] = []
+        var start = 0
+        for (i, b) in bytes.enumerated() where b == 10 {
+            lines.append(start..<(i > start && bytes[i - 1] == 13 ? i - 1 : i))
+            start = i + 1
         }
-        if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0] = String(first.dropFirst()) }
+        if start < bytes.count { lines.append(start..<bytes.count) }
+        func isBlank(_ r: Range<Int>) -> Bool { bytes[r].allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 } }
+        while let last = lines.last, isBlank(last) { lines.removeLast() }
+        guard let headerRange = lines.first else { throw BarCSVError(source: source, line: 1, message: "empty file") }
+        let header = String(decoding: bytes[headerRange], as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var column: [String: Int] = [:]
         for name in required {
             guard let i = header.firstIndex(of: name) else {
@@ -54,30 +62,36 @@ public enum BarCSV {
             column[name] = i
         }
         let width = header.count
+        let (cDate, cOpen, cHigh, cLow, cClose, cVolume) = (column["date"]!, column["open"]!, column["high"]!, column["low"]!,
+                                                             column["close"]!, column["volume"]!)
         var bars: [OHLCVBar] = []
         var rejected: [BarCSVRejection] = []
         bars.reserveCapacity(lines.count)
         var previous: Date?
-        for (offset, raw) in lines.enumerated().dropFirst() {
+        var fields: [Range<Int>] = []
+        fields.reserveCapacity(width)
+        for (offset, range) in lines.enumerated().dropFirst() {
             let lineNo = offset + 1
-            let line = raw.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            if isBlank(range) { continue }
+            fields.removeAll(keepingCapacity: true)
+            var fieldStart = range.lowerBound
+            for i in range where bytes[i] == 44 {
+                fields.append(fieldStart..<i)
+                fieldStart = i + 1
+            }
+            fields.append(fieldStart..<range.upperBound)
             guard fields.count == width else {
                 throw BarCSVError(source: source, line: lineNo, message: "expected \(width) fields, found \(fields.count)")
             }
-            func field(_ name: String) -> String { fields[column[name]!].trimmingCharacters(in: .whitespaces) }
-            func number(_ name: String) throws -> Decimal {
-                let text = field(name)
-                guard let d = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), d.isFinite,
-                      text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" })
-                else {
-                    throw BarCSVError(source: source, line: lineNo, message: "column \"\(name)\": not a number: \"\(text)\"")
+            func text(_ c: Int) -> String { String(decoding: bytes[fields[c]], as: UTF8.self).trimmingCharacters(in: .whitespaces) }
+            func number(_ c: Int, _ name: String) throws -> Decimal {
+                guard let d = DecimalParsing.parse(bytes[fields[c]]) else {
+                    throw BarCSVError(source: source, line: lineNo, message: "column \"\(name)\": not a number: \"\(text(c))\"")
                 }
                 return d
             }
-            guard let date = parseDate(field("date")) else {
-                throw BarCSVError(source: source, line: lineNo, message: "column \"date\": not a date: \"\(field("date"))\"")
+            guard let date = parseDate(text(cDate)) else {
+                throw BarCSVError(source: source, line: lineNo, message: "column \"date\": not a date: \"\(text(cDate))\"")
             }
             if let previous {
                 guard date != previous else {
@@ -88,7 +102,8 @@ public enum BarCSV {
                 }
             }
             previous = date
-            let (o, h, l, c, v) = (try number("open"), try number("high"), try number("low"), try number("close"), try number("volume"))
+            let (o, h, l, c, v) = (try number(cOpen, "open"), try number(cHigh, "high"), try number(cLow, "low"),
+                                   try number(cClose, "close"), try number(cVolume, "volume"))
             do {
                 bars.append(try OHLCVBar(timestamp: date, open: o, high: h, low: l, close: c, volume: v))
             } catch let e as ModelValidationError {
