@@ -86,6 +86,7 @@ struct RunCommand: AsyncParsableCommand {
                                  failures: failures, reissued: charts.reissued + analyses.reissued,
                                  duplicates: charts.duplicates + analyses.duplicates, stageSeconds: stageTimes)
         try summary.write(folder: folder)
+        try RunReport.write(summary, folder: folder)
         summary.printTable(folder: folder)
         if !failures.isEmpty { throw ExitCode(1) }
     }

@@ -61,6 +61,6 @@ struct RunSummary {
         print(String(format: "\n%d symbols, %d actionable, %d failed, %d re-issued, %d duplicate results; charts %.1f s, total %.1f s",
                      signals.count, signals.filter(\.signal.isActionable).count, failures.count, reissued, duplicates,
                      t["charts"] ?? 0, t["total"] ?? 0))
-        print("Run folder: \(folder)  (charts/, signals/, summary.json)")
+        print("Run folder: \(folder)  (report.html, charts/, signals/, summary.json)")
     }
 }
