@@ -30,10 +30,7 @@ public struct AnthropicProvider: ModelProvider {
         if let key = settings.apiKey {
             if settings.authStyle == "bearer" { headers["authorization"] = "Bearer \(key)" } else { headers["x-api-key"] = key }
         }
-        var r = HTTPRequest(url: settings.baseURL.trimmingSuffix("/") + "/v1/messages", headers: headers,
-                            body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
-        r.timeout = settings.timeout
-        return r
+        return try jsonRequest(settings, path: "/v1/messages", headers: headers, body: body)
     }
 
     public func parse(_ response: HTTPResponse) throws -> ModelAnswer {

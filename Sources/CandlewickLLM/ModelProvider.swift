@@ -74,6 +74,14 @@ public protocol ModelProvider: Sendable {
 }
 
 extension ModelProvider {
+    /// A JSON POST to `path` under the base URL, with the settings' timeout.
+    func jsonRequest(_ settings: ProviderSettings, path: String, headers: [String: String], body: [String: Any]) throws -> HTTPRequest {
+        var r = HTTPRequest(url: settings.baseURL.trimmingSuffix("/") + path, headers: headers,
+                            body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
+        r.timeout = settings.timeout
+        return r
+    }
+
     func requireSuccess(_ r: HTTPResponse) throws {
         guard (200..<300).contains(r.status) else {
             throw ProviderHTTPError(status: r.status, body: String(decoding: r.body.prefix(2000), as: UTF8.self), headers: r.headers)

@@ -26,10 +26,7 @@ public struct OpenAIProvider: ModelProvider {
             : ["type": "json_schema", "json_schema": ["name": "trading_signal", "strict": true, "schema": AnalysisPrompt.schema]]
         var headers = ["Content-Type": "application/json"]
         if let key = settings.apiKey { headers["Authorization"] = "Bearer \(key)" }
-        var r = HTTPRequest(url: settings.baseURL.trimmingSuffix("/") + "/v1/chat/completions", headers: headers,
-                            body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
-        r.timeout = settings.timeout
-        return r
+        return try jsonRequest(settings, path: "/v1/chat/completions", headers: headers, body: body)
     }
 
     public func parse(_ response: HTTPResponse) throws -> ModelAnswer {

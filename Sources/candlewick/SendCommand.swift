@@ -37,8 +37,7 @@ struct SendCommand: AsyncParsableCommand {
         guard count > 0 else { throw ValidationError("--count must be > 0") }
         guard rate >= 0 else { throw ValidationError("--rate must be >= 0") }
         if type != Probe.messageType && payload == nil { throw ValidationError("--payload is required for type \(type)") }
-        if let payload, !MessageCatalog.standard.knows(type) {
-            _ = payload
+        if payload != nil, !MessageCatalog.standard.knows(type) {
             throw ValidationError("unknown message type \(type); known: \(MessageCatalog.standard.types.joined(separator: ", "))")
         }
     }

@@ -106,7 +106,11 @@ public struct SignalValidator: Sendable {
         case nil, .null?: break
         case .array(let list)?:
             for item in list {
-                if case .string(let s) = item { factors.append(s) } else { reasons.append("key_factors must be a list of strings") ; break }
+                guard case .string(let s) = item else {
+                    reasons.append("key_factors must be a list of strings")
+                    break
+                }
+                factors.append(s)
             }
         case let v?: reasons.append("key_factors must be a list of strings, got \(v.kind)")
         }
