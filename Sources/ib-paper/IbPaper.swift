@@ -1,5 +1,4 @@
 import ArgumentParser
-import CandlewickRuntime
 
 /// `ib-paper`: A paper gateway speaking the server side of the TWS API, replaying real daily data.
 @main
@@ -8,12 +7,10 @@ struct IbPaper: AsyncParsableCommand {
         commandName: "ib-paper",
         abstract: "A paper gateway speaking the server side of the TWS API, replaying real daily data.",
         discussion: """
-            Serves daily bars from CSV files, qualifies contracts, matches orders (brackets with OCA) against the bars, reports order status, executions with commissions, positions and account values, and keeps its state on disk.
-            """)
-
-    @OptionGroup var common: CommonOptions
-
-    func run() async throws {
-        throw ValidationError("ib-paper has no service in this build yet: it is planned, and documented by --help and docs/protocol.md. It refuses to run rather than pretend.")
-    }
+            Serves daily bars from CSV files, qualifies contracts, matches orders (brackets with OCA) against the bars, \
+            reports order status, executions with commissions, positions and account values, and keeps its state on disk. \
+            See docs/tws.md.
+            """,
+        subcommands: [ServeCommand.self, EncodeSampleCommand.self],
+        defaultSubcommand: ServeCommand.self)
 }

@@ -1,0 +1,58 @@
+import CandlewickTWS
+import Foundation
+
+/// Account values: positions are marked at the as-of close. Margin follows a simple Reg-T-like model:
+/// initial margin 25% of gross position value, maintenance 25%, buying power 4 × available funds.
+extension PaperBroker {
+    /// Tags answered, in order, with their values.
+    public func accountValues() -> [(tag: String, value: String, currency: String)] {
+        var gross: Decimal = 0, marketValue: Decimal = 0
+        for (symbol, p) in state.positions where p.quantity != 0 {
+            let close = market.instruments[symbol]?.lastClose(onOrBefore: state.asOf) ?? p.avgCost
+            marketValue += p.quantity * close
+            gross += (p.quantity < 0 ? -p.quantity : p.quantity) * close
+        }
+        let netLiq = state.cash + marketValue
+        let initMargin = gross / 4
+        let available = netLiq - initMargin
+        func money(_ d: Decimal) -> String {
+            var v = d, r = Decimal()
+            NSDecimalRound(&r, &v, 2, .plain)
+            return TWSNumberText.decimal(r)
+        }
+        return [
+            ("AccountType", "INDIVIDUAL", ""),
+            ("NetLiquidation", money(netLiq), "USD"),
+            ("TotalCashValue", money(state.cash), "USD"),
+            ("SettledCash", money(state.cash), "USD"),
+            ("AccruedCash", "0.00", "USD"),
+            ("BuyingPower", money(max(0, available * 4)), "USD"),
+            ("EquityWithLoanValue", money(netLiq), "USD"),
+            ("PreviousDayEquityWithLoanValue", money(netLiq), "USD"),
+            ("GrossPositionValue", money(gross), "USD"),
+            ("RegTEquity", money(netLiq), "USD"),
+            ("RegTMargin", money(gross / 2), "USD"),
+            ("SMA", money(max(0, available)), "USD"),
+            ("InitMarginReq", money(initMargin), "USD"),
+            ("MaintMarginReq", money(initMargin), "USD"),
+            ("AvailableFunds", money(available), "USD"),
+            ("ExcessLiquidity", money(available), "USD"),
+            ("Cushion", netLiq == 0 ? "0" : money(available / netLiq), ""),
+            ("FullInitMarginReq", money(initMargin), "USD"),
+            ("FullMaintMarginReq", money(initMargin), "USD"),
+            ("FullAvailableFunds", money(available), "USD"),
+            ("FullExcessLiquidity", money(available), "USD"),
+            ("DayTradesRemaining", "-1", ""),
+            ("Leverage", netLiq == 0 ? "0" : money(gross / netLiq), ""),
+            ("RealizedPnL", money(state.realizedPnL), "USD"),
+        ]
+    }
+
+    /// ACCOUNT_SUMMARY lines for the requested tags (comma list; ibapi's `ReqT*` spelling accepted), then END.
+    public func accountSummary(reqId: Int, tags: String) -> [TWSEvent] {
+        let wanted = Set(tags.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "ReqT", with: "RegT") })
+        return accountValues().filter { wanted.contains($0.tag) }.map {
+            TWSEvent.accountSummary(reqId: reqId, account: state.account, tag: $0.tag, value: $0.value, currency: $0.currency)
+        } + [.accountSummaryEnd(reqId: reqId)]
+    }
+}

@@ -1,0 +1,209 @@
+import CandlewickTWS
+import Foundation
+import Logging
+
+/// One API client: handshake, START_API, then requests until the peer leaves or breaks the protocol.
+/// Any framing, handshake or decoding error is logged and resets this connection only.
+final class PaperConnection: @unchecked Sendable {
+    unowned let server: PaperServer
+    let fd: Int32
+    /// Set once START_API is accepted. Guarded by the server lock after that.
+    var clientId: Int?
+    var positionsSubscribed = false
+    var accountSummaries: [Int: String] = [:]
+    var pacing: PaperPacing
+    var closed = false
+    let started = Date()
+    var logger: Logger
+
+    init(server: PaperServer, fd: Int32) {
+        self.server = server
+        self.fd = fd
+        pacing = PaperPacing(maxMessagesPerSecond: server.config.maxMessagesPerSecond, maxHistorical: server.config.maxHistoricalPer10Min,
+                             historicalEnabled: server.config.historicalPacing)
+        logger = server.logger
+        logger[metadataKey: "fd"] = "\(fd)"
+    }
+
+    func shutdownSocket() { shutdown(fd, Int32(SHUT_RDWR)) }
+
+    /// Writes events; on failure the connection is shut down. Caller holds the server lock.
+    func sendLocked(_ events: [TWSEvent]) {
+        guard !closed else { return }
+        var data = Data()
+        for e in events {
+            do { data.append(try e.frame()) } catch { logger.error("encode.failed", metadata: ["error": "\(error)"]) }
+        }
+        if !PaperSocket.write(fd, data) {
+            closed = true
+            shutdownSocket()
+        }
+    }
+
+    func sendAccountSummariesLocked() {
+        for (reqId, tags) in accountSummaries.sorted(by: { $0.key < $1.key }) { sendLocked(server.broker.accountSummary(reqId: reqId, tags: tags)) }
+    }
+
+    func run() {
+        defer {
+            server.unregister(self)
+            close(fd)
+        }
+        PaperSocket.setReadTimeout(fd, seconds: 10)
+        var buffer = TWSFrameBuffer(maxLength: server.config.maxMessageLength)
+        var phase = 0  // 0: prefix, 1: version, 2: startApi, 3: running
+        do {
+            while true {
+                let bytes = PaperSocket.read(fd)
+                if bytes.isEmpty { break }
+                buffer.append(bytes)
+                if phase == 0 {
+                    guard let prefix = buffer.takeRaw(4) else { continue }
+                    guard prefix == TWSWire.apiPrefix else { throw TWSProtocolError.handshake("expected API\\0 prefix, got \(prefix)") }
+                    phase = 1
+                }
+                if phase == 1 {
+                    guard let payload = try buffer.nextPayload() else { continue }
+                    let range = try TWSHandshake.parseClientVersions(payload)
+                    let version = try TWSHandshake.negotiate(range)
+                    guard PaperSocket.write(fd, try TWSFraming.frame(TWSHandshake.serverHelloFields(version: version, time: Date()))) else { break }
+                    phase = 2
+                }
+                while let fields = try buffer.nextFields() {
+                    let request = try TWSRequest.decode(fields)
+                    if phase == 2 {
+                        guard case .startApi(let id, _) = request else {
+                            throw TWSProtocolError.handshake("expected startApi (71) after the handshake, got \(request.name)")
+                        }
+                        guard start(clientId: id) else { return }
+                        phase = 3
+                        PaperSocket.setReadTimeout(fd, seconds: 0)
+                        continue
+                    }
+                    guard handle(request) else { return }
+                }
+            }
+        } catch {
+            logger.warning("connection.reset", metadata: ["client_id": "\(clientId.map(String.init) ?? "-")", "error": "\(error)"])
+            return
+        }
+        logger.info("connection.closed", metadata: ["client_id": "\(clientId.map(String.init) ?? "-")"])
+    }
+
+    /// START_API: 326 when the id is taken, else accounts, next id and the farm notices.
+    func start(clientId id: Int) -> Bool {
+        server.lock.withLock {
+            guard server.registerLocked(self, clientId: id) else {
+                sendLocked([PaperErrors.err(-1, 326, "Unable to connect as the client id is already in use. Retry with a unique client id.")])
+                logger.warning("client.duplicate_id", metadata: ["client_id": "\(id)"])
+                return false
+            }
+            clientId = id
+            logger[metadataKey: "client_id"] = "\(id)"
+            let st = server.broker.state
+            sendLocked([
+                .managedAccounts([st.account]), .nextValidId(st.nextValidId(clientId: id)),
+                PaperErrors.err(-1, 2104, "Market data farm connection is OK:usfarm"),
+                PaperErrors.err(-1, 2106, "HMDS data farm connection is OK:ushmds"),
+                PaperErrors.err(-1, 2158, "Sec-def data farm connection is OK:secdefil"),
+            ])
+            logger.info("client.connected", metadata: ["as_of": "\(st.asOf)"])
+            return true
+        }
+    }
+
+    /// Serves one request; false when the connection must close (pacing).
+    func handle(_ request: TWSRequest) -> Bool {
+        let now = Date().timeIntervalSince1970
+        return server.lock.withLock {
+            switch pacing.message(at: now) {
+            case .ok: break
+            case .warn:
+                sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded:max=\(pacing.maxMessagesPerSecond)")])
+                logger.warning("pacing.messages_warned")
+            case .disconnect:
+                sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded: disconnecting")])
+                logger.warning("pacing.disconnected")
+                return false
+            }
+            let id = clientId ?? 0
+            var b: PaperBroker { server.broker }
+            switch request {
+            case .startApi: sendLocked([PaperErrors.err(-1, 321, "Error validating request: startApi sent twice")])
+            case .reqIds: sendLocked([.nextValidId(b.state.nextValidId(clientId: id))])
+            case .reqCurrentTime: sendLocked([.currentTime(Int64(now))])
+            case .reqManagedAccounts: sendLocked([.managedAccounts([b.state.account])])
+            case .reqContractDetails(let reqId, let c): sendLocked(b.contractDetails(reqId: reqId, contract: c))
+            case .reqHistoricalData(let h):
+                if let why = pacing.historical(h, at: now) {
+                    sendLocked([PaperErrors.err(h.reqId, 162, "Historical Market Data Service error message:Historical data request pacing violation (\(why))")])
+                } else {
+                    sendLocked(b.historicalData(h))
+                }
+            case .cancelHistoricalData(let reqId): sendLocked([PaperErrors.err(reqId, 366, "No historical data query found for ticker id:\(reqId)")])
+            case .placeOrder(let p):
+                server.deliverLocked(server.broker.place(p, clientId: id))
+                server.saveLocked()
+            case .cancelOrder(let orderId, _):
+                server.deliverLocked(server.broker.cancel(orderId: orderId, clientId: id))
+                server.saveLocked()
+            case .reqGlobalCancel:
+                server.deliverLocked(server.broker.cancelAll())
+                server.saveLocked()
+            case .reqOpenOrders: sendLocked(b.openOrders(clientId: id, all: false))
+            case .reqAllOpenOrders: sendLocked(b.openOrders(clientId: id, all: true))
+            case .reqAutoOpenOrders:
+                if id != 0 { sendLocked([PaperErrors.err(-1, 327, "Only the client with id 0 can set auto bind")]) }
+            case .reqCompletedOrders: sendLocked(b.completedOrders())
+            case .reqExecutions(let reqId, let f): sendLocked(b.executions(reqId: reqId, filter: f))
+            case .reqPositions:
+                positionsSubscribed = true
+                sendLocked(b.positionEvents())
+            case .cancelPositions: positionsSubscribed = false
+            case .reqAccountSummary(let reqId, _, let tags):
+                accountSummaries[reqId] = tags
+                sendLocked(b.accountSummary(reqId: reqId, tags: tags))
+            case .cancelAccountSummary(let reqId): accountSummaries.removeValue(forKey: reqId)
+            case .reqAccountUpdates(let subscribe, _):
+                if subscribe { sendLocked([.accountDownloadEnd(account: b.state.account)]) }
+            case .reqMarketDataType: break
+            }
+            return !closed
+        }
+    }
+}
+
+/// The simulation clock's line protocol: `advance [n]` → `ok as_of=YYYYMMDD`, `asof` → `as_of=YYYYMMDD`.
+struct PaperAdmin {
+    let server: PaperServer
+    let fd: Int32
+
+    func run() {
+        defer { close(fd) }
+        var pending = ""
+        while true {
+            let bytes = PaperSocket.read(fd, max: 4096)
+            if bytes.isEmpty { return }
+            pending += String(decoding: bytes, as: UTF8.self)
+            if pending.count > 4096 { return }
+            while let nl = pending.firstIndex(of: "\n") {
+                let line = pending[..<nl].trimmingCharacters(in: .whitespacesAndNewlines)
+                pending = String(pending[pending.index(after: nl)...])
+                guard PaperSocket.write(fd, Data((reply(line) + "\n").utf8)) else { return }
+            }
+        }
+    }
+
+    func reply(_ line: String) -> String {
+        let parts = line.split(separator: " ")
+        switch parts.first?.lowercased() {
+        case "advance":
+            let n = parts.count > 1 ? Int(parts[1]) ?? -1 : 1
+            guard n >= 1, n <= 10_000 else { return "error: usage: advance [days 1...10000]" }
+            let reached = server.advance(days: n)
+            return reached.count == n ? "ok as_of=\(server.asOf)" : "error: end of data at as_of=\(server.asOf) after \(reached.count) day(s)"
+        case "asof": return "as_of=\(server.asOf)"
+        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof)"
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import CandlewickTWS
+import Foundation
+
+/// Pacing rules enforced per connection (see docs/tws.md).
+///
+/// Historical requests (error 162 "Historical data request pacing violation"): an identical request
+/// within 15 s, six or more requests for the same contract within 2 s, or more than `maxHistorical`
+/// requests in 10 minutes. Real gateways lifted these hard limits for bars of 1 min and longer
+/// (soft throttling remains); ib-paper keeps them so clients stay within IB's documented envelope.
+///
+/// Messages: more than `maxMessagesPerSecond` (50) in one second → error 100 once as a warning;
+/// a second violation within 60 s → disconnect.
+public struct PaperPacing: Sendable {
+    public var maxMessagesPerSecond: Int
+    public var maxHistorical: Int
+    public var historicalEnabled: Bool
+    var messageTimes: [Double] = []
+    var warnedAt: Double?
+    var historical: [(time: Double, key: String, symbol: String)] = []
+
+    public init(maxMessagesPerSecond: Int = 50, maxHistorical: Int = 60, historicalEnabled: Bool = true) {
+        self.maxMessagesPerSecond = maxMessagesPerSecond
+        self.maxHistorical = maxHistorical
+        self.historicalEnabled = historicalEnabled
+    }
+
+    public enum Verdict: Sendable, Equatable { case ok, warn, disconnect }
+
+    /// Records one inbound message at `now` (seconds).
+    public mutating func message(at now: Double) -> Verdict {
+        messageTimes.append(now)
+        let cutoff = now - 1
+        if let first = messageTimes.firstIndex(where: { $0 > cutoff }), first > 0 { messageTimes.removeFirst(first) }
+        guard messageTimes.count > maxMessagesPerSecond else { return .ok }
+        messageTimes.removeAll()
+        if let w = warnedAt, now - w < 60 { return .disconnect }
+        warnedAt = now
+        return .warn
+    }
+
+    /// Records a historical request; returns the pacing error text when it violates a rule.
+    public mutating func historical(_ h: TWSHistoricalDataRequest, at now: Double) -> String? {
+        guard historicalEnabled else { return nil }
+        historical.removeAll { now - $0.time > 600 }
+        let symbol = "\(h.contract.conId)|\(h.contract.symbol.uppercased())|\(h.contract.exchange)"
+        let key = "\(symbol)|\(h.endDateTime)|\(h.durationStr)|\(h.barSizeSetting)|\(h.whatToShow)|\(h.useRTH)"
+        defer { historical.append((now, key, symbol)) }
+        if historical.contains(where: { $0.key == key && now - $0.time < 15 }) { return "identical request within 15 seconds" }
+        if historical.filter({ $0.symbol == symbol && now - $0.time < 2 }).count >= 5 { return "6 or more requests for the same contract within 2 seconds" }
+        if historical.count >= maxHistorical { return "more than \(maxHistorical) requests within 10 minutes" }
+        return nil
+    }
+}

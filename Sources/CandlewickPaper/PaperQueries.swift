@@ -1,0 +1,93 @@
+import CandlewickTWS
+import Foundation
+
+/// Contract details and historical bars, as of the simulated day.
+extension PaperBroker {
+    /// CONTRACT_DATA + CONTRACT_DATA_END, or error 200.
+    public func contractDetails(reqId: Int, contract: TWSContract) -> [TWSEvent] {
+        guard let i = market.instrument(for: contract),
+              contract.exchange.isEmpty || ["SMART", i.primaryExchange].contains(contract.exchange.uppercased()),
+              contract.primaryExchange.isEmpty || contract.primaryExchange.uppercased() == i.primaryExchange
+        else { return [PaperErrors.noSecurity(reqId)] }
+        let d = state.asOf
+        let details = TWSContractDetails(contract: i.contract, marketName: i.contract.tradingClass, minTick: 0.01,
+                                         validExchanges: "SMART,\(i.primaryExchange)", longName: i.longName, timeZoneId: "US/Eastern",
+                                         tradingHours: "\(d):0400-\(d):2000", liquidHours: "\(d):0930-\(d):1600")
+        return [.contractDetails(reqId: reqId, details), .contractDetailsEnd(reqId: reqId)]
+    }
+
+    /// HISTORICAL_DATA for a daily-bar request, or the IB error: 200 unknown contract, 321 invalid
+    /// parameters (bar size other than `1 day`, keepUpToDate, unsupported whatToShow, bad duration),
+    /// 10314 bad end date, 162 no data. Bars after the as-of day are never visible.
+    public func historicalData(_ h: TWSHistoricalDataRequest) -> [TWSEvent] {
+        let id = h.reqId
+        guard let inst = market.instrument(for: h.contract) else { return [PaperErrors.noSecurity(id)] }
+        func invalid(_ why: String) -> [TWSEvent] { [PaperErrors.err(id, 321, "Error validating request.-'bP' : cause - \(why)")] }
+        guard h.barSizeSetting.trimmingCharacters(in: .whitespaces) == "1 day" else {
+            return invalid("ib-paper serves daily bars only (barSizeSetting \"1 day\"), got \"\(h.barSizeSetting)\"")
+        }
+        guard !h.keepUpToDate else { return invalid("keepUpToDate is not supported by ib-paper") }
+        guard ["TRADES", "ADJUSTED_LAST", "MIDPOINT"].contains(h.whatToShow.uppercased()) else {
+            return invalid("whatToShow \(h.whatToShow) is not supported (TRADES, ADJUSTED_LAST, MIDPOINT)")
+        }
+        guard let (count, unit) = Self.parseDuration(h.durationStr) else {
+            return invalid("Historical data request duration \"\(h.durationStr)\" is invalid (e.g. \"200 D\", \"1 Y\")")
+        }
+        var end = state.asOf
+        if !h.endDateTime.isEmpty {
+            guard let d = Self.parseEndDay(h.endDateTime) else {
+                return [PaperErrors.err(id, 10314, "End Date/Time: The date, time, or time-zone entered is invalid. The correct format is yyyymmdd hh:mm:ss xx/xxxx")]
+            }
+            end = min(d, state.asOf)
+        }
+        let visible = inst.bars(through: end)
+        let selected: ArraySlice<PaperBar>
+        switch unit {
+        case "D": selected = visible.suffix(count)
+        case "S": selected = visible.suffix(max(1, count / 86_400))
+        default:
+            let months = unit == "W" ? 0 : (unit == "M" ? count : count * 12)
+            let start = Self.shift(end, months: months, days: unit == "W" ? -7 * count : 0)
+            selected = visible.filter { $0.day > start }[...]
+        }
+        guard let first = selected.first else {
+            return [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART Trades")]
+        }
+        let bars = selected.map { b in
+            var wap = (b.high + b.low + b.close) / 3, r = Decimal()
+            NSDecimalRound(&r, &wap, 4, .plain)
+            return TWSBar(date: String(b.day), open: b.open.exactDouble, high: b.high.exactDouble, low: b.low.exactDouble,
+                          close: b.close.exactDouble, volume: h.whatToShow.uppercased() == "MIDPOINT" ? nil : b.volume,
+                          wap: h.whatToShow.uppercased() == "MIDPOINT" ? nil : r, barCount: -1)
+        }
+        return [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
+    }
+
+    /// `"<n> <S|D|W|M|Y>"`.
+    static func parseDuration(_ s: String) -> (Int, String)? {
+        let parts = s.split(separator: " ")
+        guard parts.count == 2, let n = Int(parts[0]), n > 0, n <= 100_000, ["S", "D", "W", "M", "Y"].contains(parts[1].uppercased()) else { return nil }
+        return (n, parts[1].uppercased())
+    }
+
+    /// The day of an end date/time: `yyyyMMdd[ HH:mm:ss[ tz]]` or `yyyyMMdd-HH:mm:ss`.
+    static func parseEndDay(_ s: String) -> PaperDay? {
+        let head = s.prefix(8)
+        guard head.count == 8, head.allSatisfy(\.isASCII), head.allSatisfy(\.isNumber), let d = Int(head) else { return nil }
+        let (y, m, day) = (d / 10_000, d / 100 % 100, d % 100)
+        guard y >= 1900, (1...12).contains(m), (1...31).contains(day) else { return nil }
+        let rest = s.dropFirst(8)
+        if !rest.isEmpty, rest.first != " ", rest.first != "-" { return nil }
+        return d
+    }
+
+    /// `day` moved back by `months` months and `days` days (negative days go back).
+    static func shift(_ day: PaperDay, months: Int, days: Int) -> PaperDay {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = cal.date(from: DateComponents(year: day / 10_000, month: day / 100 % 100, day: day % 100)),
+              let shifted = cal.date(byAdding: DateComponents(month: -months, day: days), to: date) else { return day }
+        let c = cal.dateComponents([.year, .month, .day], from: shifted)
+        return c.year! * 10_000 + c.month! * 100 + c.day!
+    }
+}

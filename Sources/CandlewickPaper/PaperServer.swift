@@ -1,0 +1,153 @@
+import CandlewickTWS
+import Foundation
+import Logging
+
+/// The paper gateway: accepts TWS API clients on a TCP port, one blocking thread per connection,
+/// and serialises every state change through one lock around the `PaperBroker`.
+public final class PaperServer: @unchecked Sendable {
+    public let config: PaperConfig
+    let logger: Logger
+    let lock = NSLock()
+    var broker: PaperBroker
+    let store: PaperStateStore
+    var connections: [ObjectIdentifier: PaperConnection] = [:]
+    var clients: [Int: PaperConnection] = [:]
+    var listeners: [Int32] = []
+
+    /// Loads the data and the saved state (or starts a fresh account).
+    public init(config: PaperConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        var instruments = try PaperMarket.load(directory: config.dataDirectory, logger: logger)
+        for s in config.synthetic {
+            let symbol = s.uppercased()
+            guard !instruments.contains(where: { $0.symbol == symbol }) else { throw PaperError.config("--synthetic \(symbol): real data exists for it") }
+            instruments.append(PaperMarket.synthetic(symbol: symbol))
+            logger.warning("data.synthetic", metadata: ["symbol": "\(symbol)"])
+        }
+        guard !instruments.isEmpty else { throw PaperError.config("no SYMBOL.csv files in \(config.dataDirectory)") }
+        let market = PaperMarket(instruments: instruments)
+        store = PaperStateStore(directory: config.stateDirectory)
+        let state: PaperState
+        if let saved = try store.load() {
+            state = saved
+            logger.info("state.loaded", metadata: ["path": "\(store.path)", "as_of": "\(saved.asOf)", "orders": "\(saved.orders.count)"])
+        } else {
+            guard let asOf = config.asOf ?? Self.defaultAsOf(market) else { throw PaperError.config("cannot choose an as-of day; pass --as-of") }
+            state = PaperState(asOf: asOf, account: config.account, cash: config.startingCash)
+        }
+        broker = PaperBroker(market: market, state: state)
+        try store.save(state)
+    }
+
+    /// 60 trading days before the end of the shortest history still trading when the latest one starts,
+    /// so every such symbol has years of bars behind it and days left to advance into.
+    public static func defaultAsOf(_ market: PaperMarket) -> PaperDay? {
+        let all = market.instruments.values
+        guard let latestStart = all.compactMap({ $0.bars.first?.day }).max() else { return nil }
+        let active = all.filter { ($0.bars.last?.day ?? 0) > latestStart }
+        guard let end = active.compactMap({ $0.bars.last?.day }).min(), let i = market.calendar.firstIndex(of: end) else { return nil }
+        return market.calendar[max(0, i - 60)]
+    }
+
+    /// The simulated day.
+    public var asOf: PaperDay { lock.withLock { broker.state.asOf } }
+
+    /// Binds the ports and starts the accept threads. Returns the bound API port and admin port.
+    @discardableResult
+    public func start() throws -> (port: Int, adminPort: Int?) {
+        let (fd, port) = try PaperSocket.listen(host: config.host, port: config.port)
+        var adminPort: Int?
+        lock.withLock { listeners.append(fd) }
+        if let a = config.adminPort {
+            let (afd, ap) = try PaperSocket.listen(host: config.host, port: a)
+            adminPort = ap
+            lock.withLock { listeners.append(afd) }
+            spawn("ib-paper.admin") { [self] in acceptLoop(afd, admin: true) }
+        }
+        spawn("ib-paper.accept") { [self] in acceptLoop(fd, admin: false) }
+        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)", "admin_port": "\(adminPort.map(String.init) ?? "-")",
+                                            "as_of": "\(asOf)", "symbols": "\(broker.market.instruments.keys.sorted().joined(separator: ","))"])
+        return (port, adminPort)
+    }
+
+    /// Closes the listeners and every connection.
+    public func stop() {
+        let (ls, cs) = lock.withLock { (listeners, Array(connections.values)) }
+        for fd in ls { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+        for c in cs { c.shutdownSocket() }
+    }
+
+    func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let t = Thread { body() }
+        t.name = name
+        t.start()
+    }
+
+    func acceptLoop(_ fd: Int32, admin: Bool) {
+        while let c = PaperSocket.accept(fd) {
+            if admin {
+                spawn("ib-paper.admin-conn") { [self] in PaperAdmin(server: self, fd: c).run() }
+                continue
+            }
+            let conn = PaperConnection(server: self, fd: c)
+            let accepted = lock.withLock { () -> Bool in
+                guard connections.count < config.maxConnections else { return false }
+                connections[ObjectIdentifier(conn)] = conn
+                return true
+            }
+            guard accepted else {
+                logger.warning("connection.refused", metadata: ["reason": "more than \(config.maxConnections) connections"])
+                close(c)
+                continue
+            }
+            spawn("ib-paper.conn") { conn.run() }
+        }
+    }
+
+    /// Advances the simulated day `days` times, delivering fills; returns the days reached.
+    public func advance(days: Int) -> [PaperDay] {
+        lock.withLock {
+            var reached: [PaperDay] = []
+            for _ in 0..<max(0, days) {
+                guard let out = broker.advanceDay() else { break }
+                reached.append(broker.state.asOf)
+                deliverLocked(out)
+            }
+            if !reached.isEmpty {
+                saveLocked()
+                for c in connections.values { c.sendAccountSummariesLocked() }
+                logger.info("day.advanced", metadata: ["as_of": "\(broker.state.asOf)"])
+            }
+            return reached
+        }
+    }
+
+    /// Sends broker output to its targets. Caller holds `lock`.
+    func deliverLocked(_ out: [PaperOutbound]) {
+        for o in out {
+            switch o.target {
+            case .client(let id): clients[id]?.sendLocked([o.event])
+            case .positionSubscribers: for c in connections.values where c.positionsSubscribed { c.sendLocked([o.event]) }
+            }
+        }
+    }
+
+    func saveLocked() {
+        do { try store.save(broker.state) } catch { logger.error("state.save_failed", metadata: ["error": "\(error)"]) }
+    }
+
+    /// Registers a client id; false when another connection holds it. Caller holds `lock`.
+    func registerLocked(_ conn: PaperConnection, clientId: Int) -> Bool {
+        if clients[clientId] != nil { return false }
+        clients[clientId] = conn
+        return true
+    }
+
+    func unregister(_ conn: PaperConnection) {
+        lock.withLock {
+            connections.removeValue(forKey: ObjectIdentifier(conn))
+            if let id = conn.clientId, clients[id] === conn { clients.removeValue(forKey: id) }
+        }
+    }
+}

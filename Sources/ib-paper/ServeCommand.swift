@@ -1,0 +1,92 @@
+import ArgumentParser
+import CandlewickPaper
+import CandlewickTWS
+import CandlewickRuntime
+import Foundation
+
+/// `ib-paper serve` (the default): run the gateway until killed.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the TWS API on a TCP port.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "API port (0 = any free port).") var port = 4002
+    @Option(help: "Listen address (IPv4).") var host = "127.0.0.1"
+    @Option(help: "Admin line-protocol port for the simulation clock (`advance [n]`, `asof`).") var adminPort: Int?
+    @Option(help: "Directory of SYMBOL.csv daily files (default: deploy/data/daily of the checkout).") var data: String?
+    @Option(help: "Comma-separated symbols served with deterministic synthetic bars (never implied).") var synthetic: String?
+    @Option(help: "Directory for ib-paper-state.json (default: the working directory).") var state = "."
+    @Option(help: "Simulated day YYYY-MM-DD for a fresh state (default: computed from the data; a saved state keeps its own).")
+    var asOf: String?
+    @Option(help: "Account id reported to clients.") var account = "DU0000001"
+    @Option(help: "Starting cash (USD) for a fresh state.") var cash = 100_000
+    @Option(help: "Messages per second from one client before error 100 / disconnect.") var maxMessagesPerSecond = 50
+    @Flag(help: "Disable historical-data pacing (error 162).") var noHistoricalPacing = false
+
+    func run() async throws {
+        let context = try ProcessContext(process: "ib-paper", options: common)
+        guard let dir = data ?? Self.bundledData() else {
+            throw ValidationError("no --data given and deploy/data/daily not found next to the working directory or the executable")
+        }
+        var config = PaperConfig(dataDirectory: dir)
+        config.port = port
+        config.host = host
+        config.adminPort = adminPort
+        config.synthetic = (synthetic ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        config.stateDirectory = state
+        config.account = account
+        config.startingCash = Decimal(cash)
+        config.maxMessagesPerSecond = maxMessagesPerSecond
+        config.historicalPacing = !noHistoricalPacing
+        if let asOf {
+            let digits = asOf.replacingOccurrences(of: "-", with: "")
+            guard digits.count == 8, let d = Int(digits) else { throw ValidationError("--as-of must be YYYY-MM-DD, got \(asOf)") }
+            config.asOf = d
+        }
+        let server: PaperServer
+        do {
+            server = try PaperServer(config: config, logger: context.logger)
+            try server.start()
+        } catch let e as PaperError {
+            throw ValidationError(e.description)
+        }
+        while true { try await Task.sleep(for: .seconds(3600)) }
+    }
+
+    /// deploy/data/daily in the working directory or above the executable (…/.build/release/ib-paper).
+    static func bundledData() -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath]
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            candidates.append(dir.path)
+            dir = dir.deletingLastPathComponent()
+        }
+        return candidates.map { ($0 as NSString).appendingPathComponent("deploy/data/daily") }.first {
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: $0, isDirectory: &isDir) && isDir.boolValue
+        }
+    }
+}
+
+/// `ib-paper encode-sample NAME|--all`: the fields our encoder produces for a named request, as JSON.
+struct EncodeSampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encode-sample", abstract: "Print the fields CandlewickTWS encodes for a named sample request (JSON).")
+
+    @Argument(help: "Sample name (omit with --all).") var name: String?
+    @Flag(help: "Print every sample as one JSON object.") var all = false
+
+    func run() throws {
+        let samples = TWSEncodingSamples.all
+        let out: Any
+        if all {
+            out = samples.mapValues { $0.fields() }
+        } else {
+            guard let name, let s = samples[name] else {
+                throw ValidationError("unknown sample \(name ?? "(none)"); known: \(samples.keys.sorted().joined(separator: ", "))")
+            }
+            out = s.fields()
+        }
+        let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+        FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
