@@ -75,6 +75,13 @@ let package = Package(
         ),
         // TWS API wire protocol, both directions (shared by gateway-bridge and ib-paper).
         .target(name: "CandlewickTWS", dependencies: ["CandlewickCore"], swiftSettings: swiftSettings),
+        // gateway-bridge's role: the TWS connection and the services on the bus.
+        .target(
+            name: "CandlewickGateway",
+            dependencies: ["CandlewickCore", "CandlewickTWS", "CandlewickBus", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
         // ib-paper: the paper gateway serving the server side of the TWS API.
         .target(
             name: "CandlewickPaper",
@@ -88,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickChartWorker"],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "gateway-bridge", dependencies: ["CandlewickRuntime", "CandlewickTWS"], swiftSettings: swiftSettings),
+        .executableTarget(name: "gateway-bridge", dependencies: ["CandlewickRuntime", "CandlewickGateway"], swiftSettings: swiftSettings),
         .executableTarget(name: "ib-paper", dependencies: ["CandlewickRuntime", "CandlewickPaper"], swiftSettings: swiftSettings),
         .executableTarget(name: "llm-worker", dependencies: ["CandlewickRuntime", "CandlewickLLM"], swiftSettings: swiftSettings),
         .executableTarget(name: "order-router", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),

@@ -6,7 +6,7 @@ public enum SymbolRule {
     static let extra: Set<Character> = [".", "-", " ", "/"]
 
     /// Throws unless `symbol` is non-empty, at most 32 characters and upper case, as in the original design.
-    static func validate(_ symbol: String, model: String, field: String = "symbol") throws {
+    public static func validate(_ symbol: String, model: String, field: String = "symbol") throws {
         let v = Validator(model)
         try v.nonEmpty(symbol, field)
         try v.require(symbol.count <= 32, field, "must be at most 32 characters")

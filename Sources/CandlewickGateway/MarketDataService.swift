@@ -1,0 +1,125 @@
+import CandlewickCore
+import CandlewickTWS
+import Foundation
+import Synchronization
+
+/// Asks for a symbol's daily history over the bus (DEALER → gateway-bridge's ROUTER).
+///
+/// Rules: `symbol` upper case; `duration_days` (calendar days back from the last bar) in 1...10000.
+public struct MarketDataRequest: BusPayload, Hashable {
+    public static let messageType = "market_data.request"
+    public let symbol: String
+    public let durationDays: Int
+
+    public init(symbol: String, durationDays: Int = 1000) throws {
+        try SymbolRule.validate(symbol, model: "MarketDataRequest")
+        guard (1...10_000).contains(durationDays) else {
+            throw ModelValidationError(model: "MarketDataRequest", field: "duration_days", rule: "must be in 1...10000")
+        }
+        self.symbol = symbol
+        self.durationDays = durationDays
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case symbol
+        case durationDays = "duration_days"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(symbol: c.decode(String.self, forKey: .symbol),
+                      durationDays: c.decodeIfPresent(Int.self, forKey: .durationDays) ?? 1000)
+    }
+}
+
+/// A request the gateway could not serve: IB's code and text, or our reason.
+public struct GatewayFailure: BusPayload, Hashable {
+    public static let messageType = "gateway.error"
+    public let symbol: String
+    public let code: Int?
+    public let message: String
+
+    public init(symbol: String, code: Int?, message: String) {
+        self.symbol = symbol
+        self.code = code
+        self.message = message
+    }
+}
+
+/// Historical daily bars from the gateway, with IB's pacing rules kept on our side: at most
+/// `maxPerSecond` requests per second, at most 50 outstanding, and no identical request within
+/// 15 s (served from the last answer instead). Every request has a deadline.
+public actor MarketDataFetcher {
+    private let connection: TWSConnection
+    private var nextReqId = 1000
+    private var pending: [Int: (bars: [TWSBar], continuation: CheckedContinuation<[TWSBar], any Error>)] = [:]
+    private var recent: [String: (at: Date, bars: [TWSBar])] = [:]
+    private var sentTimes: [Date] = []
+    private let maxPerSecond = 45
+
+    public init(connection: TWSConnection) { self.connection = connection }
+
+    /// The last `days` daily bars of `symbol` as `MarketData`; throws `GatewayError` with IB's code.
+    public func marketData(symbol: String, days: Int, timeout: Double = 30) async throws -> MarketData {
+        let key = "\(symbol)|\(days)"
+        let bars: [TWSBar]
+        if let hit = recent[key], Date().timeIntervalSince(hit.at) < 15 {
+            bars = hit.bars
+        } else {
+            bars = try await request(symbol: symbol, days: days, timeout: timeout)
+            recent[key] = (Date(), bars)
+        }
+        let ohlcv = try bars.map { b -> OHLCVBar in
+            guard let ts = UTCTimestamp.parse(String(b.date.prefix(8))) else { throw GatewayError("bad bar date \(b.date)") }
+            func d(_ x: Double) -> Decimal { Decimal(string: "\(x)") ?? Decimal(x) }
+            return try OHLCVBar(timestamp: ts, open: d(b.open), high: d(b.high), low: d(b.low), close: d(b.close), volume: b.volume ?? 0)
+        }
+        guard let last = ohlcv.last else { throw GatewayError("no bars for \(symbol)") }
+        // IB takes durations over a year in whole years: keep the calendar days asked for.
+        let from = last.timestamp.addingTimeInterval(-Double(days) * 86_400)
+        return try MarketData(symbol: symbol, bars: ohlcv.filter { $0.timestamp > from }, fetchedAt: last.timestamp)
+    }
+
+    private func request(symbol: String, days: Int, timeout: Double) async throws -> [TWSBar] {
+        while pending.count >= 50 { try await Task.sleep(for: .milliseconds(20)) }
+        let now = Date()
+        sentTimes.removeAll { now.timeIntervalSince($0) >= 1 }
+        if sentTimes.count >= maxPerSecond { try await Task.sleep(for: .seconds(1 - now.timeIntervalSince(sentTimes[0]))) }
+        sentTimes.append(Date())
+        nextReqId += 1
+        let id = nextReqId
+        let duration = days > 365 ? "\((days + 364) / 365) Y" : "\(days) D"
+        let req = TWSHistoricalDataRequest(reqId: id, contract: TWSContract(symbol: symbol), durationStr: duration)
+        let timer = Task {
+            try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
+            self.fail(id, GatewayError("no historical data for \(symbol) within \(timeout) s"))
+        }
+        defer { timer.cancel() }
+        return try await withCheckedThrowingContinuation { c in
+            pending[id] = ([], c)
+            do { try connection.send(.reqHistoricalData(req)) } catch { fail(id, error) }
+        }
+    }
+
+    /// Routes a gateway event to the request it answers.
+    public func handle(_ event: TWSEvent) {
+        switch event {
+        case .historicalData(let reqId, _, _, let bars):
+            guard let p = pending.removeValue(forKey: reqId) else { return }
+            p.continuation.resume(returning: p.bars + bars)
+        case .error(let e) where e.id > 0 && pending[e.id] != nil:
+            fail(e.id, GatewayError(e.message, code: e.code))
+        default:
+            break
+        }
+    }
+
+    /// Fails every outstanding request (the connection is gone).
+    public func failAll(_ reason: String) {
+        for id in pending.keys { fail(id, GatewayError(reason)) }
+    }
+
+    private func fail(_ id: Int, _ error: any Error) {
+        pending.removeValue(forKey: id)?.continuation.resume(throwing: error)
+    }
+}
