@@ -90,7 +90,7 @@ let package = Package(
         ),
 
         // Thin executables.
-        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickGateway"], swiftSettings: swiftSettings),
         .executableTarget(name: "tap", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickChartWorker"],

@@ -8,7 +8,7 @@ import Synchronization
 
 /// Hands gateway events from the reader thread to the fetcher, and remembers why the connection closed.
 public final class EventRelay: Sendable {
-    private let state = Mutex<(fetcher: MarketDataFetcher?, logger: Logger?, closed: String?)>((nil, nil, nil))
+    private let state = Mutex<(fetcher: MarketDataFetcher?, logger: Logger?, closed: String?, stopping: Bool)>((nil, nil, nil, false))
     private let closedLatch = AsyncStream<Void>.makeStream()
 
     public init() {}
@@ -26,9 +26,12 @@ public final class EventRelay: Sendable {
         Task { await fetcher.handle(event) }
     }
 
+    /// We are closing the connection ourselves: a close from now on is not a loss.
+    public func beginShutdown() { state.withLock { $0.stopping = true } }
+
     public func close(_ reason: String) {
         let fetcher = state.withLock { s -> MarketDataFetcher? in
-            s.closed = s.closed ?? reason
+            if !s.stopping { s.closed = s.closed ?? reason }
             return s.fetcher
         }
         closedLatch.continuation.yield()

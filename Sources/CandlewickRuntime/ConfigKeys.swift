@@ -15,6 +15,7 @@ public enum ConfigKeys {
         "ib.client_id": "TWS API client id (default 1; one per connection)",
         "ib.connect_timeout_s": "seconds for connect plus handshake (default 10)",
         "gateway.commands": "endpoint of gateway-bridge's command socket (ROUTER, bound by gateway-bridge; default ipc://<bus.directory>/gateway.sock)",
+        "run.universe": "comma-separated symbols of a run (default AAPL,GOOG,MSFT,SPY: the bundled series that cover ib-paper's default as-of day)",
         "llm.jobs": "endpoint analysis jobs are pushed on; the run owner binds, llm-workers connect (default ipc://<bus.directory>/analysis-jobs.sock)",
         "llm.results": "endpoint analysis results are pushed to; the run owner binds, llm-workers connect (default ipc://<bus.directory>/analysis-results.sock)",
         "llm.provider": "rules, openai or anthropic (default: rules unless an API key is in the environment)",

@@ -15,8 +15,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "Directory of SYMBOL.csv daily files.") var data = "deploy/data/daily"
-    @Option(help: "Symbols (default: every CSV in --data).") var symbols: [String] = []
+    @Option(help: "Where bars come from: gateway (gateway-bridge, i.e. IB or ib-paper) or csv (--data).") var source = "gateway"
+    @Option(help: "Directory of SYMBOL.csv daily files (with --source csv).") var data = "deploy/data/daily"
+    @Option(help: "Symbols (default: run.universe, or every CSV in --data with --source csv).") var symbols: [String] = []
     @Option(help: "Run folder (charts, signals, summary).") var out: String?
     @Option(help: "Seconds a worker may take before its job is issued again.") var lease: Double = 30
     @Option(help: "Attempts per job before it is given up.") var attempts = 3
@@ -28,11 +29,17 @@ struct RunCommand: AsyncParsableCommand {
         let endpoints = try WorkEndpoints(config: context.config)
         let runId = "run-" + UTCTimestamp.format(Date()).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: ".", with: "")
         let folder = out ?? "runs/\(runId)"
-        let universe = try symbols.isEmpty ? ChartsCommand.discover(data) : symbols.map { $0.uppercased() }
-        guard !universe.isEmpty else { throw ValidationError("no symbols: \(data) has no SYMBOL.csv files") }
-        var (jobs, failures) = ChartsCommand.chartJobs(universe: universe, data: data, out: (folder as NSString).appendingPathComponent("charts"),
-                                                     runId: runId, history: history)
-        let charts = try StageDispatcher<ChartJob>(
+        guard source == "gateway" || source == "csv" else { throw ValidationError("--source must be gateway or csv") }
+        let configured = context.config.string("run.universe", default: "AAPL,GOOG,MSFT,SPY")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        let universe = try !symbols.isEmpty ? symbols.map { $0.uppercased() } : source == "csv" ? ChartsCommand.discover(data) : configured
+        guard !universe.isEmpty else { throw ValidationError("no symbols to run") }
+        let charts = (folder as NSString).appendingPathComponent("charts")
+        var (jobs, failures) = source == "csv"
+            ? ChartsCommand.chartJobs(universe: universe, data: data, out: charts, runId: runId, history: history)
+            : await GatewayData.chartJobs(universe: universe, endpoint: endpoints.gatewayCommands, context: context, out: charts,
+                                          runId: runId, history: history)
+        let chartStage = try StageDispatcher<ChartJob>(
             name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,
             runId: runId, lease: lease, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
         let analyses = try StageDispatcher<AnalysisJob>(
@@ -41,14 +48,14 @@ struct RunCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        for (id, job) in jobs.sorted(by: { $0.key < $1.key }) { try charts.submit(id: id, job: job, now: now()) }
+        for (id, job) in jobs.sorted(by: { $0.key < $1.key }) { try chartStage.submit(id: id, job: job, now: now()) }
         var rendered: [String: ChartJobResult] = [:]
         var signals: [String: AnalysisResult] = [:]
         var stageTimes: [String: Double] = [:]
         let progress = ProgressLine(total: jobs.count * 2, label: "charts+signals")
-        while (charts.outstanding > 0 || analyses.outstanding > 0), now() < timeout {
+        while (chartStage.outstanding > 0 || analyses.outstanding > 0), now() < timeout {
             var idle = true
-            for message in try charts.poll(now: now(), jobId: { $0.payload(as: ChartJobResult.self)?.jobId }) {
+            for message in try chartStage.poll(now: now(), jobId: { $0.payload(as: ChartJobResult.self)?.jobId }) {
                 idle = false
                 guard let r = message.payload(as: ChartJobResult.self), let job = jobs[r.jobId] else { continue }
                 rendered[r.jobId] = r
@@ -66,7 +73,7 @@ struct RunCommand: AsyncParsableCommand {
                 try analyses.submit(id: r.jobId, job: analysis, attachments: pngs, now: now())
                 progress.update(done: rendered.count + signals.count, note: r.symbol)
             }
-            if charts.outstanding == 0, stageTimes["charts"] == nil { stageTimes["charts"] = now() }
+            if chartStage.outstanding == 0, stageTimes["charts"] == nil { stageTimes["charts"] = now() }
             for message in try analyses.poll(now: now(), jobId: { $0.payload(as: AnalysisResult.self)?.jobId }) {
                 idle = false
                 guard let a = message.payload(as: AnalysisResult.self) else { continue }
@@ -77,14 +84,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         progress.finish()
         stageTimes["total"] = now()
-        for id in charts.abandoned + analyses.abandoned { failures.append((jobs[id]?.marketData.symbol ?? id, "no result after \(attempts) attempts")) }
-        let waiting = charts.outstanding + analyses.outstanding
+        for id in chartStage.abandoned + analyses.abandoned { failures.append((jobs[id]?.marketData.symbol ?? id, "no result after \(attempts) attempts")) }
+        let waiting = chartStage.outstanding + analyses.outstanding
         if waiting > 0 { failures.append(("(run)", "\(waiting) job(s) still outstanding after \(Int(timeout)) s")) }
-        await charts.close()
+        await chartStage.close()
         await analyses.close()
         let summary = RunSummary(runId: runId, signals: signals.values.sorted { $0.signal.symbol < $1.signal.symbol },
-                                 failures: failures, reissued: charts.reissued + analyses.reissued,
-                                 duplicates: charts.duplicates + analyses.duplicates, stageSeconds: stageTimes)
+                                 failures: failures, reissued: chartStage.reissued + analyses.reissued,
+                                 duplicates: chartStage.duplicates + analyses.duplicates, stageSeconds: stageTimes)
         try summary.write(folder: folder)
         try RunReport.write(summary, folder: folder)
         summary.printTable(folder: folder)

@@ -51,6 +51,7 @@ struct GatewayBridge: AsyncParsableCommand {
             [SocketCloser(eventsLoop), HeartbeatService(context: context, publisher: publisher),
              CommandService(server: server, fetcher: fetcher, closed: events, logger: context.logger)],
             context: context)
+        events.beginShutdown()
         connection.close()
         if let why = events.closedReason { context.logger.error("gateway.connection_lost", metadata: ["reason": "\(why)"]); throw ExitCode(3) }
     }

@@ -1,10 +1,11 @@
 import ArgumentParser
 import CandlewickPaper
-import CandlewickTWS
 import CandlewickRuntime
+import CandlewickTWS
 import Foundation
+import ServiceLifecycle
 
-/// `ib-paper serve` (the default): run the gateway until killed.
+/// `ib-paper serve` (the default): run the gateway until SIGTERM/SIGINT (graceful, within the shutdown budget).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the TWS API on a TCP port.")
 
@@ -49,7 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let e as PaperError {
             throw ValidationError(e.description)
         }
-        while true { try await Task.sleep(for: .seconds(3600)) }
+        // Serve until SIGTERM/SIGINT, then stop accepting, close the connections and exit within the budget.
+        try await ProcessRunner.run([PaperService(server: server)], context: context)
     }
 
     /// deploy/data/daily in the working directory or above the executable (…/.build/release/ib-paper).
@@ -88,5 +90,15 @@ struct EncodeSampleCommand: ParsableCommand {
         }
         let data = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
         FileHandle.standardOutput.write(data + Data("\n".utf8))
+    }
+}
+
+/// Keeps the paper gateway running until graceful shutdown, then stops it.
+struct PaperService: Service {
+    let server: PaperServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.stop()
     }
 }

@@ -18,7 +18,7 @@ def test_run_charts_and_signals_survive_a_dead_worker(procs, tmp_path):
     thief.setsockopt(zmq.RCVHWM, 1)
     thief.connect(eps["LLM_JOBS"])
     out = tmp_path / "run"
-    owner = procs([binary("candlewick"), "run", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),
+    owner = procs([binary("candlewick"), "run", "--source", "csv", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),
                    "--lease", "1", "--timeout", "90"], env=env, cwd=str(ROOT))
     for i in (1, 2):
         procs([binary("chart-worker"), "--instance", f"chart-worker.{i}"], env=env)
