@@ -167,7 +167,8 @@ final class PaperConnection: @unchecked Sendable {
             case .cancelAccountSummary(let reqId): accountSummaries.removeValue(forKey: reqId)
             case .reqAccountUpdates(let subscribe, _):
                 if subscribe { sendLocked([.accountDownloadEnd(account: b.state.account)]) }
-            case .reqMarketDataType: break
+            case .reqMarketDataType, .cancelAccountUpdatesMulti: break
+            case .reqAccountUpdatesMulti(let reqId, _, _, _): sendLocked([.accountUpdateMultiEnd(reqId: reqId)])
             }
             return !closed
         }

@@ -77,6 +77,7 @@ extension TWSEvent {
                                    value: try r.string("value"), currency: try r.string("currency"))
         case ID.accountSummaryEnd: try r.skip("version"); return .accountSummaryEnd(reqId: try r.int("reqId"))
         case ID.accountDownloadEnd: try r.skip("version"); return .accountDownloadEnd(account: try r.string("account"))
+        case ID.accountUpdateMultiEnd: try r.skip("version"); return .accountUpdateMultiEnd(reqId: try r.int("reqId"))
         default: throw TWSProtocolError.unknownMessage(id: fields[0], direction: "server→client")
         }
     }

@@ -41,7 +41,7 @@ enum EventSamples {
             .position(TWSPosition(account: "DU1", contract: contract, position: 10, avgCost: 155.07)),
             .positionEnd,
             .accountSummary(reqId: 9, account: "DU1", tag: "NetLiquidation", value: "100000.00", currency: "USD"),
-            .accountSummaryEnd(reqId: 9), .accountDownloadEnd(account: "DU1"),
+            .accountSummaryEnd(reqId: 9), .accountDownloadEnd(account: "DU1"), .accountUpdateMultiEnd(reqId: 12),
         ]
     }
 }
