@@ -7,7 +7,7 @@ extension PaperBroker {
     /// Tags answered, in order, with their values.
     public func accountValues() -> [(tag: String, value: String, currency: String)] {
         var gross: Decimal = 0, marketValue: Decimal = 0
-        for (symbol, p) in state.positions where p.quantity != 0 {
+        for (symbol, p) in state.positions where !p.quantity.isZero {
             let close = market.instruments[symbol]?.lastClose(onOrBefore: state.asOf) ?? p.avgCost
             marketValue += p.quantity * close
             gross += (p.quantity < 0 ? -p.quantity : p.quantity) * close
@@ -37,13 +37,13 @@ extension PaperBroker {
             ("MaintMarginReq", money(initMargin), "USD"),
             ("AvailableFunds", money(available), "USD"),
             ("ExcessLiquidity", money(available), "USD"),
-            ("Cushion", netLiq == 0 ? "0" : money(available / netLiq), ""),
+            ("Cushion", netLiq.isZero ? "0" : money(available / netLiq), ""),
             ("FullInitMarginReq", money(initMargin), "USD"),
             ("FullMaintMarginReq", money(initMargin), "USD"),
             ("FullAvailableFunds", money(available), "USD"),
             ("FullExcessLiquidity", money(available), "USD"),
             ("DayTradesRemaining", "-1", ""),
-            ("Leverage", netLiq == 0 ? "0" : money(gross / netLiq), ""),
+            ("Leverage", netLiq.isZero ? "0" : money(gross / netLiq), ""),
             ("RealizedPnL", money(state.realizedPnL), "USD"),
         ]
     }

@@ -8,6 +8,9 @@ import Foundation
 /// activated on a day (bracket children when their parent fills) is first matched on the next bar.
 /// When two OCA siblings could both fill on one bar, the one the open reaches first wins, else the
 /// stop (the pessimistic reading of a daily bar).
+///
+/// Decimal equality is tested with `(a - b).isZero`: corelibs Foundation's `==` can report two equal
+/// values of different internal scale (e.g. after `NSDecimalRound`) as different.
 extension PaperBroker {
     /// IB-like fixed commission: $0.005 per share, minimum $1.00, maximum 1% of the trade value.
     public static func commission(shares: Decimal, price: Decimal) -> Decimal {
@@ -59,7 +62,7 @@ extension PaperBroker {
             guard let bar = market.instruments[o.contract.symbol]?.bar(on: day) else { continue }
             let (price, triggered) = Self.fillPrice(o.order, bar, alreadyTriggered: o.triggered)
             state.orders[i].triggered = triggered
-            if let price { fills.append((i, price, price == bar.open, o.order.orderType.hasPrefix("STP"))) }
+            if let price { fills.append((i, price, (price - bar.open).isZero, o.order.orderType.hasPrefix("STP"))) }
         }
         fills.sort { a, b in a.atOpen != b.atOpen ? a.atOpen : (a.isStop != b.isStop ? a.isStop : a.index < b.index) }
         for f in fills where state.orders[f.index].status == .submitted {
@@ -126,7 +129,7 @@ extension PaperBroker {
         var pos = state.positions[symbol] ?? PaperPosition(contract: contract, quantity: 0, avgCost: 0)
         let old = pos.quantity
         let absQ = q < 0 ? -q : q
-        if old == 0 || (old > 0) == (q > 0) {
+        if old.isZero || (old > 0) == (q > 0) {
             let absOld = old < 0 ? -old : old
             let perShareCost = q > 0 ? p + c / absQ : p - c / absQ
             pos.avgCost = (pos.avgCost * absOld + perShareCost * absQ) / (absOld + absQ)
@@ -140,7 +143,7 @@ extension PaperBroker {
         let realized = (p - pos.avgCost) * closing * direction - c
         state.realizedPnL += realized
         pos.quantity = old + q
-        if pos.quantity == 0 {
+        if pos.quantity.isZero {
             pos.avgCost = 0
         } else if (pos.quantity > 0) != (old > 0) {
             pos.avgCost = p

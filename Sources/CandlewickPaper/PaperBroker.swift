@@ -71,7 +71,7 @@ public struct PaperBroker: Sendable {
         guard o.totalQuantity > 0 else { return PaperErrors.rejected(id, "order quantity must be positive, got \(o.totalQuantity)") }
         var q = o.totalQuantity, whole = Decimal()
         NSDecimalRound(&whole, &q, 0, .down)
-        guard whole == o.totalQuantity else { return PaperErrors.rejected(id, "fractional quantity \(o.totalQuantity) is not supported") }
+        guard (whole - o.totalQuantity).isZero else { return PaperErrors.rejected(id, "fractional quantity \(o.totalQuantity) is not supported") }
         guard ["MKT", "LMT", "STP", "STP LMT"].contains(o.orderType) else {
             return PaperErrors.rejected(id, "unsupported order type \(o.orderType) (MKT, LMT, STP, STP LMT)")
         }
@@ -83,7 +83,7 @@ public struct PaperBroker: Sendable {
             guard let price, let d = Self.decimal(price), d > 0 else { return PaperErrors.rejected(id, "price must be positive") }
             var scaled = d / Self.minTick, rounded = Decimal()
             NSDecimalRound(&rounded, &scaled, 0, .plain)
-            if rounded != scaled { return PaperErrors.tick(id) }
+            if !(rounded - scaled).isZero { return PaperErrors.tick(id) }
         }
         if !o.account.isEmpty && o.account != state.account { return PaperErrors.rejected(id, "unknown account \(o.account)") }
         return nil

@@ -5,7 +5,8 @@ import Logging
 /// One API client: handshake, START_API, then requests until the peer leaves or breaks the protocol.
 /// Any framing, handshake or decoding error is logged and resets this connection only.
 final class PaperConnection: @unchecked Sendable {
-    unowned let server: PaperServer
+    /// Strong: connection threads may outlive the last outside reference to the server (e.g. in tests).
+    let server: PaperServer
     let fd: Int32
     /// Set once START_API is accepted. Guarded by the server lock after that.
     var clientId: Int?
@@ -166,7 +167,8 @@ final class PaperConnection: @unchecked Sendable {
             case .cancelAccountSummary(let reqId): accountSummaries.removeValue(forKey: reqId)
             case .reqAccountUpdates(let subscribe, _):
                 if subscribe { sendLocked([.accountDownloadEnd(account: b.state.account)]) }
-            case .reqMarketDataType: break
+            case .reqMarketDataType, .cancelAccountUpdatesMulti: break
+            case .reqAccountUpdatesMulti(let reqId, _, _, _): sendLocked([.accountUpdateMultiEnd(reqId: reqId)])
             }
             return !closed
         }

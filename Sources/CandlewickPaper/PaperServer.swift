@@ -65,9 +65,10 @@ public final class PaperServer: @unchecked Sendable {
             lock.withLock { listeners.append(afd) }
             spawn("ib-paper.admin") { [self] in acceptLoop(afd, admin: true) }
         }
-        spawn("ib-paper.accept") { [self] in acceptLoop(fd, admin: false) }
+        let (day, symbols) = lock.withLock { (broker.state.asOf, broker.market.instruments.keys.sorted().joined(separator: ",")) }
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(port)", "admin_port": "\(adminPort.map(String.init) ?? "-")",
-                                            "as_of": "\(asOf)", "symbols": "\(broker.market.instruments.keys.sorted().joined(separator: ","))"])
+                                            "as_of": "\(day)", "symbols": "\(symbols)"])
+        spawn("ib-paper.accept") { [self] in acceptLoop(fd, admin: false) }
         return (port, adminPort)
     }
 

@@ -41,6 +41,7 @@ public enum TWSEncodingSamples {
             "cancelPositions": .cancelPositions,
             "reqAccountSummary": .reqAccountSummary(reqId: 11, group: "All", tags: "NetLiquidation,TotalCashValue,BuyingPower"),
             "cancelAccountSummary": .cancelAccountSummary(reqId: 11),
+            "reqAccountUpdatesMulti": .reqAccountUpdatesMulti(reqId: 12, account: "DU123456", modelCode: "", ledgerAndNLV: true),
         ]
     }
 }

@@ -21,12 +21,14 @@ extension TWSEvent {
         case ID.historicalData:
             let reqId = try r.int("reqId"), start = try r.string("startDate"), end = try r.string("endDate")
             let n = try r.count("barCount", limit: max(0, r.remaining / 8))
+            // Volume and WAP are -1 for data without trades (MIDPOINT etc.): read as nil.
             var bars: [TWSBar] = []
             bars.reserveCapacity(n)
             for _ in 0..<n {
                 bars.append(TWSBar(date: try r.string("bar.date"), open: try r.double("bar.open"), high: try r.double("bar.high"),
-                                   low: try r.double("bar.low"), close: try r.double("bar.close"), volume: try r.optionalDecimal("bar.volume"),
-                                   wap: try r.optionalDecimal("bar.wap"), barCount: try r.int("bar.barCount")))
+                                   low: try r.double("bar.low"), close: try r.double("bar.close"),
+                                   volume: try r.optionalDecimal("bar.volume").flatMap { $0 < 0 ? nil : $0 },
+                                   wap: try r.optionalDecimal("bar.wap").flatMap { $0 < 0 ? nil : $0 }, barCount: try r.int("bar.barCount")))
             }
             return .historicalData(reqId: reqId, start: start, end: end, bars: bars)
         case ID.openOrder: return .openOrder(try TWSOpenOrder.decodeOpenOrder(&r))
@@ -75,6 +77,7 @@ extension TWSEvent {
                                    value: try r.string("value"), currency: try r.string("currency"))
         case ID.accountSummaryEnd: try r.skip("version"); return .accountSummaryEnd(reqId: try r.int("reqId"))
         case ID.accountDownloadEnd: try r.skip("version"); return .accountDownloadEnd(account: try r.string("account"))
+        case ID.accountUpdateMultiEnd: try r.skip("version"); return .accountUpdateMultiEnd(reqId: try r.int("reqId"))
         default: throw TWSProtocolError.unknownMessage(id: fields[0], direction: "server→client")
         }
     }

@@ -24,6 +24,7 @@ public enum TWSEvent: Sendable, Hashable {
     case accountSummary(reqId: Int, account: String, tag: String, value: String, currency: String)
     case accountSummaryEnd(reqId: Int)
     case accountDownloadEnd(account: String)
+    case accountUpdateMultiEnd(reqId: Int)
 
     static let uD = TWSWire.unsetDoubleJava
 
@@ -92,6 +93,7 @@ public enum TWSEvent: Sendable, Hashable {
             return [String(ID.accountSummary), "1", String(reqId), account, tag, value, currency]
         case .accountSummaryEnd(let reqId): return [String(ID.accountSummaryEnd), "1", String(reqId)]
         case .accountDownloadEnd(let account): return [String(ID.accountDownloadEnd), "1", account]
+        case .accountUpdateMultiEnd(let reqId): return [String(ID.accountUpdateMultiEnd), "1", String(reqId)]
         }
     }
 

@@ -24,6 +24,9 @@ public enum TWSRequest: Sendable, Hashable {
     case cancelAccountSummary(reqId: Int)
     case reqAccountUpdates(subscribe: Bool, account: String)
     case reqMarketDataType(Int)
+    /// Sent by ib_async while connecting; ib-paper answers with the END marker only.
+    case reqAccountUpdatesMulti(reqId: Int, account: String, modelCode: String, ledgerAndNLV: Bool)
+    case cancelAccountUpdatesMulti(reqId: Int)
 
     /// A short name for logs.
     public var name: String {
@@ -49,6 +52,8 @@ public enum TWSRequest: Sendable, Hashable {
         case .cancelAccountSummary: "cancelAccountSummary"
         case .reqAccountUpdates: "reqAccountUpdates"
         case .reqMarketDataType: "reqMarketDataType"
+        case .reqAccountUpdatesMulti: "reqAccountUpdatesMulti"
+        case .cancelAccountUpdatesMulti: "cancelAccountUpdatesMulti"
         }
     }
 
@@ -89,6 +94,9 @@ public enum TWSRequest: Sendable, Hashable {
         case .cancelAccountSummary(let reqId): return [String(ID.cancelAccountSummary), "1", String(reqId)]
         case .reqAccountUpdates(let sub, let acct): return [String(ID.reqAccountUpdates), "2", sub ? "1" : "0", acct]
         case .reqMarketDataType(let t): return [String(ID.reqMarketDataType), "1", String(t)]
+        case .reqAccountUpdatesMulti(let reqId, let account, let model, let ledger):
+            return [String(ID.reqAccountUpdatesMulti), "1", String(reqId), account, model, ledger ? "1" : "0"]
+        case .cancelAccountUpdatesMulti(let reqId): return [String(ID.cancelAccountUpdatesMulti), "1", String(reqId)]
         }
     }
 
@@ -152,6 +160,11 @@ public enum TWSRequest: Sendable, Hashable {
             try r.skip("version")
             return .reqAccountUpdates(subscribe: try r.bool("subscribe"), account: try r.string("account"))
         case ID.reqMarketDataType: try r.skip("version"); return .reqMarketDataType(try r.int("marketDataType"))
+        case ID.reqAccountUpdatesMulti:
+            try r.skip("version")
+            return .reqAccountUpdatesMulti(reqId: try r.int("reqId"), account: try r.string("account"), modelCode: try r.string("modelCode"),
+                                           ledgerAndNLV: try r.bool("ledgerAndNLV"))
+        case ID.cancelAccountUpdatesMulti: try r.skip("version"); return .cancelAccountUpdatesMulti(reqId: try r.int("reqId"))
         default:
             throw TWSProtocolError.unknownMessage(id: fields[0], direction: "client→server")
         }

@@ -59,6 +59,8 @@ public enum TWSOutgoingID {
     public static let cancelAccountSummary = 63
     public static let cancelPositions = 64
     public static let startApi = 71
+    public static let reqAccountUpdatesMulti = 76
+    public static let cancelAccountUpdatesMulti = 77
     public static let reqCompletedOrders = 99
 }
 
@@ -83,6 +85,7 @@ public enum TWSIncomingID {
     public static let positionEnd = 62
     public static let accountSummary = 63
     public static let accountSummaryEnd = 64
+    public static let accountUpdateMultiEnd = 74
     public static let completedOrder = 101
     public static let completedOrdersEnd = 102
 }

@@ -230,6 +230,7 @@ def test_ibapi_encoding_matches_swift():
     call("cancelPositions", app.cancelPositions)
     call("reqAccountSummary", lambda: app.reqAccountSummary(11, "All", "NetLiquidation,TotalCashValue,BuyingPower"))
     call("cancelAccountSummary", lambda: app.cancelAccountSummary(11))
+    call("reqAccountUpdatesMulti", lambda: app.reqAccountUpdatesMulti(12, "DU123456", "", True))
     frames = cap.wait_count(len(calls))
     app.disconnect()
     assert set(calls) == set(ours), "every Swift sample is checked against ibapi"

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import CandlewickPaper
+@testable import CandlewickTWS
+
+/// A tiny market: three days of one symbol with hand-picked prices.
+enum Fixture {
+    static func bar(_ day: Int, _ o: String, _ h: String, _ l: String, _ c: String) -> PaperBar {
+        PaperBar(day: day, open: Decimal(string: o)!, high: Decimal(string: h)!, low: Decimal(string: l)!, close: Decimal(string: c)!, volume: 1000)
+    }
+
+    static func broker() -> PaperBroker {
+        let bars = [bar(20200102, "100", "101", "99", "100"), bar(20200103, "102", "105", "101.5", "104"),
+                    bar(20200106, "104", "104.5", "95", "96"), bar(20200107, "96", "97", "90", "91")]
+        let market = PaperMarket(instruments: [PaperInstrument(symbol: "TEST", conId: 1, primaryExchange: "NYSE", longName: "T", bars: bars, synthetic: false)])
+        return PaperBroker(market: market, state: PaperState(asOf: 20200102, account: "DU1", cash: 10_000))
+    }
+
+    static func place(_ b: inout PaperBroker, _ id: Int, _ order: TWSOrder) -> [TWSEvent] {
+        b.place(TWSPlaceOrder(orderId: id, contract: TWSContract(symbol: "TEST"), order: order), clientId: 1).map(\.event)
+    }
+
+    static func codes(_ events: [TWSEvent]) -> [Int] { events.compactMap { if case .error(let e) = $0 { e.code } else { nil } } }
+}
+
+@Suite struct PaperBrokerTests {
+    /// IB fixed pricing for US stocks: USD 0.005/share, minimum USD 1.00, maximum 1% of trade value.
+    @Test func commissionFollowsIbFixedSchedule() {
+        #expect(PaperBroker.commission(shares: 100, price: 50) == 1)       // 0.50 → minimum 1.00
+        #expect(PaperBroker.commission(shares: 1000, price: 50) == 5)      // 1000 × 0.005
+        #expect(PaperBroker.commission(shares: 100, price: Decimal(string: "0.5")!) == Decimal(string: "0.5")!)  // 1% of 50 cap
+    }
+
+    @Test func invalidOrdersGetIbErrors() {
+        var b = Fixture.broker()
+        #expect(Fixture.codes(Fixture.place(&b, 1, TWSOrder(action: "BUY", totalQuantity: 10, orderType: "LMT", lmtPrice: 100.005))) == [110])
+        #expect(Fixture.codes(Fixture.place(&b, 2, TWSOrder(action: "BUY", totalQuantity: -1, orderType: "MKT"))) == [201])
+        #expect(Fixture.codes(Fixture.place(&b, 3, TWSOrder(action: "BUY", totalQuantity: 1, orderType: "TRAIL"))) == [201])
+        #expect(Fixture.codes(Fixture.place(&b, 4, TWSOrder(action: "BUY", totalQuantity: 1, orderType: "LMT"))) == [201])
+        #expect(Fixture.codes(Fixture.place(&b, 2, TWSOrder(action: "BUY", totalQuantity: 1, orderType: "MKT"))) == [103])
+        var unknown = TWSPlaceOrder(orderId: 9, contract: TWSContract(symbol: "NOPE"), order: TWSOrder(action: "BUY", totalQuantity: 1, orderType: "MKT"))
+        #expect(Fixture.codes(b.place(unknown, clientId: 1).map(\.event)) == [200])
+        unknown.orderId = 10
+        #expect(Fixture.codes(b.cancel(orderId: 77, clientId: 1).map(\.event)) == [10147])
+    }
+
+    /// Bracket: BUY LMT 103 fills at the 102 open; TP 104.4 fills on day 3 (open 104 ≥? no: high 104.5 ≥ 104.4 → at limit);
+    /// the stop (95.5) is on the same bar (low 95) but the open reaches neither, so the pessimistic rule fills the stop.
+    @Test func bracketFillsParentThenOneChildAndCancelsTheOther() throws {
+        var b = Fixture.broker()
+        _ = Fixture.place(&b, 1, TWSOrder(action: "BUY", totalQuantity: 10, orderType: "LMT", lmtPrice: 103, tif: "GTC", transmit: false))
+        _ = Fixture.place(&b, 2, TWSOrder(action: "SELL", totalQuantity: 10, orderType: "LMT", lmtPrice: 104.4, tif: "GTC", transmit: false, parentId: 1))
+        let released = Fixture.place(&b, 3, TWSOrder(action: "SELL", totalQuantity: 10, orderType: "STP", auxPrice: 95.5, tif: "GTC", parentId: 1))
+        let statuses = released.compactMap { if case .orderStatus(let s) = $0 { "\(s.orderId):\(s.status)" } else { nil } }
+        #expect(statuses == ["1:Submitted", "2:PreSubmitted", "3:PreSubmitted"])
+        let day1 = (b.advanceDay() ?? []).map(\.event)
+        #expect(!day1.isEmpty)
+        #expect(day1.contains { if case .execDetails(_, let e) = $0 { e.orderId == 1 && e.price == 102 } else { false } })
+        #expect(b.state.positions["TEST"]?.quantity == 10)
+        #expect((b.state.cash - 8979).isZero, "\(b.state.cash)")
+        let day2 = (b.advanceDay() ?? []).map(\.event)
+        #expect(day2.contains { if case .execDetails(_, let e) = $0 { e.orderId == 3 && e.price == 95.5 } else { false } })
+        #expect(day2.contains { if case .orderStatus(let s) = $0 { s.orderId == 2 && s.status == "Cancelled" } else { false } })
+        #expect(Fixture.codes(day2) == [202])
+        #expect(b.state.positions["TEST"]?.quantity == 0)
+        let realized = (Decimal(string: "95.5")! - (102 + Decimal(1) / 10)) * 10 - 1
+        #expect((b.state.realizedPnL - realized).isZero, "\(b.state.realizedPnL) vs \(realized)")
+    }
+
+    @Test func stopAndLimitGapFillsUseTheOpen() {
+        let bar = Fixture.bar(20200103, "102", "105", "101.5", "104")
+        #expect(PaperBroker.fillPrice(TWSOrder(action: "BUY", totalQuantity: 1, orderType: "STP", auxPrice: 101), bar, alreadyTriggered: false).price == 102)
+        #expect(PaperBroker.fillPrice(TWSOrder(action: "BUY", totalQuantity: 1, orderType: "STP", auxPrice: 104), bar, alreadyTriggered: false).price == 104)
+        #expect(PaperBroker.fillPrice(TWSOrder(action: "SELL", totalQuantity: 1, orderType: "LMT", lmtPrice: 101), bar, alreadyTriggered: false).price == 102)
+        #expect(PaperBroker.fillPrice(TWSOrder(action: "BUY", totalQuantity: 1, orderType: "LMT", lmtPrice: 101), bar, alreadyTriggered: false).price == nil)
+        let stpLmt = TWSOrder(action: "BUY", totalQuantity: 1, orderType: "STP LMT", lmtPrice: 104.5, auxPrice: 104)
+        #expect(PaperBroker.fillPrice(stpLmt, bar, alreadyTriggered: false).price == 104)
+    }
+
+    @Test func dayOrdersExpireAfterOneSession() {
+        var b = Fixture.broker()
+        _ = Fixture.place(&b, 1, TWSOrder(action: "BUY", totalQuantity: 1, orderType: "LMT", lmtPrice: 50, tif: "DAY"))
+        let events = (b.advanceDay() ?? []).map(\.event)
+        #expect(Fixture.codes(events) == [202])
+        #expect(b.state.orders[0].status == .cancelled)
+    }
+
+    @Test func stateSurvivesSaveAndLoad() throws {
+        var b = Fixture.broker()
+        _ = Fixture.place(&b, 5, TWSOrder(action: "BUY", totalQuantity: 3, orderType: "MKT"))
+        _ = b.advanceDay()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paper-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let store = PaperStateStore(directory: dir)
+        try store.save(b.state)
+        let loaded = try #require(try store.load())
+        #expect(loaded.positions == b.state.positions && loaded.cash == b.state.cash && loaded.asOf == 20200103)
+        #expect(loaded.nextValidId(clientId: 1) == 6)
+        try Data("{".utf8).write(to: URL(fileURLWithPath: store.path))
+        #expect(throws: PaperError.self) { try store.load() }
+    }
+
+    @Test func pacingFlagsIdenticalHistoricalRequestsAndMessageFloods() {
+        var p = PaperPacing()
+        let h = TWSHistoricalDataRequest(reqId: 1, contract: TWSContract(symbol: "AAPL"), durationStr: "1 Y")
+        #expect(p.historical(h, at: 0) == nil)
+        #expect(p.historical(h, at: 10) != nil)
+        #expect(p.historical(h, at: 30) == nil)
+        var m = PaperPacing()
+        let verdicts = (0..<120).map { m.message(at: Double($0) * 0.01) }
+        #expect(verdicts.filter { $0 == .warn }.count == 1)
+        #expect(verdicts.last == .disconnect || verdicts.contains(.disconnect))
+    }
+}
