@@ -16,7 +16,7 @@ enum ParallelDeflate {
         let failure = Locked<String?>(nil)
         input.withUnsafeBufferPointer { all in
             let base = UncheckedPointer(all.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: parts) { i in
+            let work: @Sendable (Int) -> Void = { i in
                 let r = ranges[i]
                 do {
                     let out = try deflatePart(base.pointer, range: r, level: level, last: i == parts - 1)
@@ -27,6 +27,20 @@ enum ParallelDeflate {
                     failure.update { $0 = "\(error)" }
                 }
             }
+            // Parts 1… on dedicated threads, part 0 on this one. Not DispatchQueue.concurrentPerform:
+            // called from Swift's cooperative pool it can deadlock when every pool thread waits for an
+            // iteration queued behind the others. Dedicated threads always make progress.
+            let done = DispatchSemaphore(value: 0)
+            for i in 1..<parts {
+                let thread = Thread {
+                    work(i)
+                    done.signal()
+                }
+                thread.name = "deflate-\(i)"
+                thread.start()
+            }
+            work(0)
+            for _ in 1..<parts { done.wait() }
         }
         if let message = failure.value { throw ChartError("deflate failed: \(message)") }
         var adler = adler32(0, nil, 0)

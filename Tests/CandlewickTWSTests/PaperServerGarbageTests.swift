@@ -42,7 +42,7 @@ struct TestSocket {
 @Suite(.serialized) struct PaperServerGarbageTests {
     static func startServer() throws -> (PaperServer, Int) {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var config = PaperConfig(dataDirectory: root.appendingPathComponent("deploy/ib-paper/data").path)
+        var config = PaperConfig(dataDirectory: root.appendingPathComponent("deploy/data/daily").path)
         config.port = 0
         config.stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("paper-\(UUID().uuidString)").path
         config.maxConnections = 256
