@@ -1,0 +1,99 @@
+import CandlewickTWS
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The single IB connection, kept alive: connects with a deadline, and after a drop reconnects with
+/// exponential backoff (0.5 s doubling to `maxBackoff`), calling `onConnected` after every
+/// (re)connect so the owner can re-sync. While down, `send` fails at once with a clear error.
+public final class GatewayLink: Sendable {
+    public let host: String
+    public let port: Int
+    public let clientId: Int
+    public let timeout: Double
+    public let maxBackoff: Double
+    private let current = Mutex<TWSConnection?>(nil)
+    private let epochs = Mutex(0)
+    private let downs = AsyncStream<String>.makeStream()
+    private let stopping = Mutex(false)
+    private let onEvent: @Sendable (TWSEvent) -> Void
+    private let onDown: @Sendable (String) -> Void
+
+    /// `onEvent` runs on the reader thread; `onDown` when a connection is lost (fail in-flight requests there).
+    public init(host: String, port: Int, clientId: Int, timeout: Double, maxBackoff: Double = 10,
+                onEvent: @escaping @Sendable (TWSEvent) -> Void, onDown: @escaping @Sendable (String) -> Void) {
+        self.host = host
+        self.port = port
+        self.clientId = clientId
+        self.timeout = timeout
+        self.maxBackoff = maxBackoff
+        self.onEvent = onEvent
+        self.onDown = onDown
+    }
+
+    /// Connects once (connect + handshake within `timeout`). Throws `GatewayError` naming the endpoint.
+    @discardableResult
+    public func connect() throws -> Int {
+        let epoch = epochs.withLock { $0 + 1 }
+        let connection = try TWSConnection(host: host, port: port, clientId: clientId, timeout: timeout, onEvent: onEvent,
+                                           onClose: { [self] why in lost(epoch: epoch, why) })
+        epochs.withLock { $0 = epoch }
+        current.withLock { $0 = connection }
+        return epoch
+    }
+
+    private func lost(epoch: Int, _ why: String) {
+        let mine = current.withLock { c -> Bool in
+            guard epochs.withLock({ $0 }) == epoch else { return false }
+            c = nil
+            return true
+        }
+        guard mine, !stopping.withLock({ $0 }) else { return }
+        onDown(why)
+        downs.continuation.yield(why)
+    }
+
+    /// How many connections have been made (1 after the first).
+    public var epoch: Int { epochs.withLock { $0 } }
+    public var isConnected: Bool { current.withLock { $0 != nil } }
+    public var accounts: [String] { current.withLock { $0?.accounts ?? [] } }
+
+    private func connection() throws -> TWSConnection {
+        guard let c = current.withLock({ $0 }) else { throw GatewayError("not connected to IB at \(host):\(port) (reconnecting)") }
+        return c
+    }
+
+    public func send(_ request: TWSRequest) throws { try connection().send(request) }
+    public func takeOrderId() throws -> Int { try connection().takeOrderId() }
+
+    /// Reconnects after every drop until shutdown; `onConnected(epoch)` after each success.
+    public func keepAlive(logger: Logger, onConnected: @escaping @Sendable (Int) async -> Void) async {
+        for await why in downs.stream {
+            logger.error("gateway.connection_lost", metadata: ["reason": "\(why)", "ib": "\(host):\(port)"])
+            var delay = 0.5
+            var attempt = 0
+            while !Task.isCancelled && !stopping.withLock({ $0 }) {
+                attempt += 1
+                do {
+                    let epoch = try connect()
+                    logger.notice("gateway.reconnected", metadata: ["attempt": "\(attempt)", "epoch": "\(epoch)"])
+                    await onConnected(epoch)
+                    break
+                } catch {
+                    logger.warning("gateway.reconnect_failed", metadata: ["attempt": "\(attempt)", "error": "\(error)", "retry_in_s": "\(delay)"])
+                    try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                    delay = min(delay * 2, maxBackoff)
+                }
+            }
+            if Task.isCancelled || stopping.withLock({ $0 }) { return }
+        }
+    }
+
+    /// Closes the connection for good (no reconnect).
+    public func close() {
+        stopping.withLock { $0 = true }
+        downs.continuation.finish()
+        current.withLock { c in c?.close(); c = nil }
+    }
+}
