@@ -74,7 +74,8 @@ public actor OrderDesk {
     /// Answers with the IB order ids once IB acknowledged every leg, or IB's error.
     public func place(_ plan: OrderPlan) async -> Result<OrderAck, OrderRejection> {
         func reject(_ code: Int?, _ message: String, unknown: Bool, ref: String? = nil) -> Result<OrderAck, OrderRejection> {
-            .failure(OrderRejection(intentId: plan.intentId, orderRef: ref, code: code, message: message, outcomeUnknown: unknown))
+            // Without an IB code (not connected, timeout) nothing says IB refused it: the outcome stays open.
+            .failure(OrderRejection(intentId: plan.intentId, orderRef: ref, code: code, message: message, outcomeUnknown: unknown || code == nil))
         }
         let known = plan.legs.compactMap { orders[$0.orderRef] }
         if !known.isEmpty {
@@ -101,7 +102,7 @@ public actor OrderDesk {
                 ids[leg.orderRef] = id
                 if leg.role == .entry { parent = id }
                 let order = TWSOrder(action: leg.side.rawValue, totalQuantity: leg.quantity, orderType: Self.ibType(leg.orderType),
-                                     lmtPrice: leg.limitPrice?.doubleValue, auxPrice: leg.stopPrice?.doubleValue, tif: leg.tif.rawValue,
+                                     lmtPrice: leg.limitPrice.flatMap { Double("\($0)") }, auxPrice: leg.stopPrice.flatMap { Double("\($0)") }, tif: leg.tif.rawValue,
                                      ocaGroup: leg.role == .entry || leg.role == .exit ? "" : (plan.ocaGroup ?? ""),
                                      ocaType: leg.role == .takeProfit || leg.role == .stopLoss ? 1 : 0, account: plan.account,
                                      orderRef: leg.orderRef, transmit: i == plan.legs.count - 1,
