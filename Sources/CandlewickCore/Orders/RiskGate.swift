@@ -126,11 +126,12 @@ public struct RiskGate: Sendable {
         // Opening (or adding) vs closing / reducing.
         let reducing = (buy && held < 0) || (!buy && held > 0)
         if !reducing {
+            // Short selling disabled: no SELL may open or add to a short (a short held from elsewhere included).
+            if !buy && !p.allowShort {
+                return .deny(RiskNote(.shortNotAllowed, "SELL with no long position in \(signal.symbol) would open or add to a short; short selling is disabled"))
+            }
             if held > 0 && !p.allowAdding { return .deny(RiskNote(.alreadyLong, "already long \(held) \(signal.symbol); adding is not allowed")) }
             if held < 0 && !p.allowAdding { return .deny(RiskNote(.alreadyShort, "already short \(-held) \(signal.symbol); adding is not allowed")) }
-            if !buy && held.isZero && !p.allowShort {
-                return .deny(RiskNote(.shortNotAllowed, "SELL with no long position in \(signal.symbol) would open a short; short selling is disabled"))
-            }
             if state == .reducing { return .deny(RiskNote(.reducingOnly, "trading is REDUCING: only orders that reduce a position (\(stateReason))")) }
             if book.pendingSymbols.contains(signal.symbol) {
                 return .deny(RiskNote(.orderPending, "an opening order for \(signal.symbol) is already in flight"))
