@@ -64,7 +64,43 @@ public final class GatewayLink: Sendable {
         return c
     }
 
-    public func send(_ request: TWSRequest) throws { try connection().send(request) }
+    /// Messages written per second at most (IB disconnects clients above 50/s).
+    public let maxMessagesPerSecond = 45
+    private let writer = PacedWriter(interval: 1.0 / 45)
+
+    /// Sends one request through the paced writer: every message the bridge writes is at least
+    /// 1/45 s after the previous one, measured at the write itself, so a gateway that counts messages
+    /// on arrival never sees more than 45 in a second, however busy this process is.
+    public func send(_ request: TWSRequest) async throws {
+        let frame = try request.frame()
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            writer.enqueue { [self] in
+                do { try connection().write(frame); c.resume() } catch { c.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Queues several requests back to back (still paced), synchronously: requests queued by one
+    /// call keep their order against every later call, which is what increasing order ids need.
+    /// `done` gets the first write error, or nil when all were written.
+    public func enqueue(_ requests: [TWSRequest], done: @escaping @Sendable ((any Error)?) -> Void) {
+        let frames: [Data]
+        do { frames = try requests.map { try $0.frame() } } catch { done(error); return }
+        let failed = Mutex(false)
+        for (i, frame) in frames.enumerated() {
+            writer.enqueue { [self] in
+                guard !failed.withLock({ $0 }) else { return }
+                do {
+                    try connection().write(frame)
+                    if i == frames.count - 1 { done(nil) }
+                } catch {
+                    failed.withLock { $0 = true }
+                    done(error)
+                }
+            }
+        }
+    }
+
     public func takeOrderId() throws -> Int { try connection().takeOrderId() }
 
     /// Reconnects after every drop until shutdown; `onConnected(epoch)` after each success.
@@ -95,5 +131,41 @@ public final class GatewayLink: Sendable {
         stopping.withLock { $0 = true }
         downs.continuation.finish()
         current.withLock { c in c?.close(); c = nil }
+    }
+}
+
+/// A dedicated thread that runs queued writes in order, spaced by at least `interval` seconds
+/// (blocking sleeps stay off Swift's cooperative pool).
+final class PacedWriter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [@Sendable () -> Void] = []
+    let interval: Double
+
+    init(interval: Double) {
+        self.interval = interval
+        let thread = Thread { [self] in run() }
+        thread.name = "tws-writer"
+        thread.start()
+    }
+
+    func enqueue(_ write: @escaping @Sendable () -> Void) {
+        condition.withLock {
+            queue.append(write)
+            condition.signal()
+        }
+    }
+
+    private func run() {
+        var last = Date.distantPast
+        while true {
+            let job = condition.withLock { () -> @Sendable () -> Void in
+                while queue.isEmpty { condition.wait() }
+                return queue.removeFirst()
+            }
+            let wait = interval - Date().timeIntervalSince(last)
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            job()
+            last = Date()
+        }
     }
 }

@@ -97,7 +97,7 @@ public actor MarketDataFetcher {
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in
             pending[id] = ([], c)
-            do { try connection.send(.reqHistoricalData(req)) } catch { fail(id, error) }
+            Task { do { try await connection.send(.reqHistoricalData(req)) } catch { fail(id, error) } }
         }
     }
 

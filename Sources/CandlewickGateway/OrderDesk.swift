@@ -30,6 +30,8 @@ public actor OrderDesk {
     private var pendingEnds: Set<String> = []
     private var snapshotWait: CheckedContinuation<Void, any Error>?
     private var snapshotOrders: [String: BrokerOrder] = [:]
+    /// When the last leg of an intent was written to the socket.
+    private var writtenAt: [String: Date] = [:]
 
     public init(link: GatewayLink, publish: @escaping Publish, logger: Logger, requestTimeout: Double = 10) {
         self.link = link
@@ -57,7 +59,7 @@ public actor OrderDesk {
         defer { timer.cancel() }
         let c = try await withCheckedThrowingContinuation { (c: CheckedContinuation<TWSContract, any Error>) in
             contractWaits[id] = (symbol, nil, c)
-            do { try link.send(.reqContractDetails(reqId: id, contract: TWSContract(symbol: symbol))) } catch { failContract(id, error) }
+            Task { do { try await link.send(.reqContractDetails(reqId: id, contract: TWSContract(symbol: symbol))) } catch { failContract(id, error) } }
         }
         contracts[symbol] = c
         return c
@@ -121,37 +123,43 @@ public actor OrderDesk {
             refById[r.orderId] = leg.orderRef
         }
         let timeout = requestTimeout
-        var writtenAt = Date()
+        let toSend = requests
         do {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
                 placeWaits[plan.intentId] = (Set(ids.values), [], c)
-                do {
-                    for r in requests { try link.send(.placeOrder(r)) }
-                    writtenAt = Date()
-                } catch {
-                    placeWaits.removeValue(forKey: plan.intentId)?.c.resume(throwing: GatewayError("write failed: \(error)"))
-                    return
+                // Queued now, inside the actor, right after the ids were taken: ids reach IB in increasing order.
+                // Parent and take-profit untransmitted, the stop-loss transmits the bracket.
+                let intent = plan.intentId
+                link.enqueue(toSend.map { .placeOrder($0) }) { error in
+                    let at = Date()
+                    Task { await self.written(intent, error, at: at) }
                 }
-                Task { [plan] in
+                Task {
                     try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-                    self.failPlace(plan.intentId, GatewayError("IB did not acknowledge the orders within \(timeout) s"))
+                    self.failPlace(intent, GatewayError("IB did not acknowledge the orders within \(timeout) s"))
                 }
             }
         } catch let e as GatewayError where e.code != nil {
+            writtenAt[plan.intentId] = nil
             // IB refused a leg: nothing transmitted; cancel the legs it may hold untransmitted.
             for (leg, r) in zip(plan.legs, requests) {
                 orders[leg.orderRef] = nil
                 refById[r.orderId] = nil
-                try? link.send(.cancelOrder(orderId: r.orderId, manualOrderCancelTime: ""))
+                let id = r.orderId
+                Task { try? await link.send(.cancelOrder(orderId: id, manualOrderCancelTime: "")) }
             }
             return reject(e.code, e.message, unknown: false, ref: nil)
         } catch {
             // Written (or maybe written) but not acknowledged: IB may hold it. The refs stay known.
             return reject(nil, "\(error)", unknown: true)
         }
-        let micros = Int(writtenAt.timeIntervalSince(plan.receivedAt) * 1_000_000)
+        let micros = (writtenAt.removeValue(forKey: plan.intentId)).map { Int($0.timeIntervalSince(plan.receivedAt) * 1_000_000) }
         logger.info("gateway.order_placed", metadata: ["intent": "\(plan.intentId)", "symbol": "\(plan.symbol)", "ids": "\(ids.values.sorted())"])
         return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: false, signalToSocketMicros: micros))
+    }
+
+    private func written(_ intent: String, _ error: (any Error)?, at: Date) {
+        if let error { failPlace(intent, GatewayError("write failed: \(error)")) } else if placeWaits[intent] != nil { writtenAt[intent] = at }
     }
 
     private func failPlace(_ intent: String, _ e: any Error) { placeWaits.removeValue(forKey: intent)?.c.resume(throwing: e) }
@@ -166,11 +174,11 @@ public actor OrderDesk {
     }
 
     /// Cancels the working legs of an intent (or one ref). Throws when none is known.
-    public func cancel(_ request: CancelRequest) throws {
+    public func cancel(_ request: CancelRequest) async throws {
         let refs = orders.keys.filter { ref in request.orderRef.map { ref == $0 } ?? ref.hasPrefix(request.intentId + "-") }
         let working = refs.compactMap { orders[$0] }.filter { !["Filled", "Cancelled", "ApiCancelled", "Inactive"].contains($0.status) }
         guard !working.isEmpty else { throw GatewayError("no working order for \(request.orderRef ?? request.intentId)") }
-        for o in working { try link.send(.cancelOrder(orderId: o.brokerOrderId, manualOrderCancelTime: "")) }
+        for o in working { try await link.send(.cancelOrder(orderId: o.brokerOrderId, manualOrderCancelTime: "")) }
         logger.info("gateway.cancel_sent", metadata: ["intent": "\(request.intentId)", "orders": "\(working.count)", "reason": "\(request.reason)"])
     }
 
@@ -229,7 +237,7 @@ public actor OrderDesk {
         case .positionEnd: end("positions")
         case .accountSummaryEnd(let reqId):
             end("account")
-            try? link.send(.cancelAccountSummary(reqId: reqId))
+            Task { try? await link.send(.cancelAccountSummary(reqId: reqId)) }
         default:
             break
         }
@@ -297,14 +305,17 @@ public actor OrderDesk {
         defer { timer.cancel() }
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
             snapshotWait = c
-            do {
-                try link.send(.reqAllOpenOrders)
-                try link.send(.reqCompletedOrders(apiOnly: false))
-                try link.send(.reqExecutions(reqId: reqId(), filter: TWSExecutionFilter()))
-                try link.send(.reqPositions)
-                try link.send(.reqAccountSummary(reqId: reqId(), group: "All", tags: "NetLiquidation,TotalCashValue,BuyingPower,AvailableFunds"))
-            } catch {
-                failSnapshot(error)
+            let (execId, summaryId) = (reqId(), reqId())
+            Task {
+                do {
+                    try await link.send(.reqAllOpenOrders)
+                    try await link.send(.reqCompletedOrders(apiOnly: false))
+                    try await link.send(.reqExecutions(reqId: execId, filter: TWSExecutionFilter()))
+                    try await link.send(.reqPositions)
+                    try await link.send(.reqAccountSummary(reqId: summaryId, group: "All", tags: "NetLiquidation,TotalCashValue,BuyingPower,AvailableFunds"))
+                } catch {
+                    failSnapshot(error)
+                }
             }
         }
         for (ref, o) in snapshotOrders { orders[ref] = o; if o.brokerOrderId > 0 { refById[o.brokerOrderId] = ref } }

@@ -102,7 +102,8 @@ public final class TWSConnection: Sendable {
     /// Sends one request.
     public func send(_ request: TWSRequest) throws { try write(try request.frame()) }
 
-    func write(_ data: Data) throws {
+    /// Writes framed bytes (serialised with every other write).
+    public func write(_ data: Data) throws {
         try writeLock.withLock { _ in try Self.writeAll(fd, data) }
     }
 

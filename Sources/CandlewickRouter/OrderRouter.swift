@@ -135,9 +135,9 @@ public actor OrderRouter {
         let signal = s.signal
         let intentId = IntentId.make(runId: s.runId, symbol: signal.symbol, signalId: signal.signalId)
         func decide(_ outcome: RouterDecision.Outcome, _ note: RiskNote? = nil, plan: OrderPlan? = nil, clamps: [RiskNote] = [],
-                    ids: [String: Int] = [:]) -> RouterDecision {
+                    ids: [String: Int] = [:], micros: Int? = nil) -> RouterDecision {
             let d = RouterDecision(runId: s.runId, symbol: signal.symbol, signalId: signal.signalId, intentId: intentId, outcome: outcome,
-                                   note: note, clamps: clamps, plan: plan, brokerIds: ids)
+                                   note: note, clamps: clamps, plan: plan, brokerIds: ids, signalToSocketMicros: micros)
             count(outcome.rawValue)
             if let note { count("\(outcome.rawValue).\(note.code.rawValue)") }
             logger.info("router.decision", metadata: ["intent": "\(intentId)", "symbol": "\(signal.symbol)", "outcome": "\(outcome.rawValue)",
@@ -149,7 +149,9 @@ public actor OrderRouter {
             return decide(.denied, RiskNote(.unknownSource, "source \"\(s.source)\" is not in router.allowed_sources"))
         }
         if let existing = ledger.intents[intentId] {
-            return decide(.duplicate, RiskNote(.duplicateSignal, "signal \(signal.signalId) already has intent \(intentId) (\(existing.phase.rawValue))"),
+            // Still in flight (being sent or awaiting reconciliation): not final yet, ask again later.
+            return decide(existing.phase.inFlight ? .pending : .duplicate,
+                          RiskNote(.duplicateSignal, "signal \(signal.signalId) already has intent \(intentId) (\(existing.phase.rawValue))"),
                           plan: existing.plan, ids: existing.brokerIds)
         }
         if let earlier = ledger.denied[intentId] {
@@ -187,7 +189,7 @@ public actor OrderRouter {
             gate.commit(plan, now: clock())
             crash.reach("after_journal")
             let (outcome, note, ids) = await send(plan, clamps: clamps)
-            return decide(outcome, note, plan: plan, clamps: clamps, ids: ids)
+            return decide(outcome, note, plan: plan, clamps: clamps, ids: ids, micros: outcome == .placed ? latenciesMicros.last : nil)
         }
     }
 

@@ -234,9 +234,11 @@ public struct RouterDecision: BusPayload, Hashable {
     public let clamps: [RiskNote]
     public let plan: OrderPlan?
     public let brokerIds: [String: Int]
+    /// Signal received → last leg written to the gateway socket, microseconds (placed orders only).
+    public let signalToSocketMicros: Int?
 
     public init(runId: String, symbol: String, signalId: String, intentId: String, outcome: Outcome, note: RiskNote? = nil,
-                clamps: [RiskNote] = [], plan: OrderPlan? = nil, brokerIds: [String: Int] = [:]) {
+                clamps: [RiskNote] = [], plan: OrderPlan? = nil, brokerIds: [String: Int] = [:], signalToSocketMicros: Int? = nil) {
         self.runId = runId
         self.symbol = symbol
         self.signalId = signalId
@@ -246,11 +248,13 @@ public struct RouterDecision: BusPayload, Hashable {
         self.clamps = clamps
         self.plan = plan
         self.brokerIds = brokerIds
+        self.signalToSocketMicros = signalToSocketMicros
     }
 
     enum CodingKeys: String, CodingKey {
         case symbol, outcome, note, clamps, plan
         case runId = "run_id", signalId = "signal_id", intentId = "intent_id", brokerIds = "broker_ids"
+        case signalToSocketMicros = "signal_to_socket_us"
     }
 }
 
