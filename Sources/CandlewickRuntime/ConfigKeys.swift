@@ -39,6 +39,8 @@ public enum ConfigKeys {
         "risk.tif": "DAY or GTC (default DAY)",
         "risk.market_orders_when_closed": "allow market orders into a closed market (default false)",
         "risk.outside_rth": "let orders fill outside regular trading hours (default false)",
+        "run.paper_advance_days": "demo mode: days to advance ib-paper's simulated clock after a run's orders so they can fill (default 0)",
+        "ib.paper_admin": "host:port of ib-paper's admin line protocol (demo mode only; e.g. 127.0.0.1:4003)",
         "run.universe": "comma-separated symbols of a run (default AAPL,GOOG,MSFT,SPY: the bundled series that cover ib-paper's default as-of day)",
         "llm.jobs": "endpoint analysis jobs are pushed on; the run owner binds, llm-workers connect (default ipc://<bus.directory>/analysis-jobs.sock)",
         "llm.results": "endpoint analysis results are pushed to; the run owner binds, llm-workers connect (default ipc://<bus.directory>/analysis-results.sock)",
