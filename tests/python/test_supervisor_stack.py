@@ -39,7 +39,7 @@ def test_stack_starts_heartbeats_and_stops_cleanly(tmp_path):
         sub.connect(f"ipc://{bus_dir}/bus-sub.sock")
         seen = set()
         deadline = time.time() + 15
-        while len(seen) < 5 and time.time() < deadline:
+        while len(seen) < 6 and time.time() < deadline:
             if sub.poll(500):
                 seen.add(json.loads(sub.recv_multipart()[1])["source"])
         sub.close()
