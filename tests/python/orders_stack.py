@@ -57,6 +57,7 @@ class OrderStack:
                     "CANDLEWICK_ROUTER_JOURNAL": str(tmp_path / "router" / "intents.jsonl"),
                     "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "test,candlewick-run", "CANDLEWICK_IB_RECONNECT_MAX_S": "1",
                     "CANDLEWICK_ROUTER_PLACE_TIMEOUT_S": "5", **(extra_config or {})}
+        self.env = {k: v for k, v in self.env.items() if v is not None}
         self.router_env = router_env or {}
         self.paper_args = list(paper_args)
         self.seq = 0
@@ -135,7 +136,7 @@ class OrderStack:
         return admin(self.admin_port, f"advance {days}")
 
     def ib_orders(self):
-        """Every order ib-paper holds, open and completed, seen by the official ibapi client: [(orderRef, status)], one per order."""
+        """Every order ib-paper holds, open and completed, seen by the official ibapi client: [(orderRef, status, symbol)], one per order."""
         self.checks = getattr(self, "checks", 70) + 1
         app = App()
         app.start(self.ib_port, self.checks)
@@ -145,8 +146,8 @@ class OrderStack:
             app.wait_name("openOrderEnd")
             app.reqCompletedOrders(False)
             app.wait_name("completedOrdersEnd")
-            out = [(e[2].orderRef, e[3].status) for e in app.named("openOrder")]
-            out += [(e[1].orderRef, e[2].completedStatus or e[2].status) for e in app.named("completedOrder")]
+            out = [(e[2].orderRef, e[3].status, e[1].symbol) for e in app.named("openOrder")]
+            out += [(e[1].orderRef, e[2].completedStatus or e[2].status, e[0].symbol) for e in app.named("completedOrder")]
             return out
         finally:
             app.stop()

@@ -16,7 +16,7 @@ from orders_stack import SYMBOLS, OrderStack, brackets_by_intent, signal_for
 
 def exactly_one_bracket_each(stack, n):
     orders = stack.ib_orders()
-    refs = [ref for ref, _ in orders]
+    refs = [o[0] for o in orders]
     assert len(refs) == len(set(refs)), f"an orderRef appears twice at IB: {sorted(refs)}"
     groups = brackets_by_intent(refs)
     assert len(groups) == n, f"expected {n} intents at IB, found {len(groups)}: {groups}"
