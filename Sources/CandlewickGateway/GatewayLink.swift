@@ -107,7 +107,7 @@ public final class GatewayLink: Sendable {
     public func keepAlive(logger: Logger, onConnected: @escaping @Sendable (Int) async -> Void) async {
         for await why in downs.stream {
             logger.error("gateway.connection_lost", metadata: ["reason": "\(why)", "ib": "\(host):\(port)"])
-            var delay = 0.5
+            var delay = min(0.5, maxBackoff)
             var attempt = 0
             while !Task.isCancelled && !stopping.withLock({ $0 }) {
                 attempt += 1
