@@ -68,6 +68,9 @@ public final class GatewayLink: Sendable {
     public let maxMessagesPerSecond = 45
     private let writer = PacedWriter(interval: 1.0 / 45)
 
+    /// Messages written to IB since start (every connection).
+    public var messagesWritten: Int { writer.executed }
+
     /// Sends one request through the paced writer: every message the bridge writes is at least
     /// 1/45 s after the previous one, measured at the write itself, so a gateway that counts messages
     /// on arrival never sees more than 45 in a second, however busy this process is.
@@ -139,7 +142,11 @@ public final class GatewayLink: Sendable {
 final class PacedWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [@Sendable () -> Void] = []
+    private var done = 0
     let interval: Double
+
+    /// Jobs run so far.
+    var executed: Int { condition.withLock { done } }
 
     init(interval: Double) {
         self.interval = interval
@@ -166,6 +173,7 @@ final class PacedWriter: @unchecked Sendable {
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
             job()
             last = Date()
+            condition.withLock { done += 1 }
         }
     }
 }

@@ -56,8 +56,15 @@ public actor MarketDataFetcher {
     private var recent: [String: (at: Date, bars: [TWSBar])] = [:]
     private var sentTimes: [Date] = []
     private let maxPerSecond = 45
+    private var inFlight = 0
 
-    public init(connection: GatewayLink) { self.connection = connection }
+    /// Qualifies a symbol (contract details → conId, primary exchange; cached by the order desk).
+    private let qualify: @Sendable (String) async throws -> TWSContract
+
+    public init(connection: GatewayLink, qualify: @escaping @Sendable (String) async throws -> TWSContract) {
+        self.connection = connection
+        self.qualify = qualify
+    }
 
     /// The last `days` daily bars of `symbol` as `MarketData`; throws `GatewayError` with IB's code.
     public func marketData(symbol: String, days: Int, timeout: Double = 30) async throws -> MarketData {
@@ -66,7 +73,13 @@ public actor MarketDataFetcher {
         if let hit = recent[key], Date().timeIntervalSince(hit.at) < 15 {
             bars = hit.bars
         } else {
-            bars = try await request(symbol: symbol, days: days, timeout: timeout)
+            // At most 50 symbols in flight (contract details and history alike), so nothing waits long behind the pacing.
+            while inFlight >= 50 { try await Task.sleep(for: .milliseconds(20)) }
+            inFlight += 1
+            defer { inFlight -= 1 }
+            // Qualified first (one contract-details request per symbol, then cached): bars by conId.
+            let contract = try await qualify(symbol)
+            bars = try await request(contract: contract, days: days, timeout: timeout)
             recent[key] = (Date(), bars)
         }
         let ohlcv = try bars.map { b -> OHLCVBar in
@@ -80,7 +93,8 @@ public actor MarketDataFetcher {
         return try MarketData(symbol: symbol, bars: ohlcv.filter { $0.timestamp > from }, fetchedAt: last.timestamp)
     }
 
-    private func request(symbol: String, days: Int, timeout: Double) async throws -> [TWSBar] {
+    private func request(contract: TWSContract, days: Int, timeout: Double) async throws -> [TWSBar] {
+        let symbol = contract.symbol
         while pending.count >= 50 { try await Task.sleep(for: .milliseconds(20)) }
         let now = Date()
         sentTimes.removeAll { now.timeIntervalSince($0) >= 1 }
@@ -89,7 +103,7 @@ public actor MarketDataFetcher {
         nextReqId += 1
         let id = nextReqId
         let duration = days > 365 ? "\((days + 364) / 365) Y" : "\(days) D"
-        let req = TWSHistoricalDataRequest(reqId: id, contract: TWSContract(symbol: symbol), durationStr: duration)
+        let req = TWSHistoricalDataRequest(reqId: id, contract: contract, durationStr: duration)
         let timer = Task {
             try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
             self.fail(id, GatewayError("no historical data for \(symbol) within \(timeout) s"))

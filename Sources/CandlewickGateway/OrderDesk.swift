@@ -18,6 +18,8 @@ public actor OrderDesk {
     private var orders: [String: BrokerOrder] = [:]
     private var refById: [Int: String] = [:]
     private var contracts: [String: TWSContract] = [:]
+    /// Contract-details requests sent (cache misses).
+    public private(set) var contractRequests = 0
     private var contractWaits: [Int: (symbol: String, found: TWSContract?, c: CheckedContinuation<TWSContract, any Error>)] = [:]
     private var placeWaits: [String: (ids: Set<Int>, seen: Set<Int>, c: CheckedContinuation<Void, any Error>)] = [:]
     private var executions: [String: TWSExecution] = [:]
@@ -33,7 +35,7 @@ public actor OrderDesk {
     /// When the last leg of an intent was written to the socket.
     private var writtenAt: [String: Date] = [:]
 
-    public init(link: GatewayLink, publish: @escaping Publish, logger: Logger, requestTimeout: Double = 10) {
+    public init(link: GatewayLink, publish: @escaping Publish, logger: Logger, requestTimeout: Double = 30) {
         self.link = link
         self.publish = publish
         self.logger = logger
@@ -51,6 +53,7 @@ public actor OrderDesk {
     public func contract(for symbol: String) async throws -> TWSContract {
         if let c = contracts[symbol] { return c }
         let id = reqId()
+        contractRequests += 1
         let timeout = requestTimeout
         let timer = Task {
             try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))

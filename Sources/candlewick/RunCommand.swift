@@ -3,6 +3,7 @@ import CandlewickBus
 import CandlewickCore
 import CandlewickRuntime
 import Foundation
+import Synchronization
 
 /// `candlewick run`: owns a signal run. Chart jobs go to the chart-workers; each finished chart
 /// becomes an analysis job (the PNGs forwarded as attachments) for the llm-workers; every stage
@@ -24,6 +25,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
     @Option(help: "Daily bars sent per symbol (the most recent; 1000 ≈ 4 years).") var history = 1000
     @Flag(inversion: .prefixedNo, help: "Send actionable signals to order-router (with --source gateway).") var orders = true
+    @Flag(help: "Start charts while bars are still arriving (helps when the gateway and the workers are on different hosts).")
+    var overlap = false
     @Option(help: "Days to advance ib-paper's simulated clock after the orders, so they can fill (default run.paper_advance_days; needs ib.paper_admin).")
     var advanceDays: Int?
 
@@ -38,10 +41,22 @@ struct RunCommand: AsyncParsableCommand {
         let universe = try !symbols.isEmpty ? symbols.map { $0.uppercased() } : source == "csv" ? ChartsCommand.discover(data) : configured
         guard !universe.isEmpty else { throw ValidationError("no symbols to run") }
         let charts = (folder as NSString).appendingPathComponent("charts")
+        let dataStart = Date()
+        // CSV: every job up front. Gateway: jobs arrive as their bars do (collected by a task, drained by the loop below).
         var (jobs, failures) = source == "csv"
             ? ChartsCommand.chartJobs(universe: universe, data: data, out: charts, runId: runId, history: history)
-            : await GatewayData.chartJobs(universe: universe, endpoint: endpoints.gatewayCommands, context: context, out: charts,
-                                          runId: runId, history: history)
+            : ([:], [])
+        let arrivals = Mutex<(items: [GatewayData.Arrival], done: Bool)>(([], source == "csv"))
+        if source == "gateway" {
+            let stream = GatewayData.stream(universe: universe, endpoint: endpoints.gatewayCommands, context: context, out: charts,
+                                            runId: runId, history: history)
+            Task {
+                for await a in stream { arrivals.withLock { $0.items.append(a) } }
+                arrivals.withLock { $0.done = true }
+            }
+            // Without --overlap all bars are in before the first chart job goes out (measured faster on one 2-core host).
+            if !overlap { while !arrivals.withLock({ $0.done }) { try await Task.sleep(for: .milliseconds(20)) } }
+        }
         let chartStage = try StageDispatcher<ChartJob>(
             name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,
             runId: runId, lease: lease, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
@@ -53,16 +68,37 @@ struct RunCommand: AsyncParsableCommand {
             "router.commands", default: "ipc://\(context.config.string("bus.directory", default: "/tmp/candlewick"))/router.sock"),
                                                      context: context, runId: runId) : nil
         var submissions: [String: Task<RouterDecision?, Never>] = [:]
+        var stageTimes: [String: Double] = [:]
         let clock = ContinuousClock()
         let start = clock.now
-        func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        // Seconds since the run started (stage times are cumulative; the CSV path reads its files before).
+        let dataSeconds = Date().timeIntervalSince(dataStart)
+        func now() -> Double { let d = clock.now - start; return dataSeconds + Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
         for (id, job) in jobs.sorted(by: { $0.key < $1.key }) { try chartStage.submit(id: id, job: job, now: now()) }
+        var dataDone = false
         var rendered: [String: ChartJobResult] = [:]
         var signals: [String: AnalysisResult] = [:]
-        var stageTimes: [String: Double] = [:]
-        let progress = ProgressLine(total: jobs.count * 2, label: "charts+signals")
-        while (chartStage.outstanding > 0 || analyses.outstanding > 0), now() < timeout {
+        let progress = ProgressLine(total: universe.count * 2, label: "data+charts+signals")
+        while (!dataDone || chartStage.outstanding > 0 || analyses.outstanding > 0), now() < timeout {
             var idle = true
+            let (arrived, finished) = arrivals.withLock { a -> ([GatewayData.Arrival], Bool) in
+                defer { a.items.removeAll() }
+                return (a.items, a.done)
+            }
+            for a in arrived {
+                idle = false
+                switch a.result {
+                case .success(let job):
+                    jobs[job.jobId] = job
+                    try chartStage.submit(id: job.jobId, job: job, now: now())
+                case .failure(let e):
+                    failures.append((a.symbol, e.description))
+                }
+            }
+            if finished && !dataDone {
+                dataDone = true
+                stageTimes["data"] = Date().timeIntervalSince(dataStart)
+            }
             for message in try chartStage.poll(now: now(), jobId: { $0.payload(as: ChartJobResult.self)?.jobId }) {
                 idle = false
                 guard let r = message.payload(as: ChartJobResult.self), let job = jobs[r.jobId] else { continue }
@@ -81,7 +117,7 @@ struct RunCommand: AsyncParsableCommand {
                 try analyses.submit(id: r.jobId, job: analysis, attachments: pngs, now: now())
                 progress.update(done: rendered.count + signals.count, note: r.symbol)
             }
-            if chartStage.outstanding == 0, stageTimes["charts"] == nil { stageTimes["charts"] = now() }
+            if dataDone, chartStage.outstanding == 0, stageTimes["charts"] == nil { stageTimes["charts"] = now() }
             for message in try analyses.poll(now: now(), jobId: { $0.payload(as: AnalysisResult.self)?.jobId }) {
                 idle = false
                 guard let a = message.payload(as: AnalysisResult.self) else { continue }

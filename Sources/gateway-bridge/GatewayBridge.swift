@@ -48,14 +48,17 @@ struct GatewayBridge: AsyncParsableCommand {
         let publish: @Sendable (any BusPayload) -> Void = { payload in
             do { _ = try publisher.publish(any: payload) } catch { logger.warning("gateway.publish_failed", metadata: ["error": "\(error)"]) }
         }
-        let fetcher = MarketDataFetcher(connection: link)
         let desk = OrderDesk(link: link, publish: publish, logger: context.logger)
+        let fetcher = MarketDataFetcher(connection: link, qualify: { symbol in try await desk.contract(for: symbol) })
         events.attach(fetcher, desk: desk, logger: context.logger)
         let endpoints = try WorkEndpoints(config: context.config)
         let server = try RequestServer(bind: endpoints.gatewayCommands, source: context.instance, options: context.socketOptions,
                                        codec: codec, logger: context.logger)
         try await ProcessRunner.run(
-            [SocketCloser(eventsLoop), HeartbeatService(context: context, publisher: publisher),
+            [SocketCloser(eventsLoop),
+             HeartbeatService(context: context, publisher: publisher, counters: {
+                 ["ib.messages_written": Double(link.messagesWritten), "ib.connection_epoch": Double(link.epoch)]
+             }),
              ReconnectService(link: link, desk: desk, logger: context.logger, publish: publish),
              CommandService(server: server, fetcher: fetcher, desk: desk, logger: context.logger)],
             context: context)
