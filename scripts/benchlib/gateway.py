@@ -13,19 +13,13 @@ import uuid
 
 import zmq
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(os.environ.get("CANDLEWICK_BIN", ROOT / ".build" / "release"))
+from common import BIN, ROOT, free_port, stop
 sys.path.insert(0, str(ROOT / "tests" / "python"))
 N_SYMBOLS, N_ORDERS, DAYS = 500, 300, 730
 # The bundled real series that cover the as-of day, under 125 names each (symlinks in a temp data folder).
 BASES = ["AAPL", "GOOG", "MSFT", "SPY"]
 SYMBOLS = [f"{b}{i:03d}" for i in range(N_SYMBOLS // len(BASES)) for b in BASES]
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def envelope(kind, payload, seq):
@@ -174,13 +168,7 @@ def main(out):
                 lat.append(d["signal_to_socket_us"])
         print(f"orders: {outcomes}", file=sys.stderr)
     finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(procs)
 
     def q(xs, f):
         xs = sorted(xs)

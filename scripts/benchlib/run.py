@@ -10,17 +10,11 @@ import sys
 import tempfile
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-BIN = pathlib.Path(os.environ.get("CANDLEWICK_BIN", ROOT / ".build" / "release"))
+from common import BIN, ROOT, free_port, stop
 BASES = ["AAPL", "GOOG", "MSFT", "SPY"]
 N = 500
 SYMBOLS = [f"{b}{i:03d}" for i in range(N // len(BASES)) for b in BASES]
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def bridge_messages(env):
@@ -86,13 +80,7 @@ def main(out):
                 time.sleep(16)
                 results[(workers, "warm, --overlap")] = run_once(env, work, "overlap", ["--overlap"])
         finally:
-            for p in reversed(procs):
-                p.terminate()
-            for p in procs:
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop(procs)
     try:
         charts_md = open(ROOT / ".build" / "bench" / "charts.md").read()
         per_chart = statistics.mean(float(x) for x in re.findall(r"\| (?:daily|weekly) \| \d+ \| [\d.]+ \| [\d.]+ \| ([\d.]+) \|", charts_md))
