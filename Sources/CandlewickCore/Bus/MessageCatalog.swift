@@ -58,6 +58,9 @@ public struct MessageCatalog: Sendable {
         c.register(Order.self)
         c.register(Trade.self)
         c.register(Portfolio.self)
+        c.register(RunStarted.self)
+        c.register(SymbolRecord.self)
+        c.register(RunFinished.self)
         return c
     }()
 
