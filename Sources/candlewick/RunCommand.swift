@@ -48,6 +48,8 @@ struct RunCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        let tracking = try RunTracking(context: context, runId: runId)
+        tracking.started(symbols: universe, params: ["source": source, "history": "\(history)"])
         for (id, job) in jobs.sorted(by: { $0.key < $1.key }) { try chartStage.submit(id: id, job: job, now: now()) }
         var rendered: [String: ChartJobResult] = [:]
         var signals: [String: AnalysisResult] = [:]
@@ -71,6 +73,7 @@ struct RunCommand: AsyncParsableCommand {
                     Attachment(name: "\($0.timeframe.rawValue)_chart.png", contentType: "image/png", data: $1)
                 }
                 try analyses.submit(id: r.jobId, job: analysis, attachments: pngs, now: now())
+                tracking.charted(jobId: r.jobId, pngs: pngs, lastClose: close, at: now())
                 progress.update(done: rendered.count + signals.count, note: r.symbol)
             }
             if chartStage.outstanding == 0, stageTimes["charts"] == nil { stageTimes["charts"] = now() }
@@ -78,6 +81,7 @@ struct RunCommand: AsyncParsableCommand {
                 idle = false
                 guard let a = message.payload(as: AnalysisResult.self) else { continue }
                 signals[a.jobId] = a
+                tracking.analysed(a, at: now())
                 progress.update(done: rendered.count + signals.count, note: a.signal.symbol)
             }
             if idle { try await Task.sleep(for: .milliseconds(25)) }
@@ -95,6 +99,9 @@ struct RunCommand: AsyncParsableCommand {
         try summary.write(folder: folder)
         try RunReport.write(summary, folder: folder)
         summary.printTable(folder: folder)
+        await tracking.finished(failed: !failures.isEmpty, totals: [
+            "symbols": Double(signals.count), "actionable": Double(signals.values.filter(\.signal.isActionable).count),
+            "failed": Double(failures.count)])
         if !failures.isEmpty { throw ExitCode(1) }
     }
 }
