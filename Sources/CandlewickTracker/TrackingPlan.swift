@@ -137,7 +137,7 @@ public struct TrackingPlanner: Sendable {
     }
 
     private mutating func planStarted(_ p: RunStarted, ts: Int64) -> [TrackingOp] {
-        runs[p.runId, default: RunState()].params.merge(p.params) { _, new in new }
+        runs[p.runId, default: RunState()].params.merge(p.params) { old, _ in old }  // MLflow params are immutable: the first value stands
         let ref = RunRef.pipeline(runId: p.runId)
         let params = p.params.sorted { $0.key < $1.key }.map { MLflowParam($0.key, $0.value) }
             + [MLflowParam("symbols", p.symbols.joined(separator: ",")), MLflowParam("symbol_count", "\(p.symbols.count)")]
