@@ -67,7 +67,7 @@ public enum LocalReport {
             body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
             td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}
             td:first-child{text-align:left}.buy{color:#080;font-weight:bold}.sell{color:#b00;font-weight:bold}
-            .charts img{width:49%;height:auto;margin-right:1%;border:1px solid #ddd}section{margin-top:2em}
+            .charts img{width:48%;height:auto;margin-right:1%;border:1px solid #ddd;box-sizing:border-box}section{margin-top:2em}
             </style></head><body>
             <h1>Run \(esc(state.runId))</h1>
             <p>Status <b>\(esc(p.status))</b> · \(symbols.count) symbols · \(totals)</p>
