@@ -212,3 +212,15 @@ def expected_child(run_id, sym, parent_id):
     if ordered:
         artifacts.add(f"orders/ord-{sym}.json")
     return params, metrics, tags, artifacts
+
+
+def many_symbols(n):
+    """n extra symbols (S001…) with a BUY signal each, registered in SIGNALS/PRICES for expected_child."""
+    out = []
+    for i in range(1, n + 1):
+        sym = f"S{i:03d}"
+        SIGNALS[sym] = dict(action="BUY", confidence="MEDIUM", confidence_score=50.0 + i % 10, entry_price=100.0 + i,
+                            stop_loss=95.0 + i, take_profit=112.0 + i)
+        PRICES[sym] = 100.0 + i
+        out.append(sym)
+    return out
