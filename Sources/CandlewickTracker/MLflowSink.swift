@@ -13,6 +13,7 @@ public actor MLflowSink: TrackingSink {
     private let logger: Logger
     private var experimentId: String?
     private var runs: [RunRef: MLflowClient.RunHandle] = [:]
+    private let uploadConcurrency = 4
 
     public init(client: MLflowClient, experiment: String, logger: Logger) {
         self.client = client
@@ -29,7 +30,14 @@ public actor MLflowSink: TrackingSink {
             skipped.append("\(ref) \(what): \(error)")
         }
 
+        // Artifacts of a record go up a few at a time (each PUT is idempotent; the record counts as
+        // delivered only when all succeeded).
+        var pendingUploads: [(MLflowClient.RunHandle, TrackingOp)] = []
         for op in ops {
+            if case .artifact = op {} else if !pendingUploads.isEmpty {
+                skipped += try await upload(pendingUploads, blob: blob)
+                pendingUploads.removeAll()
+            }
             switch op {
             case .ensureRun(let ref, let name, let tags, let start):
                 guard !unusable.contains(ref) else { continue }
@@ -56,25 +64,51 @@ public actor MLflowSink: TrackingSink {
                         _ = e
                     }
                 }
-            case .artifact(let ref, let path, let content, let type):
+            case .artifact(let ref, _, _, _):
                 guard let handle = try await usable(ref, &unusable, &skipped) else { continue }
-                let data: Data
-                switch content {
-                case .inline(let d): data = d
-                case .blob(let b):
-                    do { data = try blob(b) } catch {
-                        skipped.append("\(ref) artifact \(path): \(error)")
-                        continue
-                    }
-                }
-                do { try await client.putArtifact(artifactURI: handle.artifactURI, path: path, data: data, contentType: type) } catch let e as MLflowError where !e.retryable {
-                    refused(ref, "artifact \(path)", e)
-                }
+                pendingUploads.append((handle, op))
+                continue
             case .finish(let ref, let status, let end):
                 guard let handle = try await usable(ref, &unusable, &skipped) else { continue }
                 do { try await client.updateRun(runId: handle.runId, status: status, endTime: end) } catch let e as MLflowError where !e.retryable {
                     refused(ref, "status", e)
                 }
+            }
+        }
+        if !pendingUploads.isEmpty { skipped += try await upload(pendingUploads, blob: blob) }
+        return skipped
+    }
+
+    /// Uploads artifacts concurrently (at most `uploadConcurrency` at once); returns what was refused.
+    private func upload(_ uploads: [(MLflowClient.RunHandle, TrackingOp)], blob: @Sendable (BlobRef) throws -> Data) async throws -> [String] {
+        var jobs: [(handle: MLflowClient.RunHandle, ref: RunRef, path: String, data: Data, type: String)] = []
+        var skipped: [String] = []
+        for (handle, op) in uploads {
+            guard case .artifact(let ref, let path, let content, let type) = op else { continue }
+            switch content {
+            case .inline(let d): jobs.append((handle, ref, path, d, type))
+            case .blob(let b):
+                do { jobs.append((handle, ref, path, try blob(b), type)) } catch { skipped.append("\(ref) artifact \(path): \(error)") }
+            }
+        }
+        let client = self.client
+        let limit = uploadConcurrency
+        try await withThrowingTaskGroup(of: String?.self) { group in
+            var next = 0
+            func start() {
+                let j = jobs[next]
+                next += 1
+                group.addTask {
+                    do { try await client.putArtifact(artifactURI: j.handle.artifactURI, path: j.path, data: j.data, contentType: j.type) } catch let e as MLflowError where !e.retryable {
+                        return "\(j.ref) artifact \(j.path): \(e)"
+                    }
+                    return nil
+                }
+            }
+            while next < min(limit, jobs.count) { start() }
+            while let result = try await group.next() {
+                if let result { skipped.append(result) }
+                if next < jobs.count { start() }
             }
         }
         return skipped
