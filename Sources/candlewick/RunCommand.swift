@@ -29,6 +29,7 @@ struct RunCommand: AsyncParsableCommand {
         let endpoints = try WorkEndpoints(config: context.config)
         let runId = "run-" + UTCTimestamp.format(Date()).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: ".", with: "")
         let folder = out ?? "runs/\(runId)"
+        let tracking = try RunTracking(context: context, runId: runId)
         guard source == "gateway" || source == "csv" else { throw ValidationError("--source must be gateway or csv") }
         let configured = context.config.string("run.universe", default: "AAPL,GOOG,MSFT,SPY")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
@@ -48,8 +49,7 @@ struct RunCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        let tracking = try RunTracking(context: context, runId: runId)
-        tracking.started(symbols: universe, params: ["source": source, "history": "\(history)"])
+        await tracking.started(symbols: universe, params: ["source": source, "history": "\(history)"])
         for (id, job) in jobs.sorted(by: { $0.key < $1.key }) { try chartStage.submit(id: id, job: job, now: now()) }
         var rendered: [String: ChartJobResult] = [:]
         var signals: [String: AnalysisResult] = [:]

@@ -12,7 +12,9 @@ final class RunTracking {
     private let runId: String
     private let context: ProcessContext
     private var charts: [String: (pngs: [Attachment], lastClose: Decimal, at: Double)] = [:]
+    private let opened = ContinuousClock.now
 
+    /// Opens the publisher early: a PUB socket drops what it sends before the proxy's subscriptions arrive.
     init(context: ProcessContext, runId: String) throws {
         (publisher, loop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
         self.runId = runId
@@ -25,7 +27,9 @@ final class RunTracking {
         }
     }
 
-    func started(symbols: [String], params: [String: String]) {
+    func started(symbols: [String], params: [String: String]) async {
+        let settled = opened + .milliseconds(300)
+        if ContinuousClock.now < settled { try? await Task.sleep(until: settled) }
         if let p = try? RunStarted(runId: runId, symbols: symbols, params: params, startedAt: Date()) { send(p) }
     }
 

@@ -339,3 +339,42 @@ def test_kill_during_delivery_replays_without_duplicates(procs, tmp_short, serve
     print(f"\n[figures] {published} records ({len(symbols)} symbols, 4 PNG/JSON artifacts each) delivered in {elapsed:.1f} s "
           f"= {published / elapsed:.1f} records/s, killed after ~{killed_at:.0f}")
     b.close()
+
+
+def test_candlewick_run_is_tracked(procs, tmp_short):
+    """The real producer: `candlewick run` over chart-workers and the rules analyst publishes the run;
+    the tracker (local mode) records every symbol with the very chart bytes the run wrote."""
+    from conftest import ROOT, binary, free_port
+    env = dict(os.environ, CANDLEWICK_BUS_DIRECTORY=str(tmp_short), CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S="0.5")
+    env.update({f"CANDLEWICK_{k}": f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")})
+    pub, sub = f"ipc://{tmp_short}/bus-pub.sock", f"ipc://{tmp_short}/bus-sub.sock"
+    start_proxy(procs, pub, sub)
+    runs = tmp_short / "runs"
+    procs([binary("tracker"), "--instance", "tracker.test"], env=dict(env, CANDLEWICK_TRACKER_DIRECTORY=str(runs),
+                                                                       CANDLEWICK_TRACKER_MLFLOW_URI=""))
+    b = BusClient(pub, sub)
+    b.wait_ready("tracker.test")
+    out = tmp_short / "run"
+    owner = procs([binary("candlewick"), "run", "--source", "csv", "--data", str(ROOT / "deploy" / "data" / "daily"),
+                   "--out", str(out), "--timeout", "90"], env=env, cwd=str(ROOT))
+    procs([binary("chart-worker"), "--instance", "chart-worker.1"], env=env)
+    procs([binary("llm-worker"), "--instance", "llm-worker.1"], env=env)
+    _, stderr = owner.communicate(timeout=120)
+    assert owner.returncode == 0, stderr.decode()[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    run_id = summary["run_id"]
+    folder = runs / run_id / "tracking"
+    wait_for(lambda: (folder / "state.json").exists() and json.loads((folder / "state.json").read_text())["pipeline"]["status"]
+             == "FINISHED", timeout=30, what="the tracked run FINISHED")
+    state = json.loads((folder / "state.json").read_text())
+    symbols = sorted(s["symbol"] for s in summary["symbols"])
+    assert sorted(state["symbols"]) == symbols
+    assert state["pipeline"]["metrics"]["total_symbols"] == len(symbols)
+    for s in summary["symbols"]:
+        run = state["symbols"][s["symbol"]]
+        assert run["params"]["signal_action"] == s["action"] and run["params"]["llm_provider"] == "rules"
+        assert run["metrics"]["confidence_score"] == s["confidence_score"] and run["metrics"]["latest_price"] > 0
+        for tf in ("daily", "weekly"):
+            assert (folder / "artifacts" / s["symbol"] / f"{tf}_chart.png").read_bytes() == \
+                (out / "charts" / s["symbol"] / f"{s['symbol']}_{tf}.png").read_bytes()
+    b.close()
