@@ -13,6 +13,8 @@ public actor MLflowSink: TrackingSink {
     private let logger: Logger
     private var experimentId: String?
     private var runs: [RunRef: MLflowClient.RunHandle] = [:]
+    /// Pipeline runs this process created: their symbol runs cannot exist yet, so no search is needed.
+    private var createdHere = Set<String>()
     private let uploadConcurrency = 4
 
     public init(client: MLflowClient, experiment: String, logger: Logger) {
@@ -139,7 +141,8 @@ public actor MLflowSink: TrackingSink {
     {
         if let handle = runs[ref] { return handle }
         let experimentId = try await experiment()
-        if let found = try await client.findRuns(experimentId: experimentId, tags: ref.identityTags).first {
+        let mayExist = ref.symbol == nil || !createdHere.contains(ref.runId)
+        if mayExist, let found = try await client.findRuns(experimentId: experimentId, tags: ref.identityTags).first {
             runs[ref] = found
             return found
         }
@@ -152,6 +155,7 @@ public actor MLflowSink: TrackingSink {
         let created = try await client.createRun(experimentId: experimentId, name: name ?? ref.symbol ?? ref.runId, startTime: start,
                                                  tags: allTags)
         runs[ref] = created
+        if ref.symbol == nil { createdHere.insert(ref.runId) }
         logger.info("tracker.run_created", metadata: ["run": "\(ref)", "mlflow.run_id": "\(created.runId)"])
         return created
     }

@@ -126,6 +126,7 @@ public struct TrackerService: Service {
                 planner = trial
                 await advance(record, skipped: skipped)
                 if let since = failingSince {
+                    counters.sinkDown.store(false, ordering: .relaxed)
                     logger.notice("tracker.sink_back", metadata: ["sink": "\(sink.name)", "down_s": "\(clock.now - since)"])
                     failingSince = nil
                 }
@@ -137,6 +138,7 @@ public struct TrackerService: Service {
                 counters.retries.add(1, ordering: .relaxed)
                 if failingSince == nil {
                     failingSince = clock.now
+                    counters.sinkDown.store(true, ordering: .relaxed)
                     let left = await spool.pendingCount
                     logger.warning("tracker.sink_unavailable", metadata: [
                         "sink": "\(sink.name)", "seq": "\(record.seq)", "error": "\(error)", "pending": "\(left)"])
@@ -177,8 +179,13 @@ public final class TrackerCounters: Sendable {
     public let retries = Atomic<Int>(0)
     public let pending = Atomic<Int>(0)
     public let spoolErrors = Atomic<Int>(0)
+    /// Whether the sink is failing right now (records wait in the spool).
+    public let sinkDown = Atomic<Bool>(false)
 
     public init() {}
+
+    /// The heartbeat state: `running`, or `sink_unavailable` while records wait for the sink.
+    public var state: String { sinkDown.load(ordering: .relaxed) ? "sink_unavailable" : "running" }
 
     public var snapshot: [String: Double] {
         func v(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }

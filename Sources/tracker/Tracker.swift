@@ -49,7 +49,7 @@ struct Tracker: AsyncParsableCommand {
             maxBackoff: .milliseconds(Int(try config.double("tracker.retry_max_s", default: 5) * 1000)))
         let counters = service.counters
         try await ProcessRunner.run(
-            [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, counters: { counters.snapshot }), service],
+            [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, state: { counters.state }, counters: { counters.snapshot }), service],
             context: context)
     }
 }

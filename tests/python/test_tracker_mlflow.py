@@ -167,6 +167,7 @@ def test_mlflow_down_and_tracker_killed_lose_nothing(procs, tmp_short):
     b.publish("run.finished", {"run_id": run_id, "status": "FINISHED", "finished_at": now_iso(),
                                "totals": {"symbols": len(symbols), "failed": 0}}, run_id)
     wait_for(lambda: (b.counters("tracker.test2") or {}).get("records_pending", 0) >= 7, timeout=15, what="spooled after restart")
+    assert b.heartbeats["tracker.test2"]["state"] == "sink_unavailable"
     # MLflow returns: everything is delivered, in order, once.
     server.start()
     t0 = time.monotonic()
