@@ -2,9 +2,9 @@ import CandlewickHTTP
 import Foundation
 import Synchronization
 
-/// Why an MLflow call failed. `retryable` failures (no connection, timeouts, 408/429/5xx, a
-/// non-JSON gateway page) leave the record in the spool to be tried again; the others (4xx)
-/// are the record's fault and are reported and skipped.
+/// Why an MLflow call failed. `retryable` failures (no connection, timeouts, 401/403, 408/429,
+/// 5xx, a non-JSON page from a proxy or a wrong URL) leave the record in the spool to be tried
+/// again; the others (MLflow's JSON 4xx errors, 413) are the record's fault: reported and skipped.
 public struct MLflowError: Error, Sendable, CustomStringConvertible {
     public let call: String
     public let status: Int?
@@ -185,11 +185,18 @@ public struct MLflowClient: Sendable {
 
     private func check(_ response: HTTPResponse, call: String) throws {
         guard !(200..<300).contains(response.status) else { return }
+        throw Self.failure(status: response.status, body: response.body, call: call)
+    }
+
+    /// The error for a non-2xx answer. Only MLflow's own JSON errors (and 413) blame the record;
+    /// everything else — 401/403 (credentials), 408/429, 5xx, an HTML 404 from a wrong URL or a
+    /// proxy — is the server's or the setup's problem, and the records wait in the spool.
+    static func failure(status: Int, body: Data, call: String) -> MLflowError {
         struct ErrorBody: Decodable { let error_code: String?; let message: String? }
-        let parsed = try? JSONDecoder().decode(ErrorBody.self, from: response.body)
-        let retryable = [408, 429].contains(response.status) || response.status >= 500 || response.status == 0
-        throw MLflowError(call: call, status: response.status, code: parsed?.error_code, retryable: retryable,
-                          message: parsed?.message ?? String(decoding: response.body.prefix(300), as: UTF8.self))
+        let parsed = try? JSONDecoder().decode(ErrorBody.self, from: body)
+        let blamesRecord = status == 413 || (parsed?.error_code != nil && ![401, 403, 408, 429].contains(status))
+        return MLflowError(call: call, status: status, code: parsed?.error_code, retryable: status >= 500 || !blamesRecord,
+                           message: parsed?.message ?? String(decoding: body.prefix(300), as: UTF8.self))
     }
 
     /// Sends on libcurl's thread; a cancelled task stops waiting at once (the transfer ends on

@@ -80,4 +80,22 @@ import Testing
         #expect(bearer.header == "Bearer tok" && !bearer.description.contains("tok"))
         #expect(MLflowAuth(environment: [:]).header == nil)
     }
+
+    @Test func onlyMLflowsOwnErrorsBlameTheRecord() {
+        func retryable(_ status: Int, _ body: String) -> Bool {
+            MLflowClient.failure(status: status, body: Data(body.utf8), call: "t").retryable
+        }
+        let json = #"{"error_code":"INVALID_PARAMETER_VALUE","message":"Changing param values is not allowed"}"#
+        #expect(!retryable(400, json))
+        #expect(!retryable(404, #"{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"no run"}"#))
+        #expect(!retryable(413, "too large"))
+        #expect(retryable(401, "<html>You are not authenticated</html>"))
+        #expect(retryable(403, "Permission denied"))
+        #expect(retryable(404, "<html>Not Found</html>"))  // a wrong URL, not a bad record
+        #expect(retryable(429, #"{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}"#))
+        #expect(retryable(500, "<html>Internal Server Error</html>"))
+        #expect(retryable(503, json))
+        #expect(MLflowClient.failure(status: 400, body: Data(json.utf8), call: "POST runs/log-batch").description
+            == "MLflow POST runs/log-batch: HTTP 400 INVALID_PARAMETER_VALUE: Changing param values is not allowed")
+    }
 }

@@ -379,3 +379,54 @@ def test_candlewick_run_is_tracked(procs, tmp_short):
             assert (folder / "artifacts" / s["symbol"] / f"{tf}_chart.png").read_bytes() == \
                 (out / "charts" / s["symbol"] / f"{s['symbol']}_{tf}.png").read_bytes()
     b.close()
+
+
+def test_credentials_from_environment_never_logged_and_refusal_keeps_spooling(procs, tmp_short):
+    """A server that refuses the credentials (401) is a setup problem, not the record's: records wait in the
+    spool (heartbeat state sink_unavailable). The Basic header comes from MLFLOW_TRACKING_USERNAME/PASSWORD
+    and the secret never appears in the tracker's log."""
+    import base64
+    import http.server
+    import threading
+    seen = []
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def handle_one(self):
+            seen.append(self.headers.get("Authorization"))
+            body = b"<html>You are not authenticated.</html>"
+            self.send_response(401)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("WWW-Authenticate", 'Basic realm="mlflow"')
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = handle_one
+
+        def log_message(self, *a):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        pub, sub = bus(tmp_short)
+        start_proxy(procs, pub, sub)
+        secret = "p4ss-s3cret-value"
+        log = open(tmp_short / "tracker.log", "wb")
+        start_tracker(procs, pub, sub, {"CANDLEWICK_TRACKER_MLFLOW_URI": f"http://127.0.0.1:{httpd.server_address[1]}",
+                                        "CANDLEWICK_TRACKER_SPOOL_DIR": str(tmp_short / "spool"), "MLFLOW_TRACKING_USERNAME": "alice",
+                                        "MLFLOW_TRACKING_PASSWORD": secret, "MLFLOW_TRACKING_TOKEN": "tok-ignored"}, log=log)
+        b = BusClient(pub, sub)
+        b.wait_ready("tracker.test")
+        publish_run(b, "run-auth-1", ["AAPL"])
+        wait_for(lambda: b.poll_heartbeats(200).get("tracker.test", {}).get("state") == "sink_unavailable"
+                 and b.counters("tracker.test")["records_pending"] >= 6, timeout=20, what="records waiting for the sink")
+        c = b.counters("tracker.test")
+        assert c["records_delivered"] == 0 and c["items_skipped"] == 0, c
+        assert seen and set(seen) == {"Basic " + base64.b64encode(f"alice:{secret}".encode()).decode()}
+        b.close()
+    finally:
+        httpd.shutdown()
+    text = (tmp_short / "tracker.log").read_bytes()
+    assert secret.encode() not in text and base64.b64encode(f"alice:{secret}".encode()) not in text
+    assert b"basic (MLFLOW_TRACKING_USERNAME)" in text
