@@ -95,6 +95,7 @@ public actor Spool {
         try? h.synchronize()
         try? h.close()
         guard rename(tmp, cursorPath) == 0 else { throw SpoolError(path: cursorPath, message: "rename failed (errno \(errno))") }
+        Self.syncDirectory(directory)
         delivered = seq
     }
 
@@ -128,5 +129,14 @@ public actor Spool {
         try? h.synchronize()
         try? h.close()
         guard rename(tmp, path) == 0 else { throw SpoolError(path: path, message: "rename failed (errno \(errno))") }
+        Self.syncDirectory((path as NSString).deletingLastPathComponent)
+    }
+
+    /// fsyncs a directory so a rename into it survives a power cut.
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        _ = close(fd)
     }
 }
