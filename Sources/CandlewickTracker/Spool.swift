@@ -51,8 +51,10 @@ public actor Spool {
         journal = handle
         records = contents.records
         ids = Set(contents.records.map(\.id))
-        nextSeq = (contents.records.last?.seq ?? 0) + 1
         delivered = SpoolJournal.parseCursor(fm.contents(atPath: cursorPath))
+        // Numbers continue after both the journal and the cursor: a journal removed by hand while its
+        // cursor stayed must not make new records look delivered.
+        nextSeq = max(contents.records.last?.seq ?? 0, delivered) + 1
         recovery = (contents.corruptLines, contents.tornTail)
     }
 

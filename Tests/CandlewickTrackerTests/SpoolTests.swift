@@ -82,6 +82,12 @@ import Testing
         let other = try Spool(directory: dir, sink: "other")
         #expect(await other.cursor == 0 && other.recovery.tornTail == false)
         #expect(await other.pendingCount == 4)
+        // The journal removed by hand, the cursor kept: new records still count as pending.
+        try FileManager.default.removeItem(atPath: journal)
+        let fresh = try Spool(directory: dir, sink: "test")
+        #expect(await fresh.cursor == 2)
+        #expect(try await fresh.append(Self.message(id: "e"))?.seq == 3)
+        #expect(await fresh.next()?.id == "e")
     }
 }
 
