@@ -91,6 +91,13 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
+        // order-router's role: the intent journal, the router actor and its service.
+        .target(
+            name: "CandlewickRouter",
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
         // ib-paper: the paper gateway serving the server side of the TWS API.
         .target(
             name: "CandlewickPaper",
@@ -107,7 +114,7 @@ let package = Package(
         .executableTarget(name: "gateway-bridge", dependencies: ["CandlewickRuntime", "CandlewickGateway"], swiftSettings: swiftSettings),
         .executableTarget(name: "ib-paper", dependencies: ["CandlewickRuntime", "CandlewickPaper"], swiftSettings: swiftSettings),
         .executableTarget(name: "llm-worker", dependencies: ["CandlewickRuntime", "CandlewickLLM"], swiftSettings: swiftSettings),
-        .executableTarget(name: "order-router", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "order-router", dependencies: ["CandlewickRuntime", "CandlewickRouter"], swiftSettings: swiftSettings),
         .executableTarget(name: "tracker", dependencies: ["CandlewickRuntime", "CandlewickTracker"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "candlewick-bench",
@@ -116,6 +123,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CandlewickCoreTests", dependencies: ["CandlewickCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickRouterTests", dependencies: ["CandlewickRouter"], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickBusTests", dependencies: ["CandlewickBus", "CandlewickRuntime"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CPNG"],

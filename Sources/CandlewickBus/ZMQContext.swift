@@ -15,6 +15,13 @@ public final class ZMQContext: @unchecked Sendable {
         zmq_ctx_set(h, ZMQ_BLOCKY, 0)
     }
 
+    /// Waits until every closed socket has delivered what it still holds (up to each socket's linger),
+    /// then ends the context. Call once, at the end of a short-lived process, after closing every
+    /// socket: otherwise messages still in libzmq's I/O thread die with the process.
+    public func terminate() {
+        _ = zmq_ctx_term(handle)
+    }
+
     /// libzmq's version, e.g. `4.3.4`.
     public static var version: String {
         var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0

@@ -6,90 +6,156 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Hands gateway events from the reader thread to the fetcher, and remembers why the connection closed.
+/// Hands gateway events from the reader thread to the fetcher and the order desk, and tells them
+/// when the connection drops (everything in flight fails with a clear error).
 public final class EventRelay: Sendable {
-    private let state = Mutex<(fetcher: MarketDataFetcher?, logger: Logger?, closed: String?, stopping: Bool)>((nil, nil, nil, false))
-    private let closedLatch = AsyncStream<Void>.makeStream()
+    private let state = Mutex<(fetcher: MarketDataFetcher?, desk: OrderDesk?, logger: Logger?)>((nil, nil, nil))
 
     public init() {}
 
-    public func attach(_ fetcher: MarketDataFetcher, logger: Logger) { state.withLock { $0.fetcher = fetcher; $0.logger = logger } }
+    public func attach(_ fetcher: MarketDataFetcher, desk: OrderDesk, logger: Logger) {
+        state.withLock { $0 = (fetcher, desk, logger) }
+    }
 
     public func deliver(_ event: TWSEvent) {
-        let (fetcher, logger) = state.withLock { ($0.fetcher, $0.logger) }
+        let (fetcher, desk, logger) = state.withLock { ($0.fetcher, $0.desk, $0.logger) }
         if case .error(let e) = event, e.id <= 0 {
             // Farm notices (2104, 2106, 2158) are informational; connectivity codes are logged loudly.
             let level: Logger.Level = [1100, 1101, 1102, 502, 504].contains(e.code) ? .warning : .info
             logger?.log(level: level, "gateway.notice", metadata: ["ib.code": "\(e.code)", "ib.message": "\(e.message)"])
         }
-        guard let fetcher else { return }
-        Task { await fetcher.handle(event) }
-    }
-
-    /// We are closing the connection ourselves: a close from now on is not a loss.
-    public func beginShutdown() { state.withLock { $0.stopping = true } }
-
-    public func close(_ reason: String) {
-        let fetcher = state.withLock { s -> MarketDataFetcher? in
-            if !s.stopping { s.closed = s.closed ?? reason }
-            return s.fetcher
+        // One task per event would reorder them: hand them over in order on one serial queue of tasks.
+        order.withLock { chain in
+            let previous = chain
+            chain = Task {
+                await previous?.value
+                if let fetcher { await fetcher.handle(event) }
+                if let desk { await desk.handle(event) }
+            }
         }
-        closedLatch.continuation.yield()
-        if let fetcher { Task { await fetcher.failAll(reason) } }
     }
 
-    public var closedReason: String? { state.withLock { $0.closed } }
+    private let order = Mutex<Task<Void, Never>?>(nil)
 
-    /// Returns when the connection closes.
-    public func waitClosed() async {
-        if closedReason != nil { return }
-        for await _ in closedLatch.stream { return }
+    /// The connection dropped.
+    public func down(_ reason: String) {
+        let (fetcher, desk) = state.withLock { ($0.fetcher, $0.desk) }
+        order.withLock { chain in
+            let previous = chain
+            chain = Task {
+                await previous?.value
+                await fetcher?.failAll(reason)
+                await desk?.connectionLost(reason)
+            }
+        }
     }
 }
 
-/// Serves `market_data.request` commands on the ROUTER socket until shutdown or until the gateway
-/// connection closes (then the process exits for its supervisor to restart it).
+/// Serves gateway-bridge's ROUTER socket until shutdown: `market_data.request` → `market_data`,
+/// `order.place` → `order.ack` / `order.rejected`, `order.cancel`, `broker.sync` → `broker.snapshot`,
+/// `portfolio.request` → `portfolio`. Every request has a deadline; failures carry IB's code and text.
 public struct CommandService: Service {
     let server: RequestServer
     let fetcher: MarketDataFetcher
-    let closed: EventRelay
+    let desk: OrderDesk
     let logger: Logger
 
-    public init(server: RequestServer, fetcher: MarketDataFetcher, closed: EventRelay, logger: Logger) {
+    public init(server: RequestServer, fetcher: MarketDataFetcher, desk: OrderDesk, logger: Logger) {
         self.server = server
         self.fetcher = fetcher
-        self.closed = closed
+        self.desk = desk
         self.logger = logger
     }
 
     public func run() async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await closed.waitClosed() }
-            group.addTask {
-                await cancelWhenGracefulShutdown {
-                    await withDiscardingTaskGroup { requests in
-                        for await request in server.requests() {
-                            requests.addTask { await serve(request) }
-                        }
-                    }
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { requests in
+                for await request in server.requests() {
+                    requests.addTask { await serve(request) }
                 }
             }
-            await group.next()
-            group.cancelAll()
         }
         await server.close()
     }
 
     func serve(_ request: IncomingRequest) async {
-        guard let ask = request.message.payload(as: MarketDataRequest.self) else { return }
+        let m = request.message
+        do {
+            if let ask = m.payload(as: MarketDataRequest.self) {
+                await serveMarketData(ask, request)
+            } else if let plan = m.payload(as: OrderPlan.self) {
+                switch await desk.place(plan) {
+                case .success(let ack): try server.reply(to: request, with: ack)
+                case .failure(let no):
+                    logger.warning("gateway.order_rejected", metadata: ["intent": "\(plan.intentId)", "error": "\(no)"])
+                    try server.reply(to: request, with: no)
+                }
+            } else if let c = m.payload(as: CancelRequest.self) {
+                do {
+                    try await desk.cancel(c)
+                    try server.reply(to: request, with: try await desk.snapshot())
+                } catch {
+                    try server.reply(to: request, with: OrderRejection(intentId: c.intentId, orderRef: c.orderRef, code: (error as? GatewayError)?.code,
+                                                                     message: "\(error)", outcomeUnknown: false))
+                }
+            } else if m.payload(as: SnapshotRequest.self) != nil {
+                try server.reply(to: request, with: try await desk.snapshot())
+            } else if m.payload(as: PortfolioRequest.self) != nil {
+                try server.reply(to: request, with: try await desk.portfolio())
+            } else {
+                try server.reply(to: request, with: GatewayFailure(symbol: "-", code: nil, message: "gateway-bridge does not serve \(m.header.type)"))
+            }
+        } catch {
+            logger.warning("gateway.request_failed", metadata: ["type": "\(m.header.type)", "error": "\(error)"])
+            let e = error as? GatewayError
+            try? server.reply(to: request, with: GatewayFailure(symbol: "-", code: e?.code, message: e?.message ?? "\(error)"))
+        }
+    }
+
+    func serveMarketData(_ ask: MarketDataRequest, _ request: IncomingRequest) async {
         do {
             let md = try await fetcher.marketData(symbol: ask.symbol, days: ask.durationDays)
+            if let last = md.bars.last { await desk.notePrice(ask.symbol, last.close) }
             try server.reply(to: request, with: md)
             logger.info("gateway.market_data", metadata: ["symbol": "\(ask.symbol)", "bars": "\(md.bars.count)"])
         } catch {
             let e = error as? GatewayError
             logger.warning("gateway.request_failed", metadata: ["symbol": "\(ask.symbol)", "error": "\(error)"])
             try? server.reply(to: request, with: GatewayFailure(symbol: ask.symbol, code: e?.code, message: e?.message ?? "\(error)"))
+        }
+    }
+}
+
+/// Keeps the IB connection: after every reconnect takes a snapshot and publishes it (the router
+/// reconciles on it).
+public struct ReconnectService: Service {
+    let link: GatewayLink
+    let desk: OrderDesk
+    let publish: @Sendable (any BusPayload) -> Void
+    let logger: Logger
+
+    public init(link: GatewayLink, desk: OrderDesk, logger: Logger, publish: @escaping @Sendable (any BusPayload) -> Void) {
+        self.link = link
+        self.desk = desk
+        self.logger = logger
+        self.publish = publish
+    }
+
+    public func run() async throws {
+        await resync()
+        await cancelWhenGracefulShutdown {
+            await link.keepAlive(logger: logger) { _ in await resync() }
+        }
+    }
+
+    func resync() async {
+        do {
+            let s = try await desk.snapshot()
+            publish(s)
+            logger.info("gateway.resynced", metadata: ["epoch": "\(s.connectionEpoch)", "orders": "\(s.orders.count)",
+                                                       "executions": "\(s.executions.count)", "positions": "\(s.portfolio.positions.count)"])
+        } catch {
+            logger.error("gateway.resync_failed", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -50,14 +50,14 @@ public struct GatewayFailure: BusPayload, Hashable {
 /// `maxPerSecond` requests per second, at most 50 outstanding, and no identical request within
 /// 15 s (served from the last answer instead). Every request has a deadline.
 public actor MarketDataFetcher {
-    private let connection: TWSConnection
+    private let connection: GatewayLink
     private var nextReqId = 1000
     private var pending: [Int: (bars: [TWSBar], continuation: CheckedContinuation<[TWSBar], any Error>)] = [:]
     private var recent: [String: (at: Date, bars: [TWSBar])] = [:]
     private var sentTimes: [Date] = []
     private let maxPerSecond = 45
 
-    public init(connection: TWSConnection) { self.connection = connection }
+    public init(connection: GatewayLink) { self.connection = connection }
 
     /// The last `days` daily bars of `symbol` as `MarketData`; throws `GatewayError` with IB's code.
     public func marketData(symbol: String, days: Int, timeout: Double = 30) async throws -> MarketData {
@@ -97,7 +97,7 @@ public actor MarketDataFetcher {
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in
             pending[id] = ([], c)
-            do { try connection.send(.reqHistoricalData(req)) } catch { fail(id, error) }
+            Task { do { try await connection.send(.reqHistoricalData(req)) } catch { fail(id, error) } }
         }
     }
 

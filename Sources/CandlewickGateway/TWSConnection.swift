@@ -93,10 +93,17 @@ public final class TWSConnection: Sendable {
     /// Accounts the gateway manages (from the handshake).
     public var accounts: [String] { session.withLock { $0.accounts ?? [] } }
 
+    /// Takes the next order id (nextValidId, advanced on every call). Throws before the handshake gave one.
+    public func takeOrderId() throws -> Int {
+        guard let id = session.withLock({ $0.takeOrderId() }) else { throw GatewayError("\(host):\(port): no order id from the gateway yet") }
+        return id
+    }
+
     /// Sends one request.
     public func send(_ request: TWSRequest) throws { try write(try request.frame()) }
 
-    func write(_ data: Data) throws {
+    /// Writes framed bytes (serialised with every other write).
+    public func write(_ data: Data) throws {
         try writeLock.withLock { _ in try Self.writeAll(fd, data) }
     }
 

@@ -46,16 +46,21 @@ final class PaperConnection: @unchecked Sendable {
     }
 
     func run() {
+        PaperSocket.setReadTimeout(fd, seconds: 10)
+        // Messages are counted for pacing when they arrive, not when a busy server gets to them.
+        let arrivals = ArrivalReader(fd: fd)
         defer {
             server.unregister(self)
+            // Wake the reader and wait for it before the descriptor can be reused.
+            shutdown(fd, Int32(SHUT_RDWR))
+            arrivals.waitFinished()
             close(fd)
         }
-        PaperSocket.setReadTimeout(fd, seconds: 10)
         var buffer = TWSFrameBuffer(maxLength: server.config.maxMessageLength)
         var phase = 0  // 0: prefix, 1: version, 2: startApi, 3: running
         do {
             while true {
-                let bytes = PaperSocket.read(fd)
+                let (arrivedAt, bytes) = arrivals.next()
                 if bytes.isEmpty { break }
                 buffer.append(bytes)
                 if phase == 0 {
@@ -78,10 +83,10 @@ final class PaperConnection: @unchecked Sendable {
                         }
                         guard start(clientId: id) else { return }
                         phase = 3
-                        PaperSocket.setReadTimeout(fd, seconds: 0)
+                        arrivals.handshakeDone()
                         continue
                     }
-                    guard handle(request) else { return }
+                    guard handle(request, arrivedAt: arrivedAt) else { return }
                 }
             }
         } catch {
@@ -114,8 +119,7 @@ final class PaperConnection: @unchecked Sendable {
     }
 
     /// Serves one request; false when the connection must close (pacing).
-    func handle(_ request: TWSRequest) -> Bool {
-        let now = Date().timeIntervalSince1970
+    func handle(_ request: TWSRequest, arrivedAt now: Double = Date().timeIntervalSince1970) -> Bool {
         return server.lock.withLock {
             switch pacing.message(at: now) {
             case .ok: break
@@ -206,6 +210,60 @@ struct PaperAdmin {
             return reached.count == n ? "ok as_of=\(server.asOf)" : "error: end of data at as_of=\(server.asOf) after \(reached.count) day(s)"
         case "asof": return "as_of=\(server.asOf)"
         default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof)"
+        }
+    }
+}
+
+/// Reads a connection's socket on its own thread and stamps every chunk with its arrival time.
+/// Before the handshake completes a read timeout ends the connection; afterwards the socket may idle.
+final class ArrivalReader: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [(Double, [UInt8])] = []
+    private var handshakeComplete = false
+    private var finished = false
+
+    init(fd: Int32) {
+        let thread = Thread { [self] in
+            var buf = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let n = recv(fd, &buf, buf.count, 0)
+                if n > 0 {
+                    push(Date().timeIntervalSince1970, Array(buf[0..<n]))
+                    continue
+                }
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && condition.withLock({ handshakeComplete && !finished }) { continue }
+                condition.withLock {
+                    chunks.append((Date().timeIntervalSince1970, []))
+                    finished = true
+                    condition.broadcast()
+                }
+                return
+            }
+        }
+        thread.name = "ib-paper.reader"
+        thread.start()
+    }
+
+    private func push(_ at: Double, _ bytes: [UInt8]) {
+        condition.withLock {
+            chunks.append((at, bytes))
+            condition.signal()
+        }
+    }
+
+    func handshakeDone() { condition.withLock { handshakeComplete = true } }
+
+    /// Returns once the reader thread has stopped (after the socket was shut down).
+    func waitFinished() {
+        condition.withLock { while !finished { condition.wait() } }
+    }
+
+    /// The next chunk and its arrival time; empty bytes = closed (or no handshake in time).
+    func next() -> (Double, [UInt8]) {
+        condition.withLock {
+            while chunks.isEmpty { condition.wait() }
+            return chunks.removeFirst()
         }
     }
 }

@@ -47,7 +47,7 @@ public struct PaperPacing: Sendable {
         defer { historical.append((now, key, symbol)) }
         if historical.contains(where: { $0.key == key && now - $0.time < 15 }) { return "identical request within 15 seconds" }
         if historical.filter({ $0.symbol == symbol && now - $0.time < 2 }).count >= 5 { return "6 or more requests for the same contract within 2 seconds" }
-        if historical.count >= maxHistorical { return "more than \(maxHistorical) requests within 10 minutes" }
+        if maxHistorical > 0 && historical.count >= maxHistorical { return "more than \(maxHistorical) requests within 10 minutes" }
         return nil
     }
 }

@@ -23,6 +23,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Attempts per job before it is given up.") var attempts = 3
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
     @Option(help: "Daily bars sent per symbol (the most recent; 1000 ≈ 4 years).") var history = 1000
+    @Flag(inversion: .prefixedNo, help: "Send actionable signals to order-router (with --source gateway).") var orders = true
+    @Option(help: "Days to advance ib-paper's simulated clock after the orders, so they can fill (default run.paper_advance_days; needs ib.paper_admin).")
+    var advanceDays: Int?
 
     func run() async throws {
         let context = try ProcessContext(process: "candlewick-run", options: common)
@@ -46,6 +49,11 @@ struct RunCommand: AsyncParsableCommand {
         let analyses = try StageDispatcher<AnalysisJob>(
             name: "analysis", jobsEndpoint: endpoints.analysisJobs, resultsEndpoint: endpoints.analysisResults, source: context.instance,
             runId: runId, lease: lease * 4, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
+        let trading = orders && source == "gateway"
+        let submitter = trading ? try OrderSubmitter(endpoint: context.config.string(
+            "router.commands", default: "ipc://\(context.config.string("bus.directory", default: "/tmp/candlewick"))/router.sock"),
+                                                     context: context, runId: runId) : nil
+        var submissions: [String: Task<RouterDecision?, Never>] = [:]
         let clock = ContinuousClock()
         let start = clock.now
         func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -81,12 +89,28 @@ struct RunCommand: AsyncParsableCommand {
                 idle = false
                 guard let a = message.payload(as: AnalysisResult.self) else { continue }
                 signals[a.jobId] = a
+                if let submitter, a.signal.isActionable, submissions[a.signal.symbol] == nil {
+                    let last = rendered[a.jobId]?.lastClose
+                    submissions[a.signal.symbol] = Task { await submitter.submit(a.signal, lastPrice: last) }
+                }
                 tracking.analysed(a, at: now())
                 progress.update(done: rendered.count + signals.count, note: a.signal.symbol)
             }
             if idle { try await Task.sleep(for: .milliseconds(25)) }
         }
         progress.finish()
+        var runOrders = RunOrders()
+        if let submitter {
+            for (symbol, task) in submissions {
+                if let d = await task.value { runOrders.decisions[symbol] = d } else { failures.append((symbol, "order-router gave no final answer")) }
+            }
+            await submitter.close()
+            stageTimes["orders"] = now()
+            let days = try advanceDays ?? context.config.int("run.paper_advance_days", default: 0)
+            if days > 0, runOrders.decisions.values.contains(where: { $0.outcome == .placed }) {
+                await settle(&runOrders, days: days, context: context, endpoints: endpoints, failures: &failures)
+            }
+        }
         stageTimes["total"] = now()
         for id in chartStage.abandoned + analyses.abandoned { failures.append((jobs[id]?.marketData.symbol ?? id, "no result after \(attempts) attempts")) }
         let waiting = chartStage.outstanding + analyses.outstanding
@@ -95,7 +119,8 @@ struct RunCommand: AsyncParsableCommand {
         await analyses.close()
         let summary = RunSummary(runId: runId, signals: signals.values.sorted { $0.signal.symbol < $1.signal.symbol },
                                  failures: failures, reissued: chartStage.reissued + analyses.reissued,
-                                 duplicates: chartStage.duplicates + analyses.duplicates, stageSeconds: stageTimes)
+                                 duplicates: chartStage.duplicates + analyses.duplicates, stageSeconds: stageTimes,
+                                 orders: trading ? runOrders : nil)
         try summary.write(folder: folder)
         try RunReport.write(summary, folder: folder)
         summary.printTable(folder: folder)
@@ -103,5 +128,25 @@ struct RunCommand: AsyncParsableCommand {
             "symbols": Double(signals.count), "actionable": Double(signals.values.filter(\.signal.isActionable).count),
             "failed": Double(failures.count)])
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Demo mode: advance ib-paper's simulated day so the orders meet new bars, then read fills and
+    /// the portfolio from a gateway snapshot.
+    func settle(_ orders: inout RunOrders, days: Int, context: ProcessContext, endpoints: WorkEndpoints, failures: inout [(String, String)]) async {
+        guard let admin = context.config.string("ib.paper_admin") else {
+            failures.append(("(orders)", "run.paper_advance_days is set but ib.paper_admin is not"))
+            return
+        }
+        do {
+            orders.paperDay = try PaperClock.advance(admin, days: days)
+            try await Task.sleep(for: .milliseconds(800))
+            let client = try RequestClient(connect: endpoints.gatewayCommands, source: context.instance, options: context.socketOptions,
+                                           codec: context.codec, logger: context.logger)
+            defer { Task { await client.close() } }
+            let reply = try await client.request(SnapshotRequest(reason: "run summary"), timeout: .seconds(30))
+            if let snapshot = reply.payload(as: BrokerSnapshot.self) { orders.absorb(snapshot) }
+        } catch {
+            failures.append(("(orders)", "after the orders: \(error)"))
+        }
     }
 }

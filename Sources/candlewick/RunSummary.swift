@@ -10,6 +10,8 @@ struct RunSummary {
     let reissued: Int
     let duplicates: Int
     let stageSeconds: [String: Double]
+    /// Orders, fills and the portfolio (nil when the run sent no orders).
+    var orders: RunOrders? = nil
 
     func write(folder: String) throws {
         let fm = FileManager.default
@@ -30,25 +32,38 @@ struct RunSummary {
                         "confidence_score": s.confidenceScore, "entry_price": s.entryPrice.map { "\($0)" } ?? NSNull(),
                         "stop_loss": s.stopLoss.map { "\($0)" } ?? NSNull(), "take_profit": s.takeProfit.map { "\($0)" } ?? NSNull(),
                         "is_actionable": s.isActionable, "provider": s.provider ?? "", "refused_reasons": a.reasons,
-                        "latency_ms": a.latencyMs]
+                        "latency_ms": a.latencyMs, "order": orders?.status(s.symbol) ?? "",
+                        "intent_id": orders?.decisions[s.symbol]?.intentId ?? NSNull()]
             },
             "failures": failures.map { ["symbol": $0.0, "reason": $0.1] },
             "totals": ["symbols": signals.count, "actionable": signals.filter(\.signal.isActionable).count,
                        "failed": failures.count, "reissued": reissued, "duplicates": duplicates],
             "stage_seconds": stageSeconds,
+            "orders": ["placed": orders?.decisions.values.filter { $0.outcome == .placed || $0.outcome == .duplicate }.count ?? 0,
+                       "filled": orders?.fills.count ?? 0, "paper_clock": orders?.paperDay ?? ""],
         ]
+        if let orders {
+            let decisions = orders.decisions.values.sorted { $0.symbol < $1.symbol }
+            try encoder.encode(decisions).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("orders.json")))
+            try encoder.encode(orders.fills.values.sorted { $0.symbol < $1.symbol })
+                .write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("trades.json")))
+            if let p = orders.portfolio {
+                try encoder.encode(p).write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("portfolio.json")))
+            }
+        }
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("summary.json")))
     }
 
     func printTable(folder: String) {
         func d(_ v: Decimal?) -> String { v.map { "\($0)" } ?? "–" }
-        var rows = [["symbol", "action", "confidence", "entry", "stop", "target", "R:R", "analyst", "note"]]
+        var rows = [["symbol", "action", "confidence", "entry", "stop", "target", "R:R", "analyst", "note"] + (orders == nil ? [] : ["order"])]
         for a in signals {
             let s = a.signal
             rows.append([s.symbol, s.action.rawValue, "\(s.confidence.rawValue) \(Int(s.confidenceScore))", d(s.entryPrice), d(s.stopLoss),
                          d(s.takeProfit), s.riskRewardRatio.map { String(format: "%.2f", $0) } ?? "–", s.provider ?? "",
-                         a.reasons.first.map { "refused: \($0.prefix(50))" } ?? (s.isActionable ? "actionable" : "")])
+                         a.reasons.first.map { "refused: \($0.prefix(50))" } ?? (s.isActionable ? "actionable" : "")]
+                        + (orders.map { [$0.status(s.symbol)] } ?? []))
         }
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         print("")
@@ -61,6 +76,16 @@ struct RunSummary {
         print(String(format: "\n%d symbols, %d actionable, %d failed, %d re-issued, %d duplicate results; charts %.1f s, total %.1f s",
                      signals.count, signals.filter(\.signal.isActionable).count, failures.count, reissued, duplicates,
                      t["charts"] ?? 0, t["total"] ?? 0))
-        print("Run folder: \(folder)  (report.html, charts/, signals/, summary.json)")
+        if let o = orders {
+            let placed = o.decisions.values.filter { $0.outcome == .placed || $0.outcome == .duplicate }.count
+            var line = "orders: \(placed) bracket(s) at IB, \(o.fills.count) filled"
+            if let p = o.portfolio {
+                line += String(format: "; portfolio %.2f (cash %.2f, %d positions)", NSDecimalNumber(decimal: p.totalValue).doubleValue,
+                               NSDecimalNumber(decimal: p.cash).doubleValue, p.positions.count)
+            }
+            if let day = o.paperDay { line += "; ib-paper \(day)" }
+            print(line)
+        }
+        print("Run folder: \(folder)  (report.html, charts/, signals/, summary.json\(orders == nil ? "" : ", orders.json, trades.json, portfolio.json"))")
     }
 }

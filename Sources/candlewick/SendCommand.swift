@@ -56,6 +56,8 @@ struct SendCommand: AsyncParsableCommand {
             if rate > 0 { try await Task.sleep(for: .milliseconds(Int(1000 / rate))) }
         }
         await socket.close()
+        // A short-lived publisher: let libzmq deliver what it still holds before the process exits.
+        ZMQContext.shared.terminate()
         context.logger.info("send.done", metadata: ["count": "\(count)", "type": "\(type)"])
     }
 

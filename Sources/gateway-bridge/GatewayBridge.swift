@@ -16,8 +16,10 @@ struct GatewayBridge: AsyncParsableCommand {
             Connects to IB Gateway, TWS or ib-paper (ib.host, ib.port, ib.client_id; paper port 4002 by default), \
             completes the handshake within ib.connect_timeout_s, and answers `market_data.request` commands on its \
             ROUTER socket (gateway.commands) with `market_data` or `gateway.error` (IB's code and text), keeping IB's \
-            pacing rules. If the connection drops it exits non-zero so the supervisor restarts it. Orders, executions \
-            and portfolio commands come with the order-router (issue 6).
+            pacing rules. It also places and cancels orders (order.place, order.cancel), answers broker.sync with a snapshot \
+            (open and completed orders, executions, positions, account) and portfolio.request, and publishes order status, \
+            executions and a snapshot after every (re)connect. If the connection drops it reconnects with backoff \
+            (ib.reconnect_max_s); a first connection that fails exits 2.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -32,27 +34,31 @@ struct GatewayBridge: AsyncParsableCommand {
         let clientId = try context.config.int("ib.client_id", default: 1)
         let timeout = try context.config.double("ib.connect_timeout_s", default: 10)
         let events = EventRelay()
-        let connection: TWSConnection
+        let link = GatewayLink(host: host, port: port, clientId: clientId, timeout: timeout, maxBackoff: try context.config.double("ib.reconnect_max_s", default: 10),
+                               onEvent: { e in events.deliver(e) }, onDown: { why in events.down(why) })
         do {
-            connection = try TWSConnection(host: host, port: port, clientId: clientId, timeout: timeout,
-                                           onEvent: { e in events.deliver(e) }, onClose: { why in events.close(why) })
+            try link.connect()
         } catch {
             context.logger.critical("gateway.connect_failed", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
-        context.logger.info("gateway.connected", metadata: ["ib": "\(host):\(port)", "accounts": "\(connection.accounts.joined(separator: ","))"])
-        let fetcher = MarketDataFetcher(connection: connection)
-        events.attach(fetcher, logger: context.logger)
+        context.logger.info("gateway.connected", metadata: ["ib": "\(host):\(port)", "accounts": "\(link.accounts.joined(separator: ","))"])
+        let (publisher, eventsLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
+        let logger = context.logger
+        let publish: @Sendable (any BusPayload) -> Void = { payload in
+            do { _ = try publisher.publish(any: payload) } catch { logger.warning("gateway.publish_failed", metadata: ["error": "\(error)"]) }
+        }
+        let fetcher = MarketDataFetcher(connection: link)
+        let desk = OrderDesk(link: link, publish: publish, logger: context.logger)
+        events.attach(fetcher, desk: desk, logger: context.logger)
         let endpoints = try WorkEndpoints(config: context.config)
         let server = try RequestServer(bind: endpoints.gatewayCommands, source: context.instance, options: context.socketOptions,
                                        codec: codec, logger: context.logger)
-        let (publisher, eventsLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
         try await ProcessRunner.run(
             [SocketCloser(eventsLoop), HeartbeatService(context: context, publisher: publisher),
-             CommandService(server: server, fetcher: fetcher, closed: events, logger: context.logger)],
+             ReconnectService(link: link, desk: desk, logger: context.logger, publish: publish),
+             CommandService(server: server, fetcher: fetcher, desk: desk, logger: context.logger)],
             context: context)
-        events.beginShutdown()
-        connection.close()
-        if let why = events.closedReason { context.logger.error("gateway.connection_lost", metadata: ["reason": "\(why)"]); throw ExitCode(3) }
+        link.close()
     }
 }

@@ -22,6 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Starting cash (USD) for a fresh state.") var cash = 100_000
     @Option(help: "Messages per second from one client before error 100 / disconnect.") var maxMessagesPerSecond = 50
     @Flag(help: "Disable historical-data pacing (error 162).") var noHistoricalPacing = false
+    @Option(name: .customLong("max-historical-per-10min"), help: "Historical requests allowed per 10 minutes (0 = no 10-minute cap, as real gateways for bars of 1 min and longer; the 15 s and 2 s rules stay).")
+    var maxHistoricalPer10min = 60
 
     func run() async throws {
         let context = try ProcessContext(process: "ib-paper", options: common)
@@ -38,6 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.startingCash = Decimal(cash)
         config.maxMessagesPerSecond = maxMessagesPerSecond
         config.historicalPacing = !noHistoricalPacing
+        config.maxHistoricalPer10Min = maxHistoricalPer10min
         if let asOf {
             let digits = asOf.replacingOccurrences(of: "-", with: "")
             guard digits.count == 8, let d = Int(digits) else { throw ValidationError("--as-of must be YYYY-MM-DD, got \(asOf)") }

@@ -1,19 +1,74 @@
 import ArgumentParser
+import CandlewickBus
+import CandlewickCore
+import CandlewickRouter
 import CandlewickRuntime
+import Foundation
 
-/// `order-router`: Risk gate, sizing and exactly-once bracket orders at IB.
+/// `order-router`: risk gate, sizing and exactly-once bracket orders at IB.
 @main
-struct OrderRouter: AsyncParsableCommand {
+struct OrderRouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "order-router",
         abstract: "Risk gate, sizing and exactly-once bracket orders at IB.",
         discussion: """
-            Receives signals, applies the risk policy (sizing, limits, trading state and kill switch), journals each order intent durably before sending it to gateway-bridge with a deterministic orderRef, and reconciles the journal with what IB reports after every restart or reconnect. Paper by default; live trading needs explicit arming.
+            Receives signals (signal.submit on router.commands), applies the risk policy (risk.*: sizing, limits, trading \
+            state and kill switch), journals each order intent durably (router.journal, fsync) before sending it to \
+            gateway-bridge with a deterministic orderRef, and reconciles the journal with what IB reports after every start \
+            and gateway reconnect; until then no new order is sent. Paper by default; live trading needs router.mode = live, \
+            router.account set to the gateway's live account, and --arm-live.
             """)
 
     @OptionGroup var common: CommonOptions
+    @Flag(help: "Arm live trading (with router.mode = live and a matching router.account).") var armLive = false
 
     func run() async throws {
-        throw ValidationError("order-router has no service in this build yet: it is planned, and documented by --help and docs/protocol.md. It refuses to run rather than pretend.")
+        let context = try ProcessContext(process: "order-router", options: common)
+        let settings: RouterSettings
+        let journal: IntentJournal
+        do {
+            settings = try RouterSettings(config: context.config)
+            journal = try IntentJournal(path: settings.journalPath)
+        } catch {
+            context.logger.critical("router.start_refused", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
+        if let repaired = journal.repaired { context.logger.warning("router.journal_repaired", metadata: ["detail": "\(repaired)"]) }
+        if settings.mode == .live && !armLive {
+            context.logger.critical("router.start_refused", metadata: ["error": "router.mode is live but --arm-live was not given"])
+            throw ExitCode(4)
+        }
+        let endpoints = try WorkEndpoints(config: context.config)
+        let gatewayClient = try RequestClient(connect: endpoints.gatewayCommands, source: context.instance, options: context.socketOptions,
+                                              codec: context.codec, logger: context.logger)
+        let (publisher, publishLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
+        let crash = CrashPoints()
+        if let armed = crash.armed { context.logger.warning("router.test_crash_point_armed", metadata: ["at": "\(armed)"]) }
+        let logger = context.logger
+        let router = OrderRouter(
+            journal: journal, gateway: BridgeGateway(client: gatewayClient, placeTimeout: .milliseconds(Int(settings.placeTimeout * 1000))),
+            policy: settings.policy, account: settings.account, mode: settings.mode, armed: armLive, allowedSources: settings.allowedSources,
+            crash: crash, logger: context.logger,
+            publish: { payload, runId in
+                do { _ = try publisher.publish(any: payload, runId: runId) } catch {
+                    logger.warning("router.publish_failed", metadata: ["error": "\(error)"])
+                }
+            })
+        let server = try RequestServer(bind: settings.commands, source: context.instance, options: context.socketOptions,
+                                       codec: context.codec, logger: context.logger)
+        let eventsLoop = try context.endpoints.makeSubscriberSocket(
+            prefixes: [BrokerOrder.messageType, TradeExecution.messageType, BrokerSnapshot.messageType], options: context.socketOptions)
+        let events = BusSubscriber(source: eventsLoop.incoming, codec: context.codec, logger: context.logger)
+        context.logger.info("router.started", metadata: ["journal": "\(settings.journalPath)", "replayed": "\(journal.replayed.count)",
+                                                         "mode": "\(settings.mode.rawValue)", "commands": "\(settings.commands)"])
+        try await ProcessRunner.run(
+            [SocketCloser(publishLoop), SocketCloser(eventsLoop), HeartbeatService(context: context, publisher: publisher),
+             RouterService(router: router, server: server, events: events, logger: context.logger)],
+            context: context)
+        await gatewayClient.close()
+        if let refusal = await router.refusal {
+            context.logger.critical("router.trading_refused", metadata: ["reason": "\(refusal)"])
+            throw ExitCode(4)
+        }
     }
 }

@@ -2,6 +2,7 @@
 an unknown symbol comes back as IB's error 200, and a gateway that never answers the handshake is a
 clear timeout, not a hang."""
 import csv
+import subprocess
 import json
 import socket
 import time
@@ -67,3 +68,129 @@ def test_gateway_that_never_answers_is_a_timeout(procs, tmp_path):
     assert time.monotonic() - start < 8
     assert b"no handshake within 1" in p.stderr.read()
     silent.close()
+
+
+def frame(*fields):
+    body = b"".join(f.encode() + b"\0" for f in fields)
+    return len(body).to_bytes(4, "big") + body
+
+
+def garbage_frames(rng, n):
+    """Unknown message ids, truncated and malformed fields, absurd lengths, random bytes."""
+    out = []
+    for i in range(n):
+        kind = i % 5
+        if kind == 0:
+            out.append(frame(str(rng.randint(200, 10_000)), "1", "x"))  # unknown message id
+        elif kind == 1:
+            out.append(frame("9"))  # nextValidId without its fields
+        elif kind == 2:
+            out.append(frame("3", "not-a-number", "Filled", "x"))  # orderStatus with garbage fields
+        elif kind == 3:
+            out.append(rng.randbytes(rng.randint(1, 64)))
+        else:
+            out.append((2**31 - 1).to_bytes(4, "big") + b"\0\0")  # absurd length prefix
+    return out
+
+
+def test_hostile_gateway_garbage_never_crashes_the_bridge(procs, tmp_path):
+    """A 'gateway' that completes the handshake and then sends garbage, 10,000 frames over many
+    connections: gateway-bridge logs a protocol error, resets that connection only, reconnects, and
+    keeps serving its bus socket (a request gets a clear error, not a hang)."""
+    import random
+    import threading
+    rng = random.Random(7)
+    frames = garbage_frames(rng, 10_000)
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    port = server.getsockname()[1]
+    sent = {"frames": 0, "connections": 0}
+    stop = threading.Event()
+
+    def serve():
+        server.settimeout(0.5)
+        while not stop.is_set() and sent["frames"] < len(frames):
+            try:
+                conn, _ = server.accept()
+            except socket.timeout:
+                continue
+            sent["connections"] += 1
+            try:
+                conn.settimeout(2)
+                data = b""
+                while len(data) < 8 or len(data) < 8 + int.from_bytes(data[4:8], "big"):  # "API\0" + framed version range
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                conn.sendall(frame("178", "20260101 00:00:00 UTC"))
+                time.sleep(0.02)  # startApi arrives
+                conn.sendall(frame("15", "1", "DU0000001") + frame("9", "1", "1"))
+                batch = frames[sent["frames"]:sent["frames"] + 500]
+                sent["frames"] += len(batch)
+                conn.sendall(b"".join(batch))
+                time.sleep(0.05)
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    cmd = f"tcp://127.0.0.1:{free_port()}"
+    log = tmp_path / "bridge.log"
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(port), "CANDLEWICK_GATEWAY_COMMANDS": cmd,
+           "CANDLEWICK_BUS_DIRECTORY": str(tmp_path), "CANDLEWICK_IB_RECONNECT_MAX_S": "0.05"}
+    bridge = procs([binary("gateway-bridge")], env=env, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+    wait_for(lambda: sent["frames"] >= len(frames) or bridge.poll() is not None, timeout=120, what="10,000 garbage frames sent")
+    stop.set()
+    assert bridge.poll() is None, "gateway-bridge must survive a hostile gateway"
+    text = log.read_text(errors="replace")
+    assert "protocol error" in text and "gateway.reconnected" in text
+    assert sent["connections"] >= 10
+    # Its bus socket still answers, with a clear error while IB is not usable.
+    server.close()
+    ctx = zmq.Context.instance()
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.connect(cmd)
+    time.sleep(0.3)
+    reply = request(dealer, "SPY", 100, 1)
+    assert reply["type"] == "gateway.error" and reply["payload"]["message"], reply
+    dealer.close()
+
+
+def test_market_data_across_an_ib_paper_restart(procs, tmp_path):
+    """ib-paper killed mid-session: requests fail at once with a clear error (no hang); once it is back,
+    gateway-bridge has reconnected on its own and serves bars again."""
+    import signal as sig
+    ib_port = free_port()
+    cmd = f"tcp://127.0.0.1:{free_port()}"
+    paper_args = [binary("ib-paper"), "--port", str(ib_port), "--state", str(tmp_path), "--as-of", "2017-10-04"]
+    paper = procs(paper_args, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", ib_port)) == 0, what="ib-paper listening")
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(ib_port), "CANDLEWICK_GATEWAY_COMMANDS": cmd,
+           "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / "bus"), "CANDLEWICK_IB_RECONNECT_MAX_S": "0.5"}
+    bridge = procs([binary("gateway-bridge")], env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "bridge.log", "wb"))
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    dealer.connect(cmd)
+    time.sleep(0.5)
+    assert request(dealer, "SPY", 100, 1)["type"] == "market_data"
+    paper.send_signal(sig.SIGKILL)
+    paper.wait(5)
+    time.sleep(0.3)
+    t = time.monotonic()
+    down = request(dealer, "AAPL", 100, 2)
+    assert down["type"] == "gateway.error" and "not connected" in down["payload"]["message"], down
+    assert time.monotonic() - t < 5
+    procs(paper_args, cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", ib_port)) == 0, what="ib-paper back")
+    wait_for(lambda: "gateway.reconnected" in (tmp_path / "bridge.log").read_text(errors="replace"), timeout=20, what="reconnect")
+    assert request(dealer, "GOOG", 100, 3)["type"] == "market_data"
+    wait_for(lambda: "gateway.resynced epoch=2" in (tmp_path / "bridge.log").read_text(errors="replace"), timeout=10,
+             what="the re-sync snapshot after the reconnect")
+    assert bridge.poll() is None
+    dealer.close()

@@ -58,6 +58,11 @@ public struct MessageCatalog: Sendable {
         c.register(Order.self)
         c.register(Trade.self)
         c.register(Portfolio.self)
+        for t: any BusPayload.Type in [OrderPlan.self, OrderAck.self, OrderRejection.self, CancelRequest.self, SnapshotRequest.self,
+                                       BrokerOrder.self, TradeExecution.self, BrokerSnapshot.self, PortfolioRequest.self,
+                                       SignalSubmission.self, RouterDecision.self, TradingCommand.self, TradingStateReport.self] {
+            c.register(t)
+        }
         c.register(RunStarted.self)
         c.register(SymbolRecord.self)
         c.register(RunFinished.self)

@@ -13,11 +13,13 @@ public struct TradeExecution: Sendable, Hashable {
     public let orderRef: String?
     public let brokerOrderId: Int?
     public let exchange: String?
+    /// Realised P&L of this fill as the broker reports it (closing fills only).
+    public let realizedPnl: Decimal?
     public let timestamp: Date
 
     public init(executionId: String, symbol: String, side: OrderSide, quantity: Decimal, price: Decimal,
                 commission: Decimal = 0, orderRef: String? = nil, brokerOrderId: Int? = nil, exchange: String? = nil,
-                timestamp: Date) throws {
+                timestamp: Date, realizedPnl: Decimal? = nil) throws {
         let v = Validator("TradeExecution")
         try v.nonEmpty(executionId, "execution_id")
         try SymbolRule.validate(symbol, model: "TradeExecution")
@@ -33,6 +35,7 @@ public struct TradeExecution: Sendable, Hashable {
         self.orderRef = orderRef
         self.brokerOrderId = brokerOrderId
         self.exchange = exchange
+        self.realizedPnl = realizedPnl
         self.timestamp = timestamp
     }
 }
@@ -76,7 +79,7 @@ public struct Trade: Sendable, Hashable {
 
 extension TradeExecution: Codable {
     enum CodingKeys: String, CodingKey {
-        case symbol, side, quantity, price, commission, exchange, timestamp
+        case symbol, side, quantity, price, commission, exchange, timestamp, realizedPnl = "realized_pnl"
         case executionId = "execution_id", orderRef = "order_ref", brokerOrderId = "broker_order_id"
     }
 
@@ -90,7 +93,8 @@ extension TradeExecution: Codable {
             orderRef: c.decodeIfPresent(String.self, forKey: .orderRef),
             brokerOrderId: c.decodeIfPresent(Int.self, forKey: .brokerOrderId),
             exchange: c.decodeIfPresent(String.self, forKey: .exchange),
-            timestamp: c.decode(Date.self, forKey: .timestamp))
+            timestamp: c.decode(Date.self, forKey: .timestamp),
+            realizedPnl: c.decodeIfPresent(Decimal.self, forKey: .realizedPnl))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -104,6 +108,7 @@ extension TradeExecution: Codable {
         try c.encodeIfPresent(orderRef, forKey: .orderRef)
         try c.encodeIfPresent(brokerOrderId, forKey: .brokerOrderId)
         try c.encodeIfPresent(exchange, forKey: .exchange)
+        try c.encodeIfPresent(realizedPnl, forKey: .realizedPnl)
         try c.encode(timestamp, forKey: .timestamp)
     }
 }

@@ -9,6 +9,16 @@ public enum USMarketCalendar {
         return wd != 0 && wd != 6 && !holidays(y).contains(where: { $0 == (m, d) })
     }
 
+    /// Whether the regular session (09:30–16:00 America/New_York) is open at `instant`.
+    public static func isRegularSessionOpen(at instant: Date) -> Bool {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "America/New_York") ?? TimeZone(secondsFromGMT: -5 * 3600)!
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute], from: instant)
+        guard let y = c.year, let m = c.month, let d = c.day, let hh = c.hour, let mm = c.minute, isTradingDay(y, m, d) else { return false }
+        let minute = hh * 60 + mm
+        return minute >= 9 * 60 + 30 && minute < 16 * 60
+    }
+
     /// The full-day closures of `year` as (month, day), observed dates.
     public static func holidays(_ year: Int) -> [(Int, Int)] {
         var h: [(Int, Int)] = []

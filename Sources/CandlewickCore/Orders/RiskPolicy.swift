@@ -1,0 +1,70 @@
+import Foundation
+
+/// The limits every order path obeys, from config (`risk.*`). Amounts are in the account currency.
+///
+/// Rules: sizes and limits positive; `tick_size > 0`.
+public struct RiskPolicy: Sendable, Hashable, Codable {
+    /// How many shares an order carries.
+    public enum Sizing: String, Sendable, Hashable, Codable {
+        /// Always `fixed_shares` (the original design: 10).
+        case fixed
+        /// `risk_budget / |entry − stop|`, capped at `max_shares`.
+        case risk
+    }
+
+    public var sizing: Sizing = .fixed
+    public var fixedShares: Int = 10
+    public var riskBudget: Decimal = 500
+    public var maxShares: Int = 1_000
+    /// Largest notional (shares × entry) of one order; larger orders are clamped.
+    public var maxOrderNotional: Decimal = 10_000
+    /// Largest notional held in one symbol after the order; larger orders are clamped.
+    public var maxPositionNotional: Decimal = 20_000
+    /// Most symbols held (or with an entry in flight) at once.
+    public var maxOpenPositions: Int = 10
+    /// Whether a signal may add to a position already held in the same direction.
+    public var allowAdding = false
+    /// Whether SELL may open a short position (otherwise SELL only closes or reduces a long).
+    public var allowShort = false
+    /// Notional that opening orders may use per trading day.
+    public var dailyNotionalBudget: Decimal = 50_000
+    /// Realised loss per day that halts trading.
+    public var maxDailyLoss: Decimal = 2_000
+    /// Orders per rolling minute.
+    public var maxOrdersPerMinute: Int = 30
+    /// Price increment orders are rounded to.
+    public var tickSize: Decimal = Decimal(string: "0.01")!
+    /// Entry order type (exits use the same type; bracket children are LMT and STP).
+    public var entryType: OrderType = .limit
+    public var tif: TimeInForce = .day
+    /// Whether a MARKET order may be sent while the exchange is closed.
+    public var marketOrdersWhenClosed = false
+    public var outsideRth = false
+
+    public init() {}
+
+    /// Checks the rules; throws naming the field.
+    public func validate() throws {
+        let v = Validator("RiskPolicy")
+        try v.require(fixedShares > 0, "fixed_shares", "must be > 0, got \(fixedShares)")
+        try v.require(maxShares > 0, "max_shares", "must be > 0, got \(maxShares)")
+        for (name, value) in [("risk_budget", riskBudget), ("max_order_notional", maxOrderNotional),
+                              ("max_position_notional", maxPositionNotional), ("daily_notional_budget", dailyNotionalBudget),
+                              ("max_daily_loss", maxDailyLoss), ("tick_size", tickSize)] {
+            try v.positive(value, name)
+        }
+        try v.require(maxOpenPositions > 0, "max_open_positions", "must be > 0, got \(maxOpenPositions)")
+        try v.require(maxOrdersPerMinute > 0, "max_orders_per_minute", "must be > 0, got \(maxOrdersPerMinute)")
+        try v.require(tif == .day || tif == .gtc, "tif", "must be DAY or GTC, got \(tif.rawValue)")
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sizing, tif
+        case fixedShares = "fixed_shares", riskBudget = "risk_budget", maxShares = "max_shares"
+        case maxOrderNotional = "max_order_notional", maxPositionNotional = "max_position_notional"
+        case maxOpenPositions = "max_open_positions", allowAdding = "allow_adding", allowShort = "allow_short"
+        case dailyNotionalBudget = "daily_notional_budget", maxDailyLoss = "max_daily_loss"
+        case maxOrdersPerMinute = "max_orders_per_minute", tickSize = "tick_size", entryType = "entry_type"
+        case marketOrdersWhenClosed = "market_orders_when_closed", outsideRth = "outside_rth"
+    }
+}

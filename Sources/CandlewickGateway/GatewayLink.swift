@@ -1,0 +1,171 @@
+import CandlewickTWS
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The single IB connection, kept alive: connects with a deadline, and after a drop reconnects with
+/// exponential backoff (0.5 s doubling to `maxBackoff`), calling `onConnected` after every
+/// (re)connect so the owner can re-sync. While down, `send` fails at once with a clear error.
+public final class GatewayLink: Sendable {
+    public let host: String
+    public let port: Int
+    public let clientId: Int
+    public let timeout: Double
+    public let maxBackoff: Double
+    private let current = Mutex<TWSConnection?>(nil)
+    private let epochs = Mutex(0)
+    private let downs = AsyncStream<String>.makeStream()
+    private let stopping = Mutex(false)
+    private let onEvent: @Sendable (TWSEvent) -> Void
+    private let onDown: @Sendable (String) -> Void
+
+    /// `onEvent` runs on the reader thread; `onDown` when a connection is lost (fail in-flight requests there).
+    public init(host: String, port: Int, clientId: Int, timeout: Double, maxBackoff: Double = 10,
+                onEvent: @escaping @Sendable (TWSEvent) -> Void, onDown: @escaping @Sendable (String) -> Void) {
+        self.host = host
+        self.port = port
+        self.clientId = clientId
+        self.timeout = timeout
+        self.maxBackoff = maxBackoff
+        self.onEvent = onEvent
+        self.onDown = onDown
+    }
+
+    /// Connects once (connect + handshake within `timeout`). Throws `GatewayError` naming the endpoint.
+    @discardableResult
+    public func connect() throws -> Int {
+        let epoch = epochs.withLock { $0 + 1 }
+        let connection = try TWSConnection(host: host, port: port, clientId: clientId, timeout: timeout, onEvent: onEvent,
+                                           onClose: { [self] why in lost(epoch: epoch, why) })
+        epochs.withLock { $0 = epoch }
+        current.withLock { $0 = connection }
+        return epoch
+    }
+
+    private func lost(epoch: Int, _ why: String) {
+        let mine = current.withLock { c -> Bool in
+            guard epochs.withLock({ $0 }) == epoch else { return false }
+            c = nil
+            return true
+        }
+        guard mine, !stopping.withLock({ $0 }) else { return }
+        onDown(why)
+        downs.continuation.yield(why)
+    }
+
+    /// How many connections have been made (1 after the first).
+    public var epoch: Int { epochs.withLock { $0 } }
+    public var isConnected: Bool { current.withLock { $0 != nil } }
+    public var accounts: [String] { current.withLock { $0?.accounts ?? [] } }
+
+    private func connection() throws -> TWSConnection {
+        guard let c = current.withLock({ $0 }) else { throw GatewayError("not connected to IB at \(host):\(port) (reconnecting)") }
+        return c
+    }
+
+    /// Messages written per second at most (IB disconnects clients above 50/s).
+    public let maxMessagesPerSecond = 45
+    private let writer = PacedWriter(interval: 1.0 / 45)
+
+    /// Sends one request through the paced writer: every message the bridge writes is at least
+    /// 1/45 s after the previous one, measured at the write itself, so a gateway that counts messages
+    /// on arrival never sees more than 45 in a second, however busy this process is.
+    public func send(_ request: TWSRequest) async throws {
+        let frame = try request.frame()
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            writer.enqueue { [self] in
+                do { try connection().write(frame); c.resume() } catch { c.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Queues several requests back to back (still paced), synchronously: requests queued by one
+    /// call keep their order against every later call, which is what increasing order ids need.
+    /// `done` gets the first write error, or nil when all were written.
+    public func enqueue(_ requests: [TWSRequest], done: @escaping @Sendable ((any Error)?) -> Void) {
+        let frames: [Data]
+        do { frames = try requests.map { try $0.frame() } } catch { done(error); return }
+        let failed = Mutex(false)
+        for (i, frame) in frames.enumerated() {
+            writer.enqueue { [self] in
+                guard !failed.withLock({ $0 }) else { return }
+                do {
+                    try connection().write(frame)
+                    if i == frames.count - 1 { done(nil) }
+                } catch {
+                    failed.withLock { $0 = true }
+                    done(error)
+                }
+            }
+        }
+    }
+
+    public func takeOrderId() throws -> Int { try connection().takeOrderId() }
+
+    /// Reconnects after every drop until shutdown; `onConnected(epoch)` after each success.
+    public func keepAlive(logger: Logger, onConnected: @escaping @Sendable (Int) async -> Void) async {
+        for await why in downs.stream {
+            logger.error("gateway.connection_lost", metadata: ["reason": "\(why)", "ib": "\(host):\(port)"])
+            var delay = min(0.5, maxBackoff)
+            var attempt = 0
+            while !Task.isCancelled && !stopping.withLock({ $0 }) {
+                attempt += 1
+                do {
+                    let epoch = try connect()
+                    logger.notice("gateway.reconnected", metadata: ["attempt": "\(attempt)", "epoch": "\(epoch)"])
+                    await onConnected(epoch)
+                    break
+                } catch {
+                    logger.warning("gateway.reconnect_failed", metadata: ["attempt": "\(attempt)", "error": "\(error)", "retry_in_s": "\(delay)"])
+                    try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+                    delay = min(delay * 2, maxBackoff)
+                }
+            }
+            if Task.isCancelled || stopping.withLock({ $0 }) { return }
+        }
+    }
+
+    /// Closes the connection for good (no reconnect).
+    public func close() {
+        stopping.withLock { $0 = true }
+        downs.continuation.finish()
+        current.withLock { c in c?.close(); c = nil }
+    }
+}
+
+/// A dedicated thread that runs queued writes in order, spaced by at least `interval` seconds
+/// (blocking sleeps stay off Swift's cooperative pool).
+final class PacedWriter: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [@Sendable () -> Void] = []
+    let interval: Double
+
+    init(interval: Double) {
+        self.interval = interval
+        let thread = Thread { [self] in run() }
+        thread.name = "tws-writer"
+        thread.start()
+    }
+
+    func enqueue(_ write: @escaping @Sendable () -> Void) {
+        condition.withLock {
+            queue.append(write)
+            condition.signal()
+        }
+    }
+
+    private func run() {
+        var last = Date.distantPast
+        while true {
+            let job = condition.withLock { () -> @Sendable () -> Void in
+                while queue.isEmpty { condition.wait() }
+                return queue.removeFirst()
+            }
+            let wait = interval - Date().timeIntervalSince(last)
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            job()
+            last = Date()
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import CandlewickCore
+import CandlewickRouter
+import Foundation
+import Testing
+
+func tempPath(_ name: String) -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cw-router-\(UUID().uuidString)")
+    return dir.appendingPathComponent(name).path
+}
+
+func samplePlan(_ symbol: String = "SPY", run: String = "run-1", signal: String = "s1") throws -> OrderPlan {
+    var gate = RiskGate(policy: RiskPolicy(), now: Date())
+    return try #require(gate.evaluate(try buySignal(symbol, id: signal), runId: run, book: RiskBook(), now: Date()).plan)
+}
+
+@Suite("Intent journal")
+struct IntentJournalTests {
+    @Test("entries survive reopening, in order")
+    func replay() throws {
+        let path = tempPath("intents.jsonl")
+        let plan = try samplePlan()
+        do {
+            let j = try IntentJournal(path: path)
+            try j.append(JournalEntry(kind: .planned, at: Date(), intentId: plan.intentId, plan: plan))
+            try j.append(JournalEntry(kind: .sent, at: Date(), intentId: plan.intentId))
+        }
+        let j = try IntentJournal(path: path)
+        #expect(j.replayed.map(\.kind) == [.planned, .sent] && j.repaired == nil)
+        var ledger = IntentLedger()
+        for e in j.replayed { ledger.apply(e) }
+        #expect(ledger.intents[plan.intentId]?.phase == .sent && ledger.inFlight.count == 1)
+        #expect(ledger.pendingSymbols == ["SPY"])
+    }
+
+    @Test("a torn last line (crash mid-write) is cut off; a damaged middle line refuses to open")
+    func torn() throws {
+        let path = tempPath("intents.jsonl")
+        let plan = try samplePlan()
+        do { try IntentJournal(path: path).append(JournalEntry(kind: .planned, at: Date(), intentId: plan.intentId, plan: plan)) }
+        let h = try #require(FileHandle(forWritingAtPath: path))
+        h.seekToEndOfFile()
+        h.write(Data("{\"kind\":\"sent\",\"at\":".utf8))
+        try h.close()
+        let j = try IntentJournal(path: path)
+        #expect(j.replayed.count == 1 && j.repaired != nil)
+        try j.append(JournalEntry(kind: .sent, at: Date(), intentId: plan.intentId))
+        #expect(try IntentJournal(path: path).replayed.count == 2)
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = "garbage\n" + text
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: JournalError.self) { try IntentJournal(path: path) }
+    }
+}
+
+@Suite("Reconciliation and live arming")
+struct ReconciliationTests {
+    func order(_ ref: String, _ id: Int, _ status: String) -> BrokerOrder {
+        BrokerOrder(orderRef: ref, brokerOrderId: id, permId: id, symbol: "SPY", side: .buy, orderType: "LMT", quantity: 10,
+                    filled: status == "Filled" ? 10 : 0, avgFillPrice: nil, status: status, parentId: 0, ocaGroup: "")
+    }
+
+    @Test("found at IB → IB's state; in flight and absent → may be sent; placed but absent → reported missing")
+    func reconcile() throws {
+        var ledger = IntentLedger()
+        let a = try samplePlan("AAA", signal: "a"), b = try samplePlan("BBB", signal: "b"), c = try samplePlan("CCC", signal: "c"),
+            d = try samplePlan("DDD", signal: "d")
+        for p in [a, b, c, d] { ledger.apply(JournalEntry(kind: .planned, at: Date(), intentId: p.intentId, plan: p)) }
+        ledger.apply(JournalEntry(kind: .sent, at: Date(), intentId: b.intentId))
+        ledger.apply(JournalEntry(kind: .placed, at: Date(), intentId: d.intentId, brokerIds: [:]))
+        let orders = [order(a.legs[0].orderRef, 1, "Submitted"), order(a.legs[1].orderRef, 2, "PreSubmitted"),
+                      order(c.legs[0].orderRef, 5, "Filled"), order("not-ours", 9, "Submitted")]
+        let out = Reconciliation.reconcile(ledger, with: orders, now: Date())
+        #expect(Set(out.entries.map { $0.intentId! }) == [a.intentId, c.intentId])
+        #expect(out.entries.first { $0.intentId == c.intentId }?.kind == .filled)
+        #expect(out.entries.first { $0.intentId == a.intentId }?.brokerIds == [a.legs[0].orderRef: 1, a.legs[1].orderRef: 2])
+        #expect(out.absent == [b.intentId])
+        #expect(out.missing == [d.intentId])
+    }
+
+    @Test("live needs the flag and a matching live account; paper refuses a live gateway")
+    func arming() {
+        #expect(LiveArming.check(mode: .paper, armed: false, configuredAccount: "", gatewayAccounts: ["DU123"]) == nil)
+        #expect(LiveArming.check(mode: .paper, armed: false, configuredAccount: "", gatewayAccounts: ["U123"]) != nil)
+        #expect(LiveArming.check(mode: .live, armed: false, configuredAccount: "U123", gatewayAccounts: ["U123"])?.contains("arming") == true)
+        #expect(LiveArming.check(mode: .live, armed: true, configuredAccount: "U123", gatewayAccounts: ["DU999"]) != nil)
+        #expect(LiveArming.check(mode: .live, armed: true, configuredAccount: "DU999", gatewayAccounts: ["DU999"]) != nil)
+        #expect(LiveArming.check(mode: .live, armed: true, configuredAccount: "U123", gatewayAccounts: ["U123"]) == nil)
+    }
+}

@@ -1,0 +1,99 @@
+import CandlewickCore
+import CandlewickRouter
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// A broker at the boundary: holds placed legs by ref; can lose acknowledgements or be unreachable.
+final class FakeBroker: BrokerGateway {
+    enum Mode { case ack, loseAck, down }
+    let state = Mutex<(mode: Mode, orders: [BrokerOrder], places: Int)>((.ack, [], 0))
+    func set(_ m: Mode) { state.withLock { $0.mode = m } }
+    var places: Int { state.withLock { $0.places } }
+    var refs: [String] { state.withLock { $0.orders.map(\.orderRef) } }
+
+    func place(_ plan: OrderPlan) async -> Result<OrderAck, OrderRejection> {
+        state.withLock { s in
+            if s.mode == .down {
+                return .failure(OrderRejection(intentId: plan.intentId, orderRef: nil, code: nil, message: "not connected", outcomeUnknown: true))
+            }
+            s.places += 1
+            var ids: [String: Int] = [:]
+            for leg in plan.legs {
+                let id = s.orders.count + 1
+                ids[leg.orderRef] = id
+                s.orders.append(BrokerOrder(orderRef: leg.orderRef, brokerOrderId: id, permId: id, symbol: plan.symbol, side: leg.side,
+                                            orderType: "LMT", quantity: leg.quantity, filled: 0, avgFillPrice: nil, status: "Submitted",
+                                            parentId: 0, ocaGroup: ""))
+            }
+            if s.mode == .loseAck {
+                return .failure(OrderRejection(intentId: plan.intentId, orderRef: nil, code: nil, message: "no ack in time", outcomeUnknown: true))
+            }
+            return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: false, signalToSocketMicros: 100))
+        }
+    }
+
+    func snapshot(reason: String) async throws -> BrokerSnapshot {
+        let (mode, orders) = state.withLock { ($0.mode, $0.orders) }
+        if mode == .down { throw SnapshotDown() }
+        return BrokerSnapshot(accounts: ["DU1"], orders: orders, executions: [], portfolio: try Portfolio(cash: 100_000, positions: [], timestamp: Date()),
+                              accountValues: [:], connectionEpoch: 1, takenAt: Date())
+    }
+
+    struct SnapshotDown: Error {}
+    func portfolio() async throws -> Portfolio { try Portfolio(cash: 100_000, positions: [], timestamp: Date()) }
+    func cancel(_ request: CancelRequest) async throws {}
+}
+
+func makeRouter(_ path: String, _ broker: FakeBroker) throws -> OrderRouter {
+    OrderRouter(journal: try IntentJournal(path: path), gateway: broker, policy: RiskPolicy(), allowedSources: ["test"],
+                logger: Logger(label: "test"), publish: { _, _ in })
+}
+
+@Suite("Order router: exactly-once against a broker that loses answers")
+struct OrderRouterTests {
+    @Test("a lost acknowledgement blocks new orders until reconciled, and the intent is never sent twice")
+    func lostAck() async throws {
+        let path = tempPath("intents.jsonl")
+        let broker = FakeBroker()
+        let router = try makeRouter(path, broker)
+        #expect(await router.reconcile(reason: "start"))
+        broker.set(.loseAck)
+        let s1 = try SignalSubmission(runId: "r", signal: try buySignal("AAA", id: "1"), lastPrice: 100, source: "test")
+        #expect(await router.submit(s1).outcome == .pending)
+        #expect(await router.reconciled == false)
+        broker.set(.ack)
+        let s2 = try SignalSubmission(runId: "r", signal: try buySignal("BBB", id: "2"), lastPrice: 100, source: "test")
+        #expect(await router.submit(s2).note?.code == .notReconciled)
+        #expect(await router.reconcile(reason: "retry"))
+        #expect(broker.places == 1, "found at IB by orderRef: not sent again")
+        #expect(await router.submit(s1).outcome == .duplicate)
+        #expect(await router.submit(s2).outcome == .placed)
+        #expect(broker.places == 2 && Set(broker.refs).count == 6)
+    }
+
+    @Test("after a restart, an intent journaled but never received by IB is sent once; one that IB holds is not")
+    func restart() async throws {
+        let path = tempPath("intents.jsonl")
+        let broker = FakeBroker()
+        do {
+            let router = try makeRouter(path, broker)
+            #expect(await router.reconcile(reason: "start"))
+            broker.set(.down)
+            let s = try SignalSubmission(runId: "r", signal: try buySignal("AAA", id: "1"), lastPrice: 100, source: "test")
+            #expect(await router.submit(s).outcome == .pending)
+            #expect(broker.places == 0)
+        }
+        broker.set(.ack)
+        let again = try makeRouter(path, broker)
+        #expect(await again.reconciled == false)
+        #expect(await again.reconcile(reason: "start-up"))
+        #expect(broker.places == 1)
+        let third = try makeRouter(path, broker)
+        #expect(await third.reconcile(reason: "start-up"))
+        #expect(broker.places == 1, "already at IB: not resent")
+        let s = try SignalSubmission(runId: "r", signal: try buySignal("AAA", id: "1"), lastPrice: 100, source: "test")
+        #expect(await third.submit(s).outcome == .duplicate)
+    }
+}

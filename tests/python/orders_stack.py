@@ -1,0 +1,171 @@
+"""A small order stack for the order tests: ib-paper, the bus proxy, gateway-bridge and order-router
+as real processes, a DEALER to order-router, and an independent check of what ib-paper holds
+through the official ibapi client."""
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+import zmq
+
+from conftest import ROOT, binary, free_port, wait_for
+from ibapi_harness import App, admin
+
+AS_OF = "2017-10-04"
+SYMBOLS = ["AAPL", "GOOG", "MSFT", "SPY"]  # the bundled series that cover the as-of day (INTC ends in 2004)
+
+
+def last_close(symbol, day=AS_OF):
+    with open(ROOT / "deploy" / "data" / "daily" / f"{symbol}.csv", encoding="utf-8-sig") as f:
+        rows = [{k.lower(): v for k, v in r.items()} for r in csv.DictReader(f)]
+    def iso(d):
+        if "/" in d:
+            m, dd, y = d.split("/")
+            return f"{int(y):04d}-{int(m):02d}-{int(dd):02d}"
+        return d[:10]
+    rows = sorted((r for r in rows if iso(r["date"]) <= day), key=lambda r: iso(r["date"]))
+    return float(rows[-1]["close"])
+
+
+def signal_for(symbol, signal_id, action="BUY", confidence="HIGH", score=80.0):
+    """A signal whose limit entry fills at the next open (1% through the last close)."""
+    sign = 1 if action == "BUY" else -1
+    entry = round(last_close(symbol) * (1 + 0.01 * sign), 2)
+    return {"signal_id": signal_id, "symbol": symbol, "action": action, "confidence": confidence, "confidence_score": score,
+            "entry_price": entry, "stop_loss": round(entry * (1 - 0.05 * sign), 2), "take_profit": round(entry * (1 + 0.08 * sign), 2),
+            "reasoning": "test signal", "key_factors": ["test"], "timestamp": "2017-10-04T20:00:00Z"}
+
+
+def envelope(kind, payload, seq, run_id=None):
+    return {"v": 1, "id": str(uuid.uuid4()), "type": kind, "source": "py-test", "seq": seq, "ts": "2026-01-01T00:00:00Z",
+            "run_id": run_id, "causation_id": None, "attachments": [], "payload": payload}
+
+
+class OrderStack:
+    def __init__(self, procs, tmp_path, router_env=None, extra_config=None, paper_args=(), router_args=()):
+        self.procs, self.tmp = procs, tmp_path
+        self.ib_port, self.admin_port = free_port(), free_port()
+        self.gateway_cmd = f"tcp://127.0.0.1:{free_port()}"
+        self.router_cmd = f"tcp://127.0.0.1:{free_port()}"
+        (tmp_path / "bus").mkdir(parents=True, exist_ok=True)
+        self.env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(self.ib_port), "CANDLEWICK_GATEWAY_COMMANDS": self.gateway_cmd,
+                    "CANDLEWICK_ROUTER_COMMANDS": self.router_cmd, "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / "bus"),
+                    "CANDLEWICK_ROUTER_JOURNAL": str(tmp_path / "router" / "intents.jsonl"),
+                    "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "test,candlewick-run", "CANDLEWICK_IB_RECONNECT_MAX_S": "1",
+                    "CANDLEWICK_ROUTER_PLACE_TIMEOUT_S": "5", **(extra_config or {})}
+        self.env = {k: v for k, v in self.env.items() if v is not None}
+        self.router_env = router_env or {}
+        self.paper_args = list(paper_args)
+        self.seq = 0
+        self.ctx = zmq.Context.instance()
+        self.dealer = None
+        self.start_paper()
+        self.proxy = procs([binary("candlewick"), "proxy"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.bridge = procs([binary("gateway-bridge")], env=self.env, stdout=subprocess.DEVNULL,
+                            stderr=open(tmp_path / "gateway-bridge.log", "ab"))
+        self.router = None
+        self.start_router(self.router_env, router_args)
+
+    def start_paper(self):
+        self.paper = self.procs([binary("ib-paper"), "--port", str(self.ib_port), "--admin-port", str(self.admin_port), "--state",
+                                 str(self.tmp), "--as-of", AS_OF, *self.paper_args], cwd=str(ROOT), stdout=subprocess.DEVNULL,
+                                stderr=open(self.tmp / "ib-paper.log", "ab"))
+        wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", self.ib_port)) == 0, what="ib-paper listening")
+
+    def start_router(self, extra_env=None, args=()):
+        env = {**self.env, **(extra_env or {})}
+        self.router_args = list(args)
+        self.router = self.procs([binary("order-router"), *args], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=open(self.tmp / "order-router.log", "ab"))
+        self.reconnect_dealer()
+        return self.router
+
+    def reconnect_dealer(self):
+        if self.dealer is not None:
+            self.dealer.close(0)
+        self.dealer = self.ctx.socket(zmq.DEALER)
+        self.dealer.setsockopt(zmq.LINGER, 0)
+        self.dealer.connect(self.router_cmd)
+
+    def request(self, kind, payload, run_id=None, timeout=10.0):
+        """One request to order-router; None when no reply came in time (e.g. it was killed)."""
+        self.seq += 1
+        env = envelope(kind, payload, self.seq, run_id)
+        self.dealer.send_multipart([kind.encode(), json.dumps(env).encode()])
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.dealer.poll(100):
+                frames = self.dealer.recv_multipart()
+                reply = json.loads(frames[1])
+                if reply.get("causation_id") == env["id"]:
+                    return reply
+            if self.router.poll() is not None:
+                return None
+        return None
+
+    def submit(self, run_id, sig, source="test", timeout=10.0):
+        payload = {"run_id": run_id, "signal": sig, "last_price": sig.get("entry_price"), "source": source}
+        return self.request("signal.submit", payload, run_id=run_id, timeout=timeout)
+
+    def submit_until_done(self, run_id, signals, deadline_s=60):
+        """Submits every signal until each has a final answer (placed or duplicate of a placed one), as a coordinator would."""
+        done = {}
+        deadline = time.monotonic() + deadline_s
+        while len(done) < len(signals) and time.monotonic() < deadline:
+            for s in signals:
+                if s["signal_id"] in done:
+                    continue
+                if self.router.poll() is not None:
+                    self.start_router(args=self.router_args)
+                reply = self.submit(run_id, s, timeout=8)
+                if reply is None:
+                    continue
+                out = reply["payload"]["outcome"]
+                if out in ("placed", "duplicate", "denied", "rejected") and not (
+                        out == "denied" and reply["payload"]["note"]["code"] == "not_reconciled"):
+                    done[s["signal_id"]] = reply["payload"]
+                else:
+                    time.sleep(0.3)
+        return done
+
+    def advance(self, days=1):
+        return admin(self.admin_port, f"advance {days}")
+
+    def ib_orders(self):
+        """Every order ib-paper holds, open and completed, seen by the official ibapi client: [(orderRef, status, symbol)], one per order."""
+        self.checks = getattr(self, "checks", 70) + 1
+        app = App()
+        app.start(self.ib_port, self.checks)
+        try:
+            app.wait_name("nextValidId")
+            app.reqAllOpenOrders()
+            app.wait_name("openOrderEnd")
+            app.reqCompletedOrders(False)
+            app.wait_name("completedOrdersEnd")
+            out = [(e[2].orderRef, e[3].status, e[1].symbol) for e in app.named("openOrder")]
+            out += [(e[1].orderRef, e[2].completedStatus or e[2].status, e[0].symbol) for e in app.named("completedOrder")]
+            return out
+        finally:
+            app.stop()
+
+    def kill_router(self):
+        if self.router and self.router.poll() is None:
+            self.router.send_signal(signal.SIGKILL)
+            self.router.wait(5)
+
+    def close(self):
+        if self.dealer is not None:
+            self.dealer.close(0)
+
+
+def brackets_by_intent(refs):
+    """Groups orderRefs `<intent>-<leg>` by intent: {intent: [legs]}."""
+    out = {}
+    for ref in refs:
+        intent, _, leg = ref.rpartition("-")
+        out.setdefault(intent, []).append(leg)
+    return out

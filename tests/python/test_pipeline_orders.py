@@ -1,0 +1,73 @@
+"""The whole pipeline over real processes, with faults: ib-paper → gateway-bridge → charts → signals
+→ order-router → bracket orders at ib-paper → the simulated day advances → fills → run summary.
+A chart-worker, an llm-worker and order-router are killed with SIGKILL mid-run: the run still
+completes every symbol and ib-paper holds exactly one bracket per actionable symbol."""
+import json
+import signal
+import subprocess
+import time
+
+import zmq
+
+from conftest import ROOT, binary, free_port, wait_for
+from orders_stack import SYMBOLS, OrderStack, brackets_by_intent
+
+
+def test_run_with_orders_survives_sigkill_of_workers_and_router(procs, tmp_path):
+    stack = OrderStack(procs, tmp_path, extra_config={
+        "CANDLEWICK_IB_PAPER_ADMIN": None, "CANDLEWICK_RISK_ENTRY_TYPE": "MARKET", "CANDLEWICK_RISK_MARKET_ORDERS_WHEN_CLOSED": "true",
+        "CANDLEWICK_RISK_TIF": "GTC", "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "candlewick-run,test"})
+    env = {k: v for k, v in stack.env.items() if v is not None}
+    env.update({f"CANDLEWICK_{k}": f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")})
+    env["CANDLEWICK_IB_PAPER_ADMIN"] = f"127.0.0.1:{stack.admin_port}"
+    env["CANDLEWICK_RUN_PAPER_ADVANCE_DAYS"] = "1"
+    # The router restarted below must see the same configuration.
+    stack.env = env
+    stack.kill_router()
+    stack.start_router()
+    decisions = stack.ctx.socket(zmq.SUB)
+    decisions.setsockopt(zmq.LINGER, 0)
+    decisions.subscribe(b"router.decision")
+    decisions.connect(f"ipc://{tmp_path / 'bus' / 'bus-sub.sock'}")
+    chart_a = procs([binary("chart-worker"), "--instance", "chart-worker.a"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    llm_a = procs([binary("llm-worker"), "--instance", "llm-worker.a"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    out = tmp_path / "run"
+    owner = procs([binary("candlewick"), "run", *[a for s in SYMBOLS for a in ("--symbols", s)], "--out", str(out), "--lease", "2", "--timeout", "120"],
+                  env=env, cwd=str(ROOT))
+    # Kill -9 a chart-worker and an llm-worker early in the run; replacements come up.
+    time.sleep(0.4)
+    chart_a.send_signal(signal.SIGKILL)
+    procs([binary("chart-worker"), "--instance", "chart-worker.b"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.4)
+    llm_a.send_signal(signal.SIGKILL)
+    procs([binary("llm-worker"), "--instance", "llm-worker.b"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Kill -9 order-router as soon as it has decided on the first signal; start it again.
+    assert decisions.poll(60_000), "order-router never decided on a signal"
+    stack.kill_router()
+    assert stack.router.returncode == -signal.SIGKILL
+    stack.start_router()
+    decisions.close(0)
+    stdout, stderr = owner.communicate(timeout=180)
+    assert owner.returncode == 0, stdout.decode()[-2000:] + stderr.decode()[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert sorted(s["symbol"] for s in summary["symbols"]) == sorted(SYMBOLS)
+    actionable = [s for s in summary["symbols"] if s["is_actionable"]]
+    assert actionable, "the bundled data gives the rules analyst at least one actionable signal"
+    for s in actionable:
+        assert s["order"].startswith("filled 10"), s
+    assert summary["orders"]["filled"] == len(actionable)
+    trades = json.loads((out / "trades.json").read_text())
+    assert {t["symbol"] for t in trades} == {s["symbol"] for s in actionable}
+    portfolio = json.loads((out / "portfolio.json").read_text())
+    assert {p["symbol"] for p in portfolio["positions"]} == {s["symbol"] for s in actionable}
+    # At IB: one bracket per actionable symbol, none twice.
+    orders = stack.ib_orders()
+    groups = brackets_by_intent([o[0] for o in orders])
+    per_symbol = {}
+    for ref, _, symbol in orders:
+        per_symbol.setdefault(symbol, set()).add(ref.rpartition("-")[0])
+    assert {sym: len(ids) for sym, ids in per_symbol.items()} == {s["symbol"]: 1 for s in actionable}, per_symbol
+    assert all(sorted(legs) == ["E", "SL", "TP"] for legs in groups.values()), groups
+    assert "filled 10" in stdout.decode() and "orders:" in stdout.decode()
+    stack.close()
