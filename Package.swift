@@ -66,10 +66,19 @@ let package = Package(
         .target(name: "CandlewickCharts", dependencies: ["CandlewickCore", "CPNG", "CFreeType", "CZlib"], swiftSettings: swiftSettings),
         // chart-worker's role: chart jobs in, rendered charts out.
         .target(name: "CandlewickChartWorker", dependencies: ["CandlewickCharts", "CandlewickRuntime"], swiftSettings: swiftSettings),
-        // llm-worker's role: HTTP over libcurl, model providers, the analysis service.
+        // HTTP over libcurl on dedicated threads (model providers, MLflow).
+        .target(name: "CandlewickHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        // llm-worker's role: model providers, the analysis service.
         .target(
             name: "CandlewickLLM",
-            dependencies: ["CandlewickCore", "CandlewickBus", "CCurl", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
+        // tracker's role: the durable spool, the MLflow REST client, the local run folder and report.
+        .target(
+            name: "CandlewickTracker",
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
@@ -106,7 +115,7 @@ let package = Package(
         .executableTarget(name: "ib-paper", dependencies: ["CandlewickRuntime", "CandlewickPaper"], swiftSettings: swiftSettings),
         .executableTarget(name: "llm-worker", dependencies: ["CandlewickRuntime", "CandlewickLLM"], swiftSettings: swiftSettings),
         .executableTarget(name: "order-router", dependencies: ["CandlewickRuntime", "CandlewickRouter"], swiftSettings: swiftSettings),
-        .executableTarget(name: "tracker", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
+        .executableTarget(name: "tracker", dependencies: ["CandlewickRuntime", "CandlewickTracker"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "candlewick-bench",
             dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickLLM"],
@@ -119,6 +128,7 @@ let package = Package(
         .testTarget(
             name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CPNG"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickTrackerTests", dependencies: ["CandlewickTracker", "CandlewickBus", "CandlewickCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
     ]
 )

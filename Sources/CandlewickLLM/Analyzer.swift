@@ -1,4 +1,5 @@
 import CandlewickCore
+import CandlewickHTTP
 import Foundation
 import Logging
 

@@ -1,4 +1,5 @@
 import CandlewickCore
+import CandlewickHTTP
 import Foundation
 
 /// Anthropic Messages: base64 image blocks before the text, structured output through

@@ -1,4 +1,5 @@
 import CandlewickCore
+import CandlewickHTTP
 import Foundation
 
 /// Tokens a call used, as the provider reported them.

@@ -1,4 +1,5 @@
 import CandlewickCore
+import CandlewickHTTP
 import Foundation
 
 /// OpenAI Chat Completions (and any OpenAI-compatible server: Ollama, vLLM, LM Studio, LiteLLM):

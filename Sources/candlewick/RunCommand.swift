@@ -8,7 +8,8 @@ import Synchronization
 /// `candlewick run`: owns a signal run. Chart jobs go to the chart-workers; each finished chart
 /// becomes an analysis job (the PNGs forwarded as attachments) for the llm-workers; every stage
 /// leases its jobs and re-issues those a dead worker took; results are idempotent by job id. Ends
-/// with a summary table and `runs/<id>/summary.json`. (Orders, fills and tracking join with their issues.)
+/// with a summary table and `runs/<id>/summary.json`; actionable signals go to order-router, and every
+/// symbol is published for the tracker (run.started, run.symbol, run.finished).
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -35,6 +36,7 @@ struct RunCommand: AsyncParsableCommand {
         let endpoints = try WorkEndpoints(config: context.config)
         let runId = "run-" + UTCTimestamp.format(Date()).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: ".", with: "")
         let folder = out ?? "runs/\(runId)"
+        let tracking = try RunTracking(context: context, runId: runId)
         guard source == "gateway" || source == "csv" else { throw ValidationError("--source must be gateway or csv") }
         let configured = context.config.string("run.universe", default: "AAPL,GOOG,MSFT,SPY")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
@@ -74,6 +76,7 @@ struct RunCommand: AsyncParsableCommand {
         // Seconds since the run started (stage times are cumulative; the CSV path reads its files before).
         let dataSeconds = Date().timeIntervalSince(dataStart)
         func now() -> Double { let d = clock.now - start; return dataSeconds + Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        await tracking.started(symbols: universe, params: ["source": source, "history": "\(history)"])
         for (id, job) in jobs.sorted(by: { $0.key < $1.key }) { try chartStage.submit(id: id, job: job, now: now()) }
         var dataDone = false
         var rendered: [String: ChartJobResult] = [:]
@@ -115,6 +118,7 @@ struct RunCommand: AsyncParsableCommand {
                     Attachment(name: "\($0.timeframe.rawValue)_chart.png", contentType: "image/png", data: $1)
                 }
                 try analyses.submit(id: r.jobId, job: analysis, attachments: pngs, now: now())
+                tracking.charted(jobId: r.jobId, pngs: pngs, lastClose: close, at: now())
                 progress.update(done: rendered.count + signals.count, note: r.symbol)
             }
             if dataDone, chartStage.outstanding == 0, stageTimes["charts"] == nil { stageTimes["charts"] = now() }
@@ -126,6 +130,7 @@ struct RunCommand: AsyncParsableCommand {
                     let last = rendered[a.jobId]?.lastClose
                     submissions[a.signal.symbol] = Task { await submitter.submit(a.signal, lastPrice: last) }
                 }
+                tracking.analysed(a, at: now())
                 progress.update(done: rendered.count + signals.count, note: a.signal.symbol)
             }
             if idle { try await Task.sleep(for: .milliseconds(25)) }
@@ -156,6 +161,9 @@ struct RunCommand: AsyncParsableCommand {
         try summary.write(folder: folder)
         try RunReport.write(summary, folder: folder)
         summary.printTable(folder: folder)
+        await tracking.finished(failed: !failures.isEmpty, totals: [
+            "symbols": Double(signals.count), "actionable": Double(signals.values.filter(\.signal.isActionable).count),
+            "failed": Double(failures.count)])
         if !failures.isEmpty { throw ExitCode(1) }
     }
 

@@ -1,19 +1,55 @@
 import ArgumentParser
+import CandlewickBus
 import CandlewickRuntime
+import CandlewickTracker
+import Foundation
 
-/// `tracker`: Logs every run to MLflow (or a local run folder and HTML report) through a durable spool.
+/// `tracker`: logs every run to MLflow (or a local run folder and HTML report) through a durable spool.
 @main
 struct Tracker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tracker",
         abstract: "Logs every run to MLflow (or a local run folder and HTML report) through a durable spool.",
         discussion: """
-            Subscribes to the bus, spools every record to a local journal before uploading, and delivers parameters, metrics, tags and artifacts (charts, signal, raw model answer, orders, fills, portfolio) to MLflow in order, exactly once, resuming after restarts.
+            Subscribes to the bus (run.*, order.update, trade, portfolio), journals every record to a local \
+            spool (fsync) before uploading, and delivers parameters, metrics, tags and artifacts (charts, signal, \
+            raw model answer, orders, fills, portfolio) in order, exactly once, resuming after restarts. With \
+            tracker.mlflow_uri (or MLFLOW_TRACKING_URI) set the records go to that MLflow server; otherwise to \
+            <tracker.directory>/<run id>/tracking/ with a static report.html. See docs/tracking.md.
             """)
 
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
-        throw ValidationError("tracker has no service in this build yet: it is planned, and documented by --help and docs/protocol.md. It refuses to run rather than pretend.")
+        let context = try ProcessContext(process: "tracker", options: common)
+        let config = context.config
+        let environment = ProcessInfo.processInfo.environment
+        let directory = config.string("tracker.directory", default: "runs")
+        let uri = config.string("tracker.mlflow_uri", default: environment["MLFLOW_TRACKING_URI"] ?? "")
+        let sink: any TrackingSink
+        if uri.isEmpty {
+            sink = LocalSink(directory: directory, logger: context.logger)
+        } else {
+            guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else {
+                throw ValidationError("tracker.mlflow_uri must be an http(s) URL of an MLflow tracking server, got \"\(uri)\"")
+            }
+            let auth = MLflowAuth(environment: environment)
+            let client = MLflowClient(baseURL: uri, auth: auth, timeout: try config.double("tracker.request_timeout_s", default: 15))
+            sink = MLflowSink(client: client, experiment: config.string("tracker.experiment", default: "candlewick"), logger: context.logger)
+            context.logger.info("tracker.mlflow", metadata: ["mlflow.uri": "\(uri)", "auth": "\(auth)"])
+        }
+        let spoolDirectory = config.string("tracker.spool_dir", default: (directory as NSString).appendingPathComponent(".tracker-spool"))
+        let spool = try Spool(directory: spoolDirectory, sink: sink.name)
+        let socket = try context.endpoints.makeSubscriberSocket(prefixes: TrackerService.topics, options: context.socketOptions)
+        let (events, eventsLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
+        let budget = context.shutdownBudget
+        let service = TrackerService(
+            frames: socket.incoming, spool: spool, sink: sink, logger: context.logger, codec: context.codec,
+            drainBudget: budget > .seconds(2) ? budget - .seconds(1) : budget / 2,
+            maxBackoff: .milliseconds(Int(try config.double("tracker.retry_max_s", default: 5) * 1000)))
+        let counters = service.counters
+        try await ProcessRunner.run(
+            [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, state: { counters.state }, counters: { counters.snapshot }), service],
+            context: context)
     }
 }

@@ -63,6 +63,9 @@ public struct MessageCatalog: Sendable {
                                        SignalSubmission.self, RouterDecision.self, TradingCommand.self, TradingStateReport.self] {
             c.register(t)
         }
+        c.register(RunStarted.self)
+        c.register(SymbolRecord.self)
+        c.register(RunFinished.self)
         return c
     }()
 

@@ -1,9 +1,10 @@
 import CCurl
 import Foundation
 
-/// An HTTP request for the model providers.
+/// An HTTP request (model providers, MLflow).
 public struct HTTPRequest: Sendable {
     public var url: String
+    /// GET, POST, PUT, … (any method other than GET sends `body`).
     public var method = "POST"
     public var headers: [String: String] = [:]
     public var body = Data()
@@ -11,8 +12,9 @@ public struct HTTPRequest: Sendable {
     public var connectTimeout: Double = 5
     public var timeout: Double = 120
 
-    public init(url: String, headers: [String: String] = [:], body: Data = Data()) {
+    public init(url: String, method: String = "POST", headers: [String: String] = [:], body: Data = Data()) {
         self.url = url
+        self.method = method
         self.headers = headers
         self.body = body
     }
@@ -75,8 +77,9 @@ public struct HTTPClient: Sendable {
         _ = cw_setopt_long(h, CURLOPT_NOSIGNAL, 1)
         _ = cw_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, Int(request.connectTimeout * 1000))
         _ = cw_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(request.timeout * 1000))
-        if request.method == "POST" {
+        if request.method != "GET" {
             _ = cw_setopt_long(h, CURLOPT_POST, 1)
+            if request.method != "POST" { request.method.withCString { _ = cw_setopt_ptr(h, CURLOPT_CUSTOMREQUEST, $0) } }
             _ = cw_setopt_long(h, CURLOPT_POSTFIELDSIZE, request.body.count)
             _ = cw_setopt_callback(h, CURLOPT_READFUNCTION) { ptr, size, count, ctx in
                 let b = Unmanaged<Buffers>.fromOpaque(ctx!).takeUnretainedValue()

@@ -1,0 +1,155 @@
+import Foundation
+
+/// The start of a pipeline run, for the tracker: which symbols, and the run's settings as
+/// string parameters (e.g. `llm_provider`, `position_size`).
+///
+/// Rules: `run_id` non-empty; every symbol valid; parameter keys non-empty.
+public struct RunStarted: BusPayload, Hashable {
+    public static let messageType = "run.started"
+
+    public let runId: String
+    public let symbols: [String]
+    public let params: [String: String]
+    public let startedAt: Date
+
+    public init(runId: String, symbols: [String], params: [String: String] = [:], startedAt: Date) throws {
+        let v = Validator("RunStarted")
+        try v.nonEmpty(runId, "run_id")
+        for (i, s) in symbols.enumerated() { try SymbolRule.validate(s, model: "RunStarted", field: "symbols[\(i)]") }
+        for key in params.keys { try v.nonEmpty(key, "params") }
+        self.runId = runId
+        self.symbols = symbols
+        self.params = params
+        self.startedAt = startedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case symbols, params
+        case runId = "run_id", startedAt = "started_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(runId: c.decode(String.self, forKey: .runId), symbols: c.decode([String].self, forKey: .symbols),
+                      params: c.decodeIfPresent([String: String].self, forKey: .params) ?? [:],
+                      startedAt: c.decode(Date.self, forKey: .startedAt))
+    }
+}
+
+/// One finished symbol of a run, for the tracker: the signal, how it was obtained and what it cost.
+/// The daily and weekly chart PNGs travel as attachment frames named `daily_chart.png` and
+/// `weekly_chart.png` (either may be missing when its chart failed).
+///
+/// Rules: `run_id` non-empty; `symbol` valid and equal to the signal's; token counts >= 0;
+/// `llm_latency_ms` finite and >= 0; `latest_price` > 0; stage timings finite.
+public struct SymbolRecord: BusPayload, Hashable {
+    public static let messageType = "run.symbol"
+    /// Attachment names the tracker looks for.
+    public static let dailyChartName = "daily_chart.png"
+    public static let weeklyChartName = "weekly_chart.png"
+
+    public let runId: String
+    public let symbol: String
+    public let signal: TradingSignal
+    /// The model's answer as received (empty for the rules analyst).
+    public let rawAnswer: String
+    /// Why the answer was refused (then the signal is HOLD); empty when accepted.
+    public let reasons: [String]
+    public let llmProvider: String
+    public let llmModel: String
+    public let promptVersion: String
+    public let inputTokens: Int
+    public let outputTokens: Int
+    public let llmLatencyMs: Double
+    public let latestPrice: Decimal
+    /// Seconds per stage for this symbol (e.g. `charts`, `analysis`).
+    public let stageTimings: [String: Double]
+
+    public init(runId: String, symbol: String, signal: TradingSignal, rawAnswer: String = "", reasons: [String] = [],
+                llmProvider: String, llmModel: String, promptVersion: String, inputTokens: Int = 0, outputTokens: Int = 0,
+                llmLatencyMs: Double = 0, latestPrice: Decimal, stageTimings: [String: Double] = [:]) throws {
+        let v = Validator("SymbolRecord")
+        try v.nonEmpty(runId, "run_id")
+        try SymbolRule.validate(symbol, model: "SymbolRecord")
+        try v.require(signal.symbol == symbol, "signal.symbol", "must be \(symbol), got \(signal.symbol)")
+        try v.require(inputTokens >= 0 && outputTokens >= 0, "input_tokens", "token counts must be >= 0")
+        try v.require(llmLatencyMs.isFinite && llmLatencyMs >= 0, "llm_latency_ms", "must be finite and >= 0")
+        try v.positive(latestPrice, "latest_price")
+        for (k, t) in stageTimings { try v.require(t.isFinite, "stage_timings.\(k)", "must be finite") }
+        self.runId = runId
+        self.symbol = symbol
+        self.signal = signal
+        self.rawAnswer = rawAnswer
+        self.reasons = reasons
+        self.llmProvider = llmProvider
+        self.llmModel = llmModel
+        self.promptVersion = promptVersion
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.llmLatencyMs = llmLatencyMs
+        self.latestPrice = latestPrice
+        self.stageTimings = stageTimings
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case symbol, signal, reasons
+        case runId = "run_id", rawAnswer = "raw_answer", llmProvider = "llm_provider", llmModel = "llm_model"
+        case promptVersion = "prompt_version", inputTokens = "input_tokens", outputTokens = "output_tokens"
+        case llmLatencyMs = "llm_latency_ms", latestPrice = "latest_price", stageTimings = "stage_timings"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(
+            runId: c.decode(String.self, forKey: .runId), symbol: c.decode(String.self, forKey: .symbol),
+            signal: c.decode(TradingSignal.self, forKey: .signal),
+            rawAnswer: c.decodeIfPresent(String.self, forKey: .rawAnswer) ?? "",
+            reasons: c.decodeIfPresent([String].self, forKey: .reasons) ?? [],
+            llmProvider: c.decode(String.self, forKey: .llmProvider), llmModel: c.decode(String.self, forKey: .llmModel),
+            promptVersion: c.decode(String.self, forKey: .promptVersion),
+            inputTokens: c.decodeIfPresent(Int.self, forKey: .inputTokens) ?? 0,
+            outputTokens: c.decodeIfPresent(Int.self, forKey: .outputTokens) ?? 0,
+            llmLatencyMs: c.decodeIfPresent(Double.self, forKey: .llmLatencyMs) ?? 0,
+            latestPrice: c.decode(Decimal.self, forKey: .latestPrice),
+            stageTimings: c.decodeIfPresent([String: Double].self, forKey: .stageTimings) ?? [:])
+    }
+}
+
+/// How a run ended, in MLflow's words.
+public enum RunEndStatus: String, Codable, Sendable, CaseIterable {
+    case finished = "FINISHED", failed = "FAILED"
+}
+
+/// The end of a pipeline run, for the tracker: its status and totals (e.g. `symbols`, `actionable`, `failed`).
+///
+/// Rules: `run_id` non-empty; totals finite.
+public struct RunFinished: BusPayload, Hashable {
+    public static let messageType = "run.finished"
+
+    public let runId: String
+    public let status: RunEndStatus
+    public let totals: [String: Double]
+    public let finishedAt: Date
+
+    public init(runId: String, status: RunEndStatus, totals: [String: Double] = [:], finishedAt: Date) throws {
+        let v = Validator("RunFinished")
+        try v.nonEmpty(runId, "run_id")
+        for (k, t) in totals { try v.require(t.isFinite, "totals.\(k)", "must be finite") }
+        self.runId = runId
+        self.status = status
+        self.totals = totals
+        self.finishedAt = finishedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case status, totals
+        case runId = "run_id", finishedAt = "finished_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(runId: c.decode(String.self, forKey: .runId), status: c.decode(RunEndStatus.self, forKey: .status),
+                      totals: c.decodeIfPresent([String: Double].self, forKey: .totals) ?? [:],
+                      finishedAt: c.decode(Date.self, forKey: .finishedAt))
+    }
+}

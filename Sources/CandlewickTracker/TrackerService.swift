@@ -1,0 +1,196 @@
+import CandlewickBus
+import CandlewickCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The tracker's bus service. Two loops:
+/// - **ingest**: every valid message of a tracked type is journaled in the spool (fsync) before
+///   anything else happens; malformed frames are counted and dropped, never fatal;
+/// - **deliver**: records leave the spool in order, each planned into sink operations and applied;
+///   the cursor moves only when the sink has taken the whole record. While the sink is unreachable
+///   the record is retried with backoff and ingest keeps spooling.
+/// On graceful shutdown ingest stops at once and delivery drains for at most `drainBudget`;
+/// whatever is left stays in the spool for the next start.
+public struct TrackerService: Service {
+    /// Bus topics (prefixes) the tracker subscribes to.
+    public static let topics = ["run.", Order.messageType, Trade.messageType, Portfolio.messageType]
+    static let tracked: Set<String> = [RunStarted.messageType, SymbolRecord.messageType, RunFinished.messageType,
+                                       Order.messageType, Trade.messageType, Portfolio.messageType]
+
+    private let frames: AsyncStream<[Data]>
+    private let spool: Spool
+    private let sink: any TrackingSink
+    private let logger: Logger
+    private let codec: FrameCodec
+    private let drainBudget: Duration
+    private let maxBackoff: Duration
+    public let counters = TrackerCounters()
+
+    public init(frames: AsyncStream<[Data]>, spool: Spool, sink: any TrackingSink, logger: Logger, codec: FrameCodec = FrameCodec(),
+                drainBudget: Duration = .seconds(3), maxBackoff: Duration = .seconds(5)) {
+        self.frames = frames
+        self.spool = spool
+        self.sink = sink
+        self.logger = logger
+        self.codec = codec
+        self.drainBudget = drainBudget
+        self.maxBackoff = maxBackoff
+    }
+
+    public func run() async throws {
+        // Rebuild the planner's state from what was already delivered (its operations are discarded).
+        var planner = TrackingPlanner()
+        let decoder = CandlewickJSON.decoder()
+        for record in await spool.deliveredRecords() {
+            if let event = try? TrackedEvent(record: record, decoder: decoder) { _ = planner.plan(event) }
+        }
+        let pending = await spool.pendingCount
+        let journaled = await spool.count
+        let cursor = await spool.cursor
+        counters.pending.store(pending, ordering: .relaxed)
+        logger.info("tracker.start", metadata: [
+            "sink": "\(sink.name)", "spool": "\(spool.directory)", "journal.records": "\(journaled)",
+            "cursor": "\(cursor)", "pending": "\(pending)",
+            "recovered.corrupt_lines": "\(spool.recovery.corruptLines)", "recovered.torn_tail": "\(spool.recovery.tornTail)",
+        ])
+        let initial = planner
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await cancelWhenGracefulShutdown { await ingest() } }
+            group.addTask { await deliver(planner: initial) }
+        }
+        await sink.idle()
+        let left = await spool.pendingCount
+        logger.info("tracker.stop", metadata: ["delivered": "\(counters.delivered.load(ordering: .relaxed))", "pending": "\(left)"])
+    }
+
+    private func ingest() async {
+        let subscriber = BusSubscriber(source: frames, codec: codec, logger: logger)
+        for await event in subscriber.events() {
+            switch event {
+            case .message(let message):
+                guard Self.tracked.contains(message.header.type) else { continue }
+                do {
+                    if let record = try await spool.append(message) {
+                        counters.spooled.add(1, ordering: .relaxed)
+                        counters.pending.add(1, ordering: .relaxed)
+                        logger.debug("tracker.spooled", metadata: ["seq": "\(record.seq)", "msg.id": "\(record.id)", "msg.type": "\(record.type)"])
+                    } else {
+                        counters.duplicates.add(1, ordering: .relaxed)
+                    }
+                } catch {
+                    counters.spoolErrors.add(1, ordering: .relaxed)
+                    logger.error("tracker.spool_failed", metadata: ["msg.id": "\(message.header.id)", "error": "\(error)"])
+                }
+            case .rejected:
+                counters.rejected.add(1, ordering: .relaxed)
+            case .gap(_, _, _, let missing):
+                counters.missing.add(Int(missing), ordering: .relaxed)
+            }
+        }
+    }
+
+    private func deliver(planner initial: TrackingPlanner) async {
+        var planner = initial
+        let decoder = CandlewickJSON.decoder()
+        let clock = ContinuousClock()
+        var backoff = Duration.milliseconds(200)
+        var failingSince: ContinuousClock.Instant?
+        var shutdownAt: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            if Task.isShuttingDownGracefully {
+                let t = shutdownAt ?? clock.now
+                shutdownAt = t
+                if clock.now - t > drainBudget { break }
+            }
+            guard let record = await spool.next() else {
+                if shutdownAt != nil { break }
+                try? await Task.sleep(for: .milliseconds(40))
+                continue
+            }
+            let event: TrackedEvent
+            do {
+                event = try TrackedEvent(record: record, decoder: decoder)
+            } catch {
+                logger.error("tracker.record_unreadable", metadata: ["seq": "\(record.seq)", "error": "\(error)"])
+                await advance(record, skipped: ["record unreadable: \(error)"])
+                continue
+            }
+            var trial = planner
+            let ops = trial.plan(event)
+            if let reason = trial.unplanned[record.seq] { logger.warning("tracker.unplanned", metadata: ["seq": "\(record.seq)", "reason": "\(reason)"]) }
+            do {
+                let spool = self.spool
+                let skipped = try await sink.deliver(ops, seq: record.seq, blob: { try spool.blob($0) })
+                planner = trial
+                await advance(record, skipped: skipped)
+                if let since = failingSince {
+                    counters.sinkDown.store(false, ordering: .relaxed)
+                    logger.notice("tracker.sink_back", metadata: ["sink": "\(sink.name)", "down_s": "\(clock.now - since)"])
+                    failingSince = nil
+                }
+                backoff = .milliseconds(200)
+                if await spool.pendingCount == 0 { await sink.idle() }
+            } catch is CancellationError {
+                break
+            } catch {
+                counters.retries.add(1, ordering: .relaxed)
+                if failingSince == nil {
+                    failingSince = clock.now
+                    counters.sinkDown.store(true, ordering: .relaxed)
+                    let left = await spool.pendingCount
+                    logger.warning("tracker.sink_unavailable", metadata: [
+                        "sink": "\(sink.name)", "seq": "\(record.seq)", "error": "\(error)", "pending": "\(left)"])
+                }
+                if shutdownAt != nil { break }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, maxBackoff)
+            }
+        }
+    }
+
+    private func advance(_ record: SpoolRecord, skipped: [String]) async {
+        for item in skipped {
+            counters.skipped.add(1, ordering: .relaxed)
+            logger.warning("tracker.item_skipped", metadata: ["seq": "\(record.seq)", "msg.id": "\(record.id)", "reason": "\(item.prefix(400))"])
+        }
+        do {
+            try await spool.markDelivered(record.seq)
+            counters.delivered.add(1, ordering: .relaxed)
+            counters.pending.subtract(1, ordering: .relaxed)
+            logger.info("tracker.delivered", metadata: [
+                "seq": "\(record.seq)", "msg.id": "\(record.id)", "msg.type": "\(record.type)", "run.id": "\(record.runId ?? "")",
+                "skipped": "\(skipped.count)"])
+        } catch {
+            logger.error("tracker.cursor_failed", metadata: ["seq": "\(record.seq)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Live counters for heartbeats.
+public final class TrackerCounters: Sendable {
+    public let spooled = Atomic<Int>(0)
+    public let duplicates = Atomic<Int>(0)
+    public let rejected = Atomic<Int>(0)
+    public let missing = Atomic<Int>(0)
+    public let delivered = Atomic<Int>(0)
+    public let skipped = Atomic<Int>(0)
+    public let retries = Atomic<Int>(0)
+    public let pending = Atomic<Int>(0)
+    public let spoolErrors = Atomic<Int>(0)
+    /// Whether the sink is failing right now (records wait in the spool).
+    public let sinkDown = Atomic<Bool>(false)
+
+    public init() {}
+
+    /// The heartbeat state: `running`, or `sink_unavailable` while records wait for the sink.
+    public var state: String { sinkDown.load(ordering: .relaxed) ? "sink_unavailable" : "running" }
+
+    public var snapshot: [String: Double] {
+        func v(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
+        return ["records_spooled": v(spooled), "duplicates": v(duplicates), "frames_rejected": v(rejected),
+                "messages_missing": v(missing), "records_delivered": v(delivered), "items_skipped": v(skipped),
+                "delivery_retries": v(retries), "records_pending": v(pending), "spool_errors": v(spoolErrors)]
+    }
+}
