@@ -29,8 +29,8 @@ def test_stack_starts_heartbeats_and_stops_cleanly(tmp_path):
     try:
         def running():
             out = subprocess.run(["supervisorctl"] + conf + ["status"], env=env, capture_output=True, text=True).stdout
-            return out.count("RUNNING") >= 7 and out
-        status = wait_for(running, timeout=30, what="7 programs RUNNING")
+            return out.count("RUNNING") >= 8 and out
+        status = wait_for(running, timeout=30, what="8 programs RUNNING")
         assert "chart-worker:chart-worker.0" in status and "llm-worker:llm-worker.0" in status
         ctx = zmq.Context.instance()
         sub = ctx.socket(zmq.SUB)
@@ -39,11 +39,11 @@ def test_stack_starts_heartbeats_and_stops_cleanly(tmp_path):
         sub.connect(f"ipc://{bus_dir}/bus-sub.sock")
         seen = set()
         deadline = time.time() + 15
-        while len(seen) < 6 and time.time() < deadline:
+        while len(seen) < 7 and time.time() < deadline:
             if sub.poll(500):
                 seen.add(json.loads(sub.recv_multipart()[1])["source"])
         sub.close()
-        assert {"proxy.1", "chart-worker.0", "chart-worker.1", "llm-worker.0", "gateway-bridge.1", "order-router.1"} <= seen, seen
+        assert {"proxy.1", "chart-worker.0", "chart-worker.1", "llm-worker.0", "gateway-bridge.1", "order-router.1", "tracker.1"} <= seen, seen
         st = subprocess.run([str(BIN / "candlewick"), "status", "--json", "--seconds", "2.5"], env=env, capture_output=True, timeout=30)
         assert st.returncode == 0, st.stderr
         status_rows = {r["instance"]: r for r in json.loads(st.stdout)}
@@ -51,7 +51,7 @@ def test_stack_starts_heartbeats_and_stops_cleanly(tmp_path):
         assert all(r["state"] == "running" for r in status_rows.values())
         assert "jobs_done" in status_rows["chart-worker.0"]["counters"]
         children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-        assert len(children) == 7
+        assert len(children) == 8
     finally:
         start = time.monotonic()
         os.kill(pid, signal.SIGTERM)
@@ -62,6 +62,6 @@ def test_stack_starts_heartbeats_and_stops_cleanly(tmp_path):
         assert not os.path.exists(f"/proc/{c}") or "zombie" in open(f"/proc/{c}/status").read().lower(), f"orphan {c}"
     log = (run_dir / "logs" / "supervisord.log").read_text()
     stopped = re.findall(r"stopped: (\S+) \(exit status (\d+)\)", log)
-    assert len(stopped) == 7 and all(code == "0" for _, code in stopped), stopped
+    assert len(stopped) == 8 and all(code == "0" for _, code in stopped), stopped
     assert "SIGKILL" not in log
     assert not list(bus_dir.glob("*.sock")), list(bus_dir.glob("*.sock"))
