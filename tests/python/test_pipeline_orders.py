@@ -29,6 +29,11 @@ def test_run_with_orders_survives_sigkill_of_workers_and_router(procs, tmp_path)
     decisions.setsockopt(zmq.LINGER, 0)
     decisions.subscribe(b"router.decision")
     decisions.connect(f"ipc://{tmp_path / 'bus' / 'bus-sub.sock'}")
+    env["CANDLEWICK_TRACKER_DIRECTORY"] = str(tmp_path / "tracked")
+    env["CANDLEWICK_TRACKER_SPOOL_DIR"] = str(tmp_path / "tracker-spool")
+    env["CANDLEWICK_TRACKER_MLFLOW_URI"] = ""
+    tracker = procs([binary("tracker"), "--instance", "tracker.1"], env=env, stdout=subprocess.DEVNULL,
+                    stderr=open(tmp_path / "tracker.log", "wb"))
     chart_a = procs([binary("chart-worker"), "--instance", "chart-worker.a"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     llm_a = procs([binary("llm-worker"), "--instance", "llm-worker.a"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
@@ -70,4 +75,21 @@ def test_run_with_orders_survives_sigkill_of_workers_and_router(procs, tmp_path)
     assert {sym: len(ids) for sym, ids in per_symbol.items()} == {s["symbol"]: 1 for s in actionable}, per_symbol
     assert all(sorted(legs) == ["E", "SL", "TP"] for legs in groups.values()), groups
     assert "filled 10" in stdout.decode() and "orders:" in stdout.decode()
+    # The tracker recorded the run: every symbol's charts and signal, and the orders, fills and portfolio of the actionable ones.
+    run_id = summary["run_id"]
+
+    def tracked():
+        folders = list((tmp_path / "tracked").glob("*/tracking"))
+        if not folders:
+            return None
+        f = folders[0]
+        need = [f / "artifacts" / s / n for s in SYMBOLS for n in ("daily_chart.png", "weekly_chart.png", "trading_signal.json")]
+        need += [f / "artifacts" / s["symbol"] / "trades" for s in actionable]
+        return f if all(p.exists() for p in need) else None
+    folder = wait_for(tracked, timeout=30, what="the tracker's records of the run")
+    assert run_id in (folder / "records.jsonl").read_text()
+    for s in SYMBOLS:
+        assert (folder / "artifacts" / s / "daily_chart.png").read_bytes() == (out / "charts" / s / f"{s}_daily.png").read_bytes()
+    assert (folder / "report.html").exists()
+    assert tracker.poll() is None
     stack.close()
