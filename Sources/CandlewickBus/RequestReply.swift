@@ -49,6 +49,15 @@ public final class RequestServer: Sendable {
         }
     }
 
+    /// Serves every request concurrently with `handle` until the socket closes or the task is cancelled.
+    public func serveConcurrently(_ handle: @escaping @Sendable (IncomingRequest) async -> Void) async {
+        await withDiscardingTaskGroup { group in
+            for await request in requests() {
+                group.addTask { await handle(request) }
+            }
+        }
+    }
+
     /// Sends `payload` back to the requester of `request`.
     public func reply<P: BusPayload>(to request: IncomingRequest, with payload: P, attachments: [Attachment] = []) throws {
         try publisher.stamp(payload, runId: request.message.header.runId, causationId: request.message.header.id,

@@ -68,13 +68,7 @@ public struct CommandService: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { requests in
-                for await request in server.requests() {
-                    requests.addTask { await serve(request) }
-                }
-            }
-        }
+        await cancelWhenGracefulShutdown { await server.serveConcurrently(serve) }
         await server.close()
     }
 

@@ -43,13 +43,7 @@ public struct RouterService: Service {
                         else if let s = m.payload(as: BrokerSnapshot.self) { await router.handle(snapshot: s) }
                     }
                 }
-                group.addTask {
-                    await withDiscardingTaskGroup { requests in
-                        for await request in server.requests() {
-                            requests.addTask { await serve(request) }
-                        }
-                    }
-                }
+                group.addTask { await server.serveConcurrently(serve) }
                 // Any task ending (a refusal, or a socket closing) ends the service.
                 await group.next()
                 group.cancelAll()
