@@ -46,16 +46,14 @@ public struct GatewayFailure: BusPayload, Hashable {
     }
 }
 
-/// Historical daily bars from the gateway, with IB's pacing rules kept on our side: at most
-/// `maxPerSecond` requests per second, at most 50 outstanding, and no identical request within
-/// 15 s (served from the last answer instead). Every request has a deadline.
+/// Historical daily bars from the gateway, with IB's pacing rules kept on our side: at most 50
+/// symbols outstanding, no identical request within 15 s (served from the last answer instead), and
+/// the message rate kept by `GatewayLink`'s paced writer. Every request has a deadline.
 public actor MarketDataFetcher {
     private let connection: GatewayLink
     private var nextReqId = 1000
     private var pending: [Int: (bars: [TWSBar], continuation: CheckedContinuation<[TWSBar], any Error>)] = [:]
     private var recent: [String: (at: Date, bars: [TWSBar])] = [:]
-    private var sentTimes: [Date] = []
-    private let maxPerSecond = 45
     private var inFlight = 0
 
     /// Qualifies a symbol (contract details → conId, primary exchange; cached by the order desk).
@@ -95,11 +93,6 @@ public actor MarketDataFetcher {
 
     private func request(contract: TWSContract, days: Int, timeout: Double) async throws -> [TWSBar] {
         let symbol = contract.symbol
-        while pending.count >= 50 { try await Task.sleep(for: .milliseconds(20)) }
-        let now = Date()
-        sentTimes.removeAll { now.timeIntervalSince($0) >= 1 }
-        if sentTimes.count >= maxPerSecond { try await Task.sleep(for: .seconds(1 - now.timeIntervalSince(sentTimes[0]))) }
-        sentTimes.append(Date())
         nextReqId += 1
         let id = nextReqId
         let duration = days > 365 ? "\((days + 364) / 365) Y" : "\(days) D"

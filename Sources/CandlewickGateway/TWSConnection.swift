@@ -99,9 +99,6 @@ public final class TWSConnection: Sendable {
         return id
     }
 
-    /// Sends one request.
-    public func send(_ request: TWSRequest) throws { try write(try request.frame()) }
-
     /// Writes framed bytes (serialised with every other write).
     public func write(_ data: Data) throws {
         try writeLock.withLock { _ in try Self.writeAll(fd, data) }

@@ -23,3 +23,21 @@ def stop(procs):
             p.wait(10)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+# The bundled real series that cover ib-paper's as-of day (2017-10-04), under many names each.
+BASES = ["AAPL", "GOOG", "MSFT", "SPY"]
+
+
+def universe(n):
+    """`n` symbol names: AAPL000, GOOG000, …, each standing for one of BASES."""
+    return [f"{b}{i:03d}" for i in range(n // len(BASES)) for b in BASES]
+
+
+def link_universe(folder, symbols):
+    """A data folder for `ib-paper --data`: one symlink SYMBOL.csv → its bundled series per name."""
+    folder.mkdir(exist_ok=True)
+    for s in symbols:
+        base = next(b for b in BASES if s.startswith(b) and s[len(b):].isdigit())
+        (folder / f"{s}.csv").symlink_to(ROOT / "deploy" / "data" / "daily" / f"{base}.csv")
+    return folder

@@ -13,12 +13,10 @@ import uuid
 
 import zmq
 
-from common import BIN, ROOT, free_port, stop
+from common import BIN, ROOT, free_port, link_universe, stop, universe
 sys.path.insert(0, str(ROOT / "tests" / "python"))
 N_SYMBOLS, N_ORDERS, DAYS = 500, 300, 730
-# The bundled real series that cover the as-of day, under 125 names each (symlinks in a temp data folder).
-BASES = ["AAPL", "GOOG", "MSFT", "SPY"]
-SYMBOLS = [f"{b}{i:03d}" for i in range(N_SYMBOLS // len(BASES)) for b in BASES]
+SYMBOLS = universe(N_SYMBOLS)
 
 
 
@@ -28,11 +26,7 @@ def envelope(kind, payload, seq):
 
 
 def start_paper(work, port):
-    data = work / "data"
-    data.mkdir(exist_ok=True)
-    for s in SYMBOLS:
-        base = next(b for b in BASES if s.startswith(b) and s[len(b):].isdigit())
-        (data / f"{s}.csv").symlink_to(ROOT / "deploy" / "data" / "daily" / f"{base}.csv")
+    data = link_universe(work / "data", SYMBOLS)
     log = open(work / "ib-paper.log", "ab")
     (work / f"paper{port}").mkdir(exist_ok=True)
     p = subprocess.Popen([str(BIN / "ib-paper"), "--port", str(port), "--state", str(work / f"paper{port}"), "--as-of", "2017-10-04",

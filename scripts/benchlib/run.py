@@ -10,10 +10,9 @@ import sys
 import tempfile
 import time
 
-from common import BIN, ROOT, free_port, stop
-BASES = ["AAPL", "GOOG", "MSFT", "SPY"]
+from common import BIN, ROOT, free_port, link_universe, stop, universe
 N = 500
-SYMBOLS = [f"{b}{i:03d}" for i in range(N // len(BASES)) for b in BASES]
+SYMBOLS = universe(N)
 
 
 
@@ -27,11 +26,7 @@ def bridge_messages(env):
 
 
 def stack(work, workers):
-    data = work / "data"
-    data.mkdir(exist_ok=True)
-    for s in SYMBOLS:
-        base = next(b for b in BASES if s.startswith(b) and s[len(b):].isdigit())
-        (data / f"{s}.csv").symlink_to(ROOT / "deploy" / "data" / "daily" / f"{base}.csv")
+    data = link_universe(work / "data", SYMBOLS)
     port = free_port()
     env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(port), "CANDLEWICK_BUS_DIRECTORY": str(work / "bus"),
            "CANDLEWICK_ROUTER_JOURNAL": str(work / "intents.jsonl"), "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "candlewick-run",
