@@ -82,7 +82,7 @@ public actor MarketDataFetcher {
         }
         let ohlcv = try bars.map { b -> OHLCVBar in
             guard let ts = UTCTimestamp.parse(String(b.date.prefix(8))) else { throw GatewayError("bad bar date \(b.date)") }
-            func d(_ x: Double) -> Decimal { Decimal(string: "\(x)") ?? Decimal(x) }
+            func d(_ x: Double) -> Decimal { DecimalText.decimal(shortest: x) ?? Decimal(x) }
             return try OHLCVBar(timestamp: ts, open: d(b.open), high: d(b.high), low: d(b.low), close: d(b.close), volume: b.volume ?? 0)
         }
         guard let last = ohlcv.last else { throw GatewayError("no bars for \(symbol)") }

@@ -10,6 +10,7 @@ public final class PaperServer: @unchecked Sendable {
     let lock = NSLock()
     var broker: PaperBroker
     let store: PaperStateStore
+    let saver: PaperStateSaver
     var connections: [ObjectIdentifier: PaperConnection] = [:]
     var clients: [Int: PaperConnection] = [:]
     var listeners: [Int32] = []
@@ -38,6 +39,7 @@ public final class PaperServer: @unchecked Sendable {
         }
         broker = PaperBroker(market: market, state: state)
         try store.save(state)
+        saver = PaperStateSaver(store: store, logger: logger)
     }
 
     /// 60 trading days before the end of the shortest history still trading when the latest one starts,
@@ -72,12 +74,16 @@ public final class PaperServer: @unchecked Sendable {
         return (port, adminPort)
     }
 
-    /// Closes the listeners and every connection.
+    /// Closes the listeners and every connection, then waits until the state is on disk.
     public func stop() {
         let (ls, cs) = lock.withLock { (listeners, Array(connections.values)) }
         for fd in ls { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
         for c in cs { c.shutdownSocket() }
+        saver.stop()
     }
+
+    /// Blocks until every state change so far is on disk.
+    public func flushState() { saver.flush() }
 
     func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
         let t = Thread { body() }
@@ -134,9 +140,8 @@ public final class PaperServer: @unchecked Sendable {
         }
     }
 
-    func saveLocked() {
-        do { try store.save(broker.state) } catch { logger.error("state.save_failed", metadata: ["error": "\(error)"]) }
-    }
+    /// Hands the state to the saver thread. Caller holds `lock`.
+    func saveLocked() { saver.submit(broker.state) }
 
     /// Registers a client id; false when another connection holds it. Caller holds `lock`.
     func registerLocked(_ conn: PaperConnection, clientId: Int) -> Bool {

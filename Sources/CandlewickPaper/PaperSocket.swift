@@ -1,3 +1,4 @@
+import CandlewickCore
 import CandlewickTWS
 import Foundation
 #if canImport(Glibc)
@@ -6,7 +7,7 @@ import Glibc
 
 extension Decimal {
     /// The double whose shortest text equals this decimal's text (no binary drift such as 185.52000000000001).
-    var exactDouble: Double { Double(TWSNumberText.decimal(self)) ?? 0 }
+    var exactDouble: Double { DecimalText.double(self) }
 }
 
 /// Thin POSIX socket helpers. All calls block; they run on dedicated threads, never on Swift's cooperative pool.

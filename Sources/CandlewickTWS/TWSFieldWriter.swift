@@ -1,3 +1,4 @@
+import CandlewickCore
 import Foundation
 
 /// Builds the fields of one message. Values follow ibapi's text forms: ints in decimal, bools as
@@ -35,23 +36,24 @@ public enum TWSNumberText {
     }
 
     /// Plain decimal text (`10`, `0.5`, `185.25`).
-    public static func decimal(_ d: Decimal) -> String {
-        var v = d
-        return NSDecimalString(&v, Locale(identifier: "en_US_POSIX"))
-    }
+    public static func decimal(_ d: Decimal) -> String { DecimalText.plain(d) }
 
-    static let numberCharacters = Set("0123456789+-.eE")
+    /// Whether every byte is one of `0123456789+-.eE` (and there is at least one).
+    static func isNumberText(_ s: String, maxLength: Int) -> Bool {
+        let u = s.utf8
+        guard !u.isEmpty, u.count < maxLength else { return false }
+        return u.allSatisfy { ($0 >= 48 && $0 <= 57) || $0 == 43 || $0 == 45 || $0 == 46 || $0 == 101 || $0 == 69 }
+    }
 
     /// A finite double from wire text, nil when the text is not a number.
     public static func parseDouble(_ s: String) -> Double? {
-        guard !s.isEmpty, s.count < 400, s.allSatisfy({ numberCharacters.contains($0) }), let d = Double(s), d.isFinite else { return nil }
+        guard isNumberText(s, maxLength: 400), let d = Double(s), d.isFinite else { return nil }
         return d
     }
 
     /// A decimal from wire text, nil when the text is not a plain number.
     public static func parseDecimal(_ s: String) -> Decimal? {
-        guard !s.isEmpty, s.count < 60, s.allSatisfy({ numberCharacters.contains($0) }),
-              let d = Decimal(string: s, locale: Locale(identifier: "en_US_POSIX")), d.isFinite else { return nil }
-        return d
+        guard isNumberText(s, maxLength: 60) else { return nil }
+        return DecimalText.parse(s)
     }
 }

@@ -26,8 +26,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
     @Option(help: "Daily bars sent per symbol (the most recent; 1000 ≈ 4 years).") var history = 1000
     @Flag(inversion: .prefixedNo, help: "Send actionable signals to order-router (with --source gateway).") var orders = true
-    @Flag(help: "Start charts while bars are still arriving (helps when the gateway and the workers are on different hosts).")
-    var overlap = false
+    @Flag(help: "Wait until every symbol's bars are in before the first chart job (by default charts start as bars arrive).")
+    var staged = false
     @Option(help: "Days to advance ib-paper's simulated clock after the orders, so they can fill (default run.paper_advance_days; needs ib.paper_admin).")
     var advanceDays: Int?
 
@@ -56,8 +56,8 @@ struct RunCommand: AsyncParsableCommand {
                 for await a in stream { arrivals.withLock { $0.items.append(a) } }
                 arrivals.withLock { $0.done = true }
             }
-            // Without --overlap all bars are in before the first chart job goes out (measured faster on one 2-core host).
-            if !overlap { while !arrivals.withLock({ $0.done }) { try await Task.sleep(for: .milliseconds(20)) } }
+            // By default chart jobs go out as bars arrive, so drawing overlaps IB's pacing; --staged waits for all bars.
+            if staged { while !arrivals.withLock({ $0.done }) { try await Task.sleep(for: .milliseconds(20)) } }
         }
         let chartStage = try StageDispatcher<ChartJob>(
             name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,

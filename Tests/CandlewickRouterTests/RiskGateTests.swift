@@ -156,23 +156,11 @@ struct RiskGateOrderTests {
     }
 }
 
-/// SplitMix64: a seeded generator so every property run is reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("Risk gate: properties")
 struct RiskGatePropertyTests {
     @Test("random portfolios, signals and limits never yield an order that breaks a limit", arguments: 0..<8)
     func neverBreaksALimit(seed: UInt64) throws {
-        var rng = SeededRandom(state: seed &* 7919 &+ 1)
+        var rng = SplitMix64(seed: seed &* 7919 &+ 1)
         let symbols = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"]
         for _ in 0..<400 {
             var p = RiskPolicy()

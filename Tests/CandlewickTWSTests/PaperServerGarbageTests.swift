@@ -1,3 +1,4 @@
+import CandlewickCore
 import Foundation
 import Logging
 import Testing
@@ -71,7 +72,7 @@ struct TestSocket {
     @Test func tenThousandGarbageFramesThenAGoodClientIsServed() throws {
         let (server, port) = try Self.startServer()
         defer { server.stop() }
-        var rng = SplitMix(state: 2024)
+        var rng = SplitMix64(seed: 2024)
         var sent = 0
         // Raw garbage before or instead of the handshake.
         for i in 0..<60 {

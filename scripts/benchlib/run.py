@@ -73,7 +73,7 @@ def main(out):
             results[(workers, "warm")] = run_once(env, work, "warm")
             if workers == 2:
                 time.sleep(16)
-                results[(workers, "warm, --overlap")] = run_once(env, work, "overlap", ["--overlap"])
+                results[(workers, "warm, --staged")] = run_once(env, work, "staged", ["--staged"])
         finally:
             stop(procs)
     try:
@@ -92,7 +92,7 @@ def main(out):
              f"= {cpu_floor:.1f} s.", "",
              "| chart-workers | run | wall s | symbols/s | data s | charts+signals s | orders s | messages to IB | IB floor s | ratio to the larger floor |",
              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for (workers, kind), (wall, msgs, s) in sorted(results.items(), key=lambda kv: (kv[0][0], ["cold", "warm", "warm, --overlap"].index(kv[0][1]))):
+    for (workers, kind), (wall, msgs, s) in sorted(results.items(), key=lambda kv: (kv[0][0], ["cold", "warm", "warm, --staged"].index(kv[0][1]))):
         st = s["stage_seconds"]
         floor = max(msgs / 45, cpu_floor)
         lines.append(f"| {workers} | {kind} | {wall:.1f} | {N / wall:.1f} | {st.get('data', 0):.1f} | {st.get('charts', 0) - st.get('data', 0):.1f} | "

@@ -40,8 +40,13 @@ extension OHLCVBar: Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        // The timestamp is read as text and parsed here (the decoder's date strategy does the same, slower).
+        let text = try c.decode(String.self, forKey: .timestamp)
+        guard let timestamp = UTCTimestamp.parse(text) else {
+            throw DecodingError.dataCorruptedError(forKey: .timestamp, in: c, debugDescription: "not an ISO-8601 timestamp: \(text)")
+        }
         try self.init(
-            timestamp: c.decode(Date.self, forKey: .timestamp),
+            timestamp: timestamp,
             open: c.decode(Decimal.self, forKey: .open), high: c.decode(Decimal.self, forKey: .high),
             low: c.decode(Decimal.self, forKey: .low), close: c.decode(Decimal.self, forKey: .close),
             volume: c.decode(Decimal.self, forKey: .volume))
@@ -49,12 +54,16 @@ extension OHLCVBar: Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(timestamp, forKey: .timestamp)
-        try c.encode(open, forKey: .open)
-        try c.encode(high, forKey: .high)
-        try c.encode(low, forKey: .low)
-        try c.encode(close, forKey: .close)
-        try c.encode(volume, forKey: .volume)
+        try c.encode(UTCTimestamp.format(timestamp), forKey: .timestamp)
+        for (value, key) in [(open, CodingKeys.open), (high, .high), (low, .low), (close, .close), (volume, .volume)] {
+            // A number of up to 15 significant digits is written through Double, whose shortest text has
+            // exactly its digits (Foundation writes a Decimal 50x slower); longer ones stay Decimal.
+            if let exact = DecimalText.roundTripDouble(value) {
+                try c.encode(exact, forKey: key)
+            } else {
+                try c.encode(value, forKey: key)
+            }
+        }
     }
 }
 

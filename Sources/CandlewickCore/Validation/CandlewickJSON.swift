@@ -49,15 +49,45 @@ public enum UTCTimestamp {
         let days = Int(floorDiv(seconds, 86_400))
         let secOfDay = Int(seconds - Int64(days) * 86_400)
         let (y, m, d) = civil(fromDays: days)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d,
-                      secOfDay / 3600, secOfDay / 60 % 60, secOfDay % 60, millis)
+        guard (0...9999).contains(y) else {
+            return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, secOfDay / 3600, secOfDay / 60 % 60, secOfDay % 60, millis)
+        }
+        return String(unsafeUninitializedCapacity: 24) { b in
+            var i = writeDay(y, m, d, into: b)
+            for (sep, value, width) in [(84, secOfDay / 3600, 2), (58, secOfDay / 60 % 60, 2), (58, secOfDay % 60, 2), (46, millis, 3)] {
+                b[i] = UInt8(sep)
+                i = writeDigits(value, width, into: b, at: i + 1)
+            }
+            b[i] = 90  // Z
+            return i + 1
+        }
     }
 
     /// `2024-01-31` for the UTC day of `date`.
     public static func formatDay(_ date: Date) -> String {
         let days = Int(floorDiv(Int64(date.timeIntervalSince1970.rounded(.down)), 86_400))
         let (y, m, d) = civil(fromDays: days)
-        return String(format: "%04d-%02d-%02d", y, m, d)
+        guard (0...9999).contains(y) else { return String(format: "%04d-%02d-%02d", y, m, d) }
+        return String(unsafeUninitializedCapacity: 10) { writeDay(y, m, d, into: $0) }
+    }
+
+    /// `yyyy-mm-dd` at the start of `b`; returns the length written (10; the year is in 0...9999).
+    private static func writeDay(_ y: Int, _ m: Int, _ d: Int, into b: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var i = writeDigits(y, 4, into: b, at: 0)
+        b[i] = 45
+        i = writeDigits(m, 2, into: b, at: i + 1)
+        b[i] = 45
+        return writeDigits(d, 2, into: b, at: i + 1)
+    }
+
+    /// `value` as exactly `width` zero-padded digits at `at`; returns the index after them.
+    private static func writeDigits(_ value: Int, _ width: Int, into b: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+        var v = value
+        for k in stride(from: at + width - 1, through: at, by: -1) {
+            b[k] = UInt8(48 + v % 10)
+            v /= 10
+        }
+        return at + width
     }
 
     /// Parses `2024-01-31`, `20240131`, `2024-01-31T21:00:00Z`, `…:00.123Z` or `…:00+02:00`.
