@@ -7,11 +7,15 @@ public struct Attachment: Sendable {
     public let name: String
     public let contentType: String
     public let data: Data
+    /// The hex SHA-256 of `data` when the caller has computed it from these bytes already (it is
+    /// then not hashed again); nil to have the publisher compute it.
+    public let sha256: String?
 
-    public init(name: String, contentType: String = "application/octet-stream", data: Data) {
+    public init(name: String, contentType: String = "application/octet-stream", data: Data, sha256: String? = nil) {
         self.name = name
         self.contentType = contentType
         self.data = data
+        self.sha256 = sha256
     }
 }
 
@@ -53,7 +57,7 @@ public final class BusPublisher: Sendable {
                                      deliver: ([Data]) throws -> Void) throws -> EnvelopeHeader {
         let infos = attachments.enumerated().map { i, a in
             AttachmentInfo(index: i, name: a.name, contentType: a.contentType, size: a.data.count,
-                           sha256: SHA256Digest.hex(of: a.data))
+                           sha256: a.sha256 ?? SHA256Digest.hex(of: a.data))
         }
         return try seq.withLock { n in
             let header = try EnvelopeHeader(id: id, type: P.messageType, source: source, seq: n + 1, ts: now(),

@@ -43,7 +43,7 @@ public struct ChartWorkerService: Service {
     private func handle(_ job: ChartJob, message: BusMessage) {
         let (result, pngs) = runner.value.run(job)
         let attachments = zip(result.charts, pngs).map { chart, png in
-            Attachment(name: "\(chart.timeframe.rawValue)_chart.png", contentType: "image/png", data: png)
+            Attachment(name: "\(chart.timeframe.rawValue)_chart.png", contentType: "image/png", data: png, sha256: chart.sha256)
         }
         do {
             try results.publish(result, runId: message.header.runId, causationId: message.header.id, attachments: attachments)

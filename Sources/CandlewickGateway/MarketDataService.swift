@@ -55,6 +55,8 @@ public actor MarketDataFetcher {
     private var pending: [Int: (bars: [TWSBar], continuation: CheckedContinuation<[TWSBar], any Error>)] = [:]
     private var recent: [String: (at: Date, bars: [TWSBar])] = [:]
     private var inFlight = 0
+    /// Requests waiting for one of the 50 slots, first come first served.
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     /// Qualifies a symbol (contract details → conId, primary exchange; cached by the order desk).
     private let qualify: @Sendable (String) async throws -> TWSContract
@@ -72,9 +74,8 @@ public actor MarketDataFetcher {
             bars = hit.bars
         } else {
             // At most 50 symbols in flight (contract details and history alike), so nothing waits long behind the pacing.
-            while inFlight >= 50 { try await Task.sleep(for: .milliseconds(20)) }
-            inFlight += 1
-            defer { inFlight -= 1 }
+            await acquireSlot()
+            defer { releaseSlot() }
             // Qualified first (one contract-details request per symbol, then cached): bars by conId.
             let contract = try await qualify(symbol)
             bars = try await request(contract: contract, days: days, timeout: timeout)
@@ -89,6 +90,19 @@ public actor MarketDataFetcher {
         // IB takes durations over a year in whole years: keep the calendar days asked for.
         let from = last.timestamp.addingTimeInterval(-Double(days) * 86_400)
         return try MarketData(symbol: symbol, bars: ohlcv.filter { $0.timestamp > from }, fetchedAt: last.timestamp)
+    }
+
+    /// Takes one of the 50 in-flight slots, waiting (without polling) while all are taken.
+    private func acquireSlot() async {
+        if inFlight < 50 {
+            inFlight += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }  // the releasing request hands its slot over
+    }
+
+    private func releaseSlot() {
+        if waiting.isEmpty { inFlight -= 1 } else { waiting.removeFirst().resume() }
     }
 
     private func request(contract: TWSContract, days: Int, timeout: Double) async throws -> [TWSBar] {

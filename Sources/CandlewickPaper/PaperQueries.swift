@@ -1,3 +1,4 @@
+import CandlewickCore
 import CandlewickTWS
 import Foundation
 
@@ -53,14 +54,31 @@ extension PaperBroker {
         guard let first = selected.first else {
             return [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART Trades")]
         }
+        let trades = h.whatToShow.uppercased() != "MIDPOINT"
         let bars = selected.map { b in
-            var wap = (b.high + b.low + b.close) / 3, r = Decimal()
-            NSDecimalRound(&r, &wap, 4, .plain)
-            return TWSBar(date: String(b.day), open: b.open.exactDouble, high: b.high.exactDouble, low: b.low.exactDouble,
-                          close: b.close.exactDouble, volume: h.whatToShow.uppercased() == "MIDPOINT" ? nil : b.volume,
-                          wap: h.whatToShow.uppercased() == "MIDPOINT" ? nil : r, barCount: -1)
+            TWSBar(date: String(b.day), open: b.open.exactDouble, high: b.high.exactDouble, low: b.low.exactDouble,
+                   close: b.close.exactDouble, volume: trades ? b.volume : nil, wap: trades ? Self.typicalPrice(b) : nil, barCount: -1)
         }
         return [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
+    }
+
+    /// (high + low + close) / 3 rounded half up to 4 places: ib-paper's stand-in for the bar's WAP.
+    /// In integer units of 10^-8 when the prices have at most 8 places (Decimal division is slow).
+    static func typicalPrice(_ b: PaperBar) -> Decimal {
+        func units(_ d: Decimal) -> Int64? {
+            // d has at most 8 places and d × 10^8 < 10^15, so the double product is within 0.5 of that integer.
+            let x = DecimalText.double(d)
+            guard d > 0, d.exponent >= -8, x < 1e7 else { return nil }
+            return Int64((x * 1e8).rounded())
+        }
+        if let h = units(b.high), let l = units(b.low), let c = units(b.close) {
+            let sum = h + l + c, step: Int64 = 3 * 10_000  // sum / 3, in units of 10^-4
+            let q = sum / step + (2 * (sum % step) >= step ? 1 : 0)
+            return Decimal(sign: .plus, exponent: -4, significand: Decimal(q))
+        }
+        var wap = (b.high + b.low + b.close) / 3, r = Decimal()
+        NSDecimalRound(&r, &wap, 4, .plain)
+        return r
     }
 
     /// `"<n> <S|D|W|M|Y>"`.

@@ -114,8 +114,14 @@ struct RunCommand: AsyncParsableCommand {
                 let analysis = try AnalysisJob(jobId: r.jobId, symbol: r.symbol, lastClose: close,
                                                chartLow: window.map(\.low).min()!, chartHigh: window.map(\.high).max()!,
                                                indicators: indicators, weeklyIndicators: r.weeklyIndicators)
-                let pngs = zip(r.charts, message.attachments).map {
-                    Attachment(name: "\($0.timeframe.rawValue)_chart.png", contentType: "image/png", data: $1)
+                // Hashed once here: checked against the envelope, then reused for the analysis job and the tracker.
+                let digests = message.attachments.map { SHA256Digest.hex(of: $0) }
+                guard digests == message.header.attachments.map(\.sha256) else {
+                    failures.append((r.symbol, "chart PNG attachments do not match the sha256 in their envelope"))
+                    continue
+                }
+                let pngs = zip(r.charts, zip(message.attachments, digests)).map {
+                    Attachment(name: "\($0.timeframe.rawValue)_chart.png", contentType: "image/png", data: $1.0, sha256: $1.1)
                 }
                 try analyses.submit(id: r.jobId, job: analysis, attachments: pngs, now: now())
                 tracking.charted(jobId: r.jobId, pngs: pngs, lastClose: close, at: now())

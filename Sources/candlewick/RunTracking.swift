@@ -36,7 +36,7 @@ final class RunTracking {
     /// A chart finished: keep its PNGs (named as the tracker expects) for the symbol's record.
     func charted(jobId: String, pngs: [Attachment], lastClose: Decimal, at: Double) {
         let named = pngs.map { Attachment(name: $0.name.hasPrefix("daily") ? SymbolRecord.dailyChartName : SymbolRecord.weeklyChartName,
-                                          contentType: "image/png", data: $0.data) }
+                                          contentType: "image/png", data: $0.data, sha256: $0.sha256) }
         charts[jobId] = (named, lastClose, at)
     }
 

@@ -1,3 +1,4 @@
+import CandlewickCore
 import Foundation
 import Testing
 @testable import CandlewickPaper
@@ -110,5 +111,26 @@ enum Fixture {
         let verdicts = (0..<120).map { m.message(at: Double($0) * 0.01) }
         #expect(verdicts.filter { $0 == .warn }.count == 1)
         #expect(verdicts.last == .disconnect || verdicts.contains(.disconnect))
+    }
+}
+
+@Suite("ib-paper WAP")
+struct PaperTypicalPriceTests {
+    @Test("the integer typical price equals Decimal arithmetic rounded half up, on 20,000 random bars")
+    func matchesDecimalArithmetic() {
+        var rng = CandlewickCore.SplitMix64(seed: 11)
+        func price() -> Decimal {
+            Decimal(sign: .plus, exponent: -Int.random(in: 0...8, using: &rng), significand: Decimal(UInt64.random(in: 1...999_999_999, using: &rng)))
+        }
+        for _ in 0..<20_000 {
+            let b = PaperBar(day: 20_171_004, open: price(), high: price(), low: price(), close: price(), volume: 1)
+            var wap = (b.high + b.low + b.close) / 3, expected = Decimal()
+            NSDecimalRound(&expected, &wap, 4, .plain)
+            #expect(PaperBroker.typicalPrice(b) == expected, "\(b)")
+        }
+        // Ties round up: (1 + 1 + 1.00015) / 3 = 1.00005.
+        let tie = Fixture.bar(1, "1", "1", "1", "1.00015")
+        #expect(PaperBroker.typicalPrice(tie) == Decimal(string: "1.0001"))
+        #expect(PaperBroker.typicalPrice(Fixture.bar(1, "1", "2", "1", "1.00015")) == Decimal(string: "1.3334"))
     }
 }
