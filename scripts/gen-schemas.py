@@ -18,9 +18,48 @@ def obj(props, required, extra=True):
     return {"type": "object", "properties": props, "required": required, "additionalProperties": extra}
 
 
+def nullable(schema):
+    """An optional field Swift decodes with decodeIfPresent: absent or null both mean "not given"."""
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    return schema | {"type": types + ["null"]}
+
+
+def ref(name):
+    return {"$ref": f"{name}.schema.json"}
+
+
 BAR = obj({"timestamp": TS, "open": PRICE, "high": PRICE, "low": PRICE, "close": PRICE,
            "volume": {"type": "number", "minimum": 0}}, ["timestamp", "open", "high", "low", "close", "volume"])
 SIDE = {"enum": ["BUY", "SELL"]}
+ORDER_TYPE = {"enum": ["MARKET", "LIMIT", "STOP", "STOP_LIMIT"]}
+TIF = {"enum": ["DAY", "GTC", "IOC", "OPG"]}
+INT_MAP = {"type": "object", "additionalProperties": {"type": "integer"}}
+NUM_MAP = {"type": "object", "additionalProperties": {"type": "number"}}
+STR_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+# TradeExecution: a fill (inside `trade`, alone as `broker.execution`, listed in `broker.snapshot`).
+EXECUTION = obj({
+    "execution_id": NONEMPTY, "symbol": SYMBOL, "side": SIDE, "quantity": PRICE, "price": PRICE,
+    "commission": {"type": "number", "minimum": 0}, "order_ref": nullable({"type": "string"}),
+    "broker_order_id": nullable({"type": "integer"}), "exchange": nullable({"type": "string"}),
+    "realized_pnl": NUM_OR_NULL, "timestamp": TS,
+}, ["execution_id", "symbol", "side", "quantity", "price", "timestamp"])
+# PlannedLeg: one order of an OrderPlan. Swift checks only quantity > 0 and the ref prefix (in OrderPlan).
+PLANNED_LEG = obj({
+    "role": {"enum": ["entry", "take_profit", "stop_loss", "exit"]}, "order_ref": NONEMPTY, "side": SIDE,
+    "order_type": ORDER_TYPE, "quantity": PRICE, "limit_price": NUM_OR_NULL, "stop_price": NUM_OR_NULL, "tif": TIF,
+    "outside_rth": {"type": "boolean"},
+}, ["role", "order_ref", "side", "order_type", "quantity", "tif", "outside_rth"])
+RISK_NOTE = obj({
+    "code": {"enum": ["not_actionable", "halted", "reducing_only", "missing_levels", "levels_collapse", "no_price",
+                      "already_long", "already_short", "short_not_allowed", "order_pending", "max_open_positions",
+                      "size_zero", "order_notional_clamped", "order_notional", "position_limit_clamped", "position_limit",
+                      "daily_budget_clamped", "daily_budget", "daily_loss", "rate_limit", "market_closed",
+                      "duplicate_signal", "duplicate_symbol", "unknown_symbol", "invalid_signal", "not_reconciled",
+                      "gateway_rejected", "gateway_unavailable", "unknown_source"]},
+    "detail": {"type": "string"},
+}, ["code", "detail"])
 CHART_RESULT = obj({
         "symbol": SYMBOL, "timeframe": {"enum": ["daily", "weekly"]}, "width": {"type": "integer", "minimum": 1},
         "height": {"type": "integer", "minimum": 1}, "file_path": {"type": "string", "minLength": 1},
@@ -100,8 +139,7 @@ PAYLOADS = {
     },
     "order.update": obj({
         "symbol": SYMBOL, "side": SIDE, "quantity": PRICE,
-        "order_type": {"enum": ["MARKET", "LIMIT", "STOP", "STOP_LIMIT"]}, "limit_price": PRICE, "stop_price": PRICE,
-        "tif": {"enum": ["DAY", "GTC", "IOC", "OPG"]},
+        "order_type": ORDER_TYPE, "limit_price": PRICE, "stop_price": PRICE, "tif": TIF,
         "status": {"enum": ["pending", "submitted", "partially_filled", "filled", "cancelled", "rejected"]},
         "filled_quantity": {"type": "number", "minimum": 0}, "avg_fill_price": PRICE, "order_ref": NONEMPTY,
         "broker_order_id": {"type": "integer"}, "parent_id": {"type": "integer"}, "oca_group": {"type": "string"},
@@ -114,11 +152,7 @@ PAYLOADS = {
     },
     "trade": obj({
         "symbol": SYMBOL, "side": SIDE, "order_ref": {"type": ["string", "null"]},
-        "executions": {"type": "array", "items": obj({
-            "execution_id": NONEMPTY, "symbol": SYMBOL, "side": SIDE, "quantity": PRICE, "price": PRICE,
-            "commission": {"type": "number", "minimum": 0}, "order_ref": {"type": "string"},
-            "broker_order_id": {"type": "integer"}, "exchange": {"type": "string"}, "timestamp": TS,
-        }, ["execution_id", "symbol", "side", "quantity", "price", "timestamp"])},
+        "executions": {"type": "array", "items": EXECUTION},
         "total_quantity": {"type": "number"}, "average_price": NUM_OR_NULL, "total_commission": {"type": "number"},
         "notional": {"type": "number"},
     }, ["symbol", "side", "executions"]),
@@ -132,6 +166,96 @@ PAYLOADS = {
         "total_value": {"type": "number"}, "cash_percentage": {"type": "number"}, "unrealized_pnl": {"type": "number"},
         "realized_pnl": {"type": "number"},
     }, ["cash", "positions", "timestamp"]),
+    "order.place": obj({
+        "intent_id": NONEMPTY, "run_id": {"type": "string"}, "symbol": SYMBOL, "signal_id": {"type": "string"},
+        "legs": {"type": "array", "minItems": 1, "items": PLANNED_LEG, "anyOf": [
+            {"maxItems": 1},
+            {"minItems": 3, "maxItems": 3, "prefixItems": [
+                {"properties": {"role": {"const": role}}} for role in ["entry", "take_profit", "stop_loss"]]},
+        ]},
+        "oca_group": nullable({"type": "string"}), "account": nullable({"type": "string"}), "notional": {"type": "number"},
+        "opening": {"type": "boolean"}, "received_at": TS,
+    }, ["intent_id", "run_id", "symbol", "signal_id", "legs", "notional", "opening", "received_at"]) | {
+        "description": "One leg (an exit, or any single order) or a bracket of exactly entry, take_profit, stop_loss in that "
+                       "order. Not expressible here, checked by Swift: every leg's order_ref starts with intent_id.",
+    },
+    "order.ack": obj({
+        "intent_id": {"type": "string"}, "broker_ids": INT_MAP, "duplicate": {"type": "boolean"},
+        "signal_to_socket_us": nullable({"type": "integer"}),
+    }, ["intent_id", "broker_ids", "duplicate"]),
+    "order.rejected": obj({
+        "intent_id": {"type": "string"}, "order_ref": nullable({"type": "string"}), "code": nullable({"type": "integer"}),
+        "message": {"type": "string"}, "outcome_unknown": {"type": "boolean"},
+    }, ["intent_id", "message", "outcome_unknown"]),
+    "order.cancel": obj({
+        "intent_id": NONEMPTY, "order_ref": nullable({"type": "string"}), "reason": nullable({"type": "string"}),
+    }, ["intent_id"]),
+    "broker.sync": obj({"reason": {"type": "string"}}, ["reason"]),
+    "broker.order": obj({
+        "order_ref": {"type": "string"}, "broker_order_id": {"type": "integer"}, "perm_id": {"type": "integer"},
+        "symbol": {"type": "string"}, "side": SIDE, "order_type": {"type": "string"}, "quantity": {"type": "number"},
+        "filled": {"type": "number"}, "avg_fill_price": NUM_OR_NULL, "status": {"type": "string"},
+        "parent_id": {"type": "integer"}, "oca_group": {"type": "string"},
+    }, ["order_ref", "broker_order_id", "perm_id", "symbol", "side", "order_type", "quantity", "filled", "status",
+        "parent_id", "oca_group"]) | {
+        "description": "An order as IB reports it: order_type and status are IB's words (LMT, STP, MKT; PreSubmitted, "
+                       "Submitted, Filled, Cancelled, Inactive, ...). Swift does not validate any field beyond its type.",
+    },
+    "broker.execution": EXECUTION,
+    "broker.snapshot": obj({
+        "accounts": {"type": "array", "items": {"type": "string"}},
+        "orders": {"type": "array", "items": ref("broker.order")},
+        "executions": {"type": "array", "items": ref("broker.execution")},
+        "portfolio": ref("portfolio"), "account_values": STR_MAP, "connection_epoch": {"type": "integer"}, "taken_at": TS,
+    }, ["accounts", "orders", "executions", "portfolio", "account_values", "connection_epoch", "taken_at"]),
+    "portfolio.request": obj({"reason": {"type": "string"}}, ["reason"]),
+    "signal.submit": obj({
+        "run_id": NONEMPTY, "signal": ref("signal"), "last_price": OPT_PRICE, "source": NONEMPTY,
+    }, ["run_id", "signal", "source"]),
+    "router.decision": obj({
+        "run_id": {"type": "string"}, "symbol": {"type": "string"}, "signal_id": {"type": "string"},
+        "intent_id": {"type": "string"}, "outcome": {"enum": ["placed", "duplicate", "denied", "rejected", "pending"]},
+        "note": nullable(RISK_NOTE), "clamps": {"type": "array", "items": RISK_NOTE},
+        "plan": nullable(ref("order.place")), "broker_ids": INT_MAP, "signal_to_socket_us": nullable({"type": "integer"}),
+    }, ["run_id", "symbol", "signal_id", "intent_id", "outcome", "clamps", "broker_ids"]),
+    "trading.command": obj({
+        "action": {"enum": ["halt", "reduce", "resume", "status"]}, "reason": nullable({"type": "string"}), "source": NONEMPTY,
+    }, ["action", "source"]) | {
+        "allOf": [{"if": {"properties": {"action": {"enum": ["halt", "reduce", "resume"]}}},
+                   "then": {"required": ["reason"], "properties": {"reason": NONEMPTY}}}],
+    },
+    "trading.state": obj({
+        "state": {"enum": ["ACTIVE", "REDUCING", "HALTED"]}, "reason": {"type": "string"}, "changed_at": TS,
+        "refused": nullable({"type": "string"}), "daily_notional": {"type": "number"},
+        "daily_realized_pnl": {"type": "number"},
+    }, ["state", "reason", "changed_at", "daily_notional", "daily_realized_pnl"]),
+    "run.started": obj({
+        "run_id": NONEMPTY, "symbols": {"type": "array", "items": SYMBOL},
+        "params": nullable(STR_MAP | {"propertyNames": NONEMPTY}), "started_at": TS,
+    }, ["run_id", "symbols", "started_at"]),
+    "run.symbol": obj({
+        "run_id": NONEMPTY, "symbol": SYMBOL, "signal": ref("signal"),
+        "raw_answer": nullable({"type": "string"}), "reasons": nullable({"type": "array", "items": {"type": "string"}}),
+        "llm_provider": {"type": "string"}, "llm_model": {"type": "string"}, "prompt_version": {"type": "string"},
+        "input_tokens": nullable({"type": "integer", "minimum": 0}), "output_tokens": nullable({"type": "integer", "minimum": 0}),
+        "llm_latency_ms": nullable({"type": "number", "minimum": 0}), "latest_price": PRICE,
+        "stage_timings": nullable(NUM_MAP),
+    }, ["run_id", "symbol", "signal", "llm_provider", "llm_model", "prompt_version", "latest_price"]) | {
+        "description": "Not expressible here, checked by Swift: signal.symbol equals symbol. The daily and weekly chart "
+                       "PNGs travel as attachments named daily_chart.png and weekly_chart.png.",
+    },
+    "run.finished": obj({
+        "run_id": NONEMPTY, "status": {"enum": ["FINISHED", "FAILED"]}, "totals": nullable(NUM_MAP), "finished_at": TS,
+    }, ["run_id", "status", "finished_at"]),
+    # Gateway-only (CandlewickGateway, not MessageCatalog.standard): `candlewick send` cannot encode them.
+    "market_data.request": obj({
+        "symbol": SYMBOL, "duration_days": nullable({"type": "integer", "minimum": 1, "maximum": 10000}),
+    }, ["symbol"]),
+    "gateway.error": obj({
+        "symbol": {"type": "string"}, "code": nullable({"type": "integer"}), "message": {"type": "string"},
+    }, ["symbol", "message"]) | {
+        "description": "symbol is the requested symbol, or \"-\" when the failure is not about one symbol.",
+    },
 }
 
 ENVELOPE = obj({
