@@ -48,9 +48,18 @@ EXECUTION = obj({
 # PlannedLeg: one order of an OrderPlan. Swift checks only quantity > 0 and the ref prefix (in OrderPlan).
 PLANNED_LEG = obj({
     "role": {"enum": ["entry", "take_profit", "stop_loss", "exit"]}, "order_ref": NONEMPTY, "side": SIDE,
-    "order_type": ORDER_TYPE, "quantity": PRICE, "limit_price": NUM_OR_NULL, "stop_price": NUM_OR_NULL, "tif": TIF,
+    "order_type": ORDER_TYPE, "quantity": PRICE, "limit_price": OPT_PRICE, "stop_price": OPT_PRICE, "tif": TIF,
     "outside_rth": {"type": "boolean"},
-}, ["role", "order_ref", "side", "order_type", "quantity", "tif", "outside_rth"])
+}, ["role", "order_ref", "side", "order_type", "quantity", "tif", "outside_rth"]) | {
+    "allOf": [  # a limit (stop) price exactly for the order types that use one
+        {"if": {"properties": {"order_type": {"enum": ["LIMIT", "STOP_LIMIT"]}}},
+         "then": {"required": ["limit_price"], "properties": {"limit_price": PRICE}},
+         "else": {"properties": {"limit_price": {"type": "null"}}}},
+        {"if": {"properties": {"order_type": {"enum": ["STOP", "STOP_LIMIT"]}}},
+         "then": {"required": ["stop_price"], "properties": {"stop_price": PRICE}},
+         "else": {"properties": {"stop_price": {"type": "null"}}}},
+    ],
+}
 RISK_NOTE = obj({
     "code": {"enum": ["not_actionable", "halted", "reducing_only", "missing_levels", "levels_collapse", "no_price",
                       "already_long", "already_short", "short_not_allowed", "order_pending", "max_open_positions",
@@ -167,17 +176,18 @@ PAYLOADS = {
         "realized_pnl": {"type": "number"},
     }, ["cash", "positions", "timestamp"]),
     "order.place": obj({
-        "intent_id": NONEMPTY, "run_id": {"type": "string"}, "symbol": SYMBOL, "signal_id": {"type": "string"},
+        "intent_id": NONEMPTY, "run_id": NONEMPTY, "symbol": SYMBOL, "signal_id": NONEMPTY,
         "legs": {"type": "array", "minItems": 1, "items": PLANNED_LEG, "anyOf": [
-            {"maxItems": 1},
+            {"maxItems": 1, "prefixItems": [{"properties": {"role": {"const": "exit"}}}]},
             {"minItems": 3, "maxItems": 3, "prefixItems": [
                 {"properties": {"role": {"const": role}}} for role in ["entry", "take_profit", "stop_loss"]]},
         ]},
-        "oca_group": nullable({"type": "string"}), "account": nullable({"type": "string"}), "notional": {"type": "number"},
-        "opening": {"type": "boolean"}, "received_at": TS,
+        "oca_group": nullable({"type": "string"}), "account": nullable({"type": "string"}),
+        "notional": {"type": "number", "minimum": 0}, "opening": {"type": "boolean"}, "received_at": TS,
     }, ["intent_id", "run_id", "symbol", "signal_id", "legs", "notional", "opening", "received_at"]) | {
-        "description": "One leg (an exit, or any single order) or a bracket of exactly entry, take_profit, stop_loss in that "
-                       "order. Not expressible here, checked by Swift: every leg's order_ref starts with intent_id.",
+        "description": "One exit leg, or a bracket of exactly entry, take_profit, stop_loss in that order. Not expressible "
+                       "here, checked by Swift: every leg's order_ref is <intent_id>-<E|TP|SL|X>; a bracket's children are on "
+                       "the entry's opposite side with its quantity, and the bracket has a non-empty oca_group.",
     },
     "order.ack": obj({
         "intent_id": {"type": "string"}, "broker_ids": INT_MAP, "duplicate": {"type": "boolean"},

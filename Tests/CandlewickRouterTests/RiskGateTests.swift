@@ -229,3 +229,42 @@ struct RiskGatePropertyTests {
         }
     }
 }
+
+@Suite("OrderPlan rules (fail closed on a malformed plan)")
+struct OrderPlanRuleTests {
+    /// A valid bracket from the gate, then one field changed at a time through the JSON form.
+    @Test("each broken field of a bracket is refused with its name")
+    func brokenBracketsAreRefused() throws {
+        var gate = RiskGate(policy: RiskPolicy(), now: Date(timeIntervalSince1970: 0))
+        let plan = try #require(gate.evaluate(try buySignal(), runId: "r", book: RiskBook(), now: Date(timeIntervalSince1970: 0)).plan)
+        let json = try #require(JSONSerialization.jsonObject(with: try CandlewickJSON.encode(plan)) as? [String: Any])
+        #expect(try CandlewickJSON.decode(OrderPlan.self, from: try JSONSerialization.data(withJSONObject: json)) == plan)
+        func leg(_ i: Int, _ change: (inout [String: Any]) -> Void) -> [String: Any] {
+            var j = json
+            var legs = j["legs"] as! [[String: Any]]
+            change(&legs[i])
+            j["legs"] = legs
+            return j
+        }
+        let broken: [(String, [String: Any])] = [
+            ("legs[1].limit_price", leg(1) { $0["limit_price"] = nil }),
+            ("legs[2].stop_price", leg(2) { $0["stop_price"] = -5 }),
+            ("legs[2].limit_price", leg(2) { $0["limit_price"] = 90 }),
+            ("legs[1].side", leg(1) { $0["side"] = $0["side"] as! String == "BUY" ? "SELL" : "BUY" }),
+            ("legs[2].quantity", leg(2) { $0["quantity"] = 3 }),
+            ("legs[0].order_ref", leg(0) { $0["order_ref"] = (json["intent_id"] as! String) + "-X" }),
+            ("oca_group", json.merging(["oca_group": NSNull()]) { $1 }),
+            ("notional", json.merging(["notional": -1]) { $1 }),
+            ("run_id", json.merging(["run_id": ""]) { $1 }),
+            ("legs[0].role", json.merging(["legs": [(json["legs"] as! [[String: Any]])[0]]]) { $1 }),
+        ]
+        for (field, body) in broken {
+            #expect(throws: (any Error).self, "\(field)") { try CandlewickJSON.decode(OrderPlan.self, from: try JSONSerialization.data(withJSONObject: body)) }
+            do {
+                _ = try CandlewickJSON.decode(OrderPlan.self, from: try JSONSerialization.data(withJSONObject: body))
+            } catch {
+                #expect("\(error)".contains(field), "\(field): \(error)")
+            }
+        }
+    }
+}

@@ -57,8 +57,10 @@ public struct PlannedLeg: Sendable, Hashable, Codable {
 /// The orders for one intent: a bracket (entry + take-profit + stop-loss, children in one OCA group)
 /// or a single exit. Sent to gateway-bridge as `order.place`.
 ///
-/// Rules: `intent_id` non-empty; legs non-empty; every leg's ref starts with the intent id; a
-/// bracket has exactly entry, take-profit and stop-loss, in that order.
+/// Rules: `intent_id`, `run_id`, `signal_id` non-empty; notional ≥ 0; legs non-empty; every leg's
+/// ref is `<intent id>-<role suffix>`; quantity > 0; limit (stop) price present and > 0 exactly for
+/// LIMIT/STOP_LIMIT (STOP/STOP_LIMIT) legs; a bracket is entry, take-profit, stop-loss in that order,
+/// children on the opposite side with the entry's quantity and an OCA group; a single leg is an exit.
 public struct OrderPlan: BusPayload, Hashable {
     public static let messageType = "order.place"
 
@@ -82,14 +84,33 @@ public struct OrderPlan: BusPayload, Hashable {
                 notional: Decimal, opening: Bool, receivedAt: Date) throws {
         let v = Validator("OrderPlan")
         try v.nonEmpty(intentId, "intent_id")
+        try v.nonEmpty(runId, "run_id")
+        try v.nonEmpty(signalId, "signal_id")
         try SymbolRule.validate(symbol, model: "OrderPlan")
+        try v.nonNegative(notional, "notional")
         try v.require(!legs.isEmpty, "legs", "must not be empty")
         for (i, leg) in legs.enumerated() {
-            try v.require(leg.orderRef.hasPrefix(intentId), "legs[\(i)].order_ref", "must start with the intent id \(intentId)")
+            let ref = IntentId.ref(intentId, leg.role)
+            try v.require(leg.orderRef == ref, "legs[\(i)].order_ref", "must be \(ref) (intent id and role), got \(leg.orderRef)")
             try v.positive(leg.quantity, "legs[\(i)].quantity")
+            let needsLimit = leg.orderType == .limit || leg.orderType == .stopLimit
+            let needsStop = leg.orderType == .stop || leg.orderType == .stopLimit
+            try v.require(needsLimit == (leg.limitPrice != nil), "legs[\(i)].limit_price",
+                          needsLimit ? "is required for a \(leg.orderType.rawValue) order" : "must be absent for a \(leg.orderType.rawValue) order")
+            try v.require(needsStop == (leg.stopPrice != nil), "legs[\(i)].stop_price",
+                          needsStop ? "is required for a \(leg.orderType.rawValue) order" : "must be absent for a \(leg.orderType.rawValue) order")
+            if let p = leg.limitPrice { try v.positive(p, "legs[\(i)].limit_price") }
+            if let p = leg.stopPrice { try v.positive(p, "legs[\(i)].stop_price") }
         }
         if legs.count > 1 {
             try v.require(legs.map(\.role) == [.entry, .takeProfit, .stopLoss], "legs", "a bracket is entry, take_profit, stop_loss")
+            for (i, child) in legs.enumerated().dropFirst() {
+                try v.require(child.side == legs[0].side.opposite, "legs[\(i)].side", "a bracket's child must be \(legs[0].side.opposite.rawValue)")
+                try v.require(child.quantity == legs[0].quantity, "legs[\(i)].quantity", "must equal the entry's \(legs[0].quantity)")
+            }
+            try v.require(!(ocaGroup ?? "").isEmpty, "oca_group", "a bracket's children need an OCA group")
+        } else {
+            try v.require(legs[0].role == .exit, "legs[0].role", "a single order is an exit (an entry comes with its take-profit and stop-loss)")
         }
         self.intentId = intentId
         self.runId = runId
