@@ -52,3 +52,43 @@ def test_run_charts_and_signals_survive_a_dead_worker(procs, tmp_path):
     assert len(images) == 10
     for src in images + re.findall(r'href="(signals/[^"]+)"', html):
         assert (out / src).exists(), src
+
+
+def test_a_chart_whose_png_does_not_match_its_sha256_fails_that_symbol_only(procs, tmp_path):
+    """A man in the middle flips one byte of the first chart result's daily PNG on its way to the run
+    owner: that symbol fails with a reason naming the sha256 check, the other four complete."""
+    eps = {k: f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")}
+    relay_in = f"tcp://127.0.0.1:{free_port()}"
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_BUS_DIRECTORY": str(tmp_path)}
+    env.update({f"CANDLEWICK_{k}": v for k, v in eps.items()})
+    ctx = zmq.Context.instance()
+    inbound = ctx.socket(zmq.PULL)
+    inbound.bind(relay_in)
+    outbound = ctx.socket(zmq.PUSH)
+    outbound.connect(eps["CHART_RESULTS"])
+    out = tmp_path / "run"
+    owner = procs([binary("candlewick"), "run", "--source", "csv", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),
+                   "--timeout", "90"], env=env, cwd=str(ROOT))
+    procs([binary("chart-worker"), "--instance", "chart-worker.1"], env=dict(env, CANDLEWICK_CHART_RESULTS=relay_in))
+    procs([binary("llm-worker"), "--instance", "llm-worker.1"], env=env)
+    tampered, forwarded = None, 0
+    deadline = time.time() + 60
+    while forwarded < 5 and time.time() < deadline:
+        if inbound.poll(200):
+            frames = inbound.recv_multipart()
+            if tampered is None:
+                tampered = json.loads(frames[1])["payload"]["symbol"]
+                png = bytearray(frames[2])
+                png[len(png) // 2] ^= 0xFF  # same size, different bytes
+                frames[2] = bytes(png)
+            outbound.send_multipart(frames)
+            forwarded += 1
+    assert forwarded == 5, f"only {forwarded} chart results passed the relay"
+    stdout, stderr = owner.communicate(timeout=120)
+    inbound.close(0)
+    outbound.close(0)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["totals"]["failed"] == 1, summary["failures"]
+    assert summary["failures"][0]["symbol"] == tampered and "sha256" in summary["failures"][0]["reason"]
+    assert sorted(s["symbol"] for s in summary["symbols"]) == sorted({"AAPL", "GOOG", "INTC", "MSFT", "SPY"} - {tampered})
+    assert f"FAILED {tampered}" in stdout.decode()
