@@ -12,7 +12,6 @@ final class PaperStateSaver: @unchecked Sendable {
     private var pending: PaperState?
     private var writing = false
     private var stopped = false
-    private(set) var writes = 0
 
     init(store: PaperStateStore, logger: Logger) {
         self.store = store
@@ -22,12 +21,15 @@ final class PaperStateSaver: @unchecked Sendable {
         t.start()
     }
 
-    /// Schedules `state` to be written (replacing any not yet written).
+    /// Schedules `state` to be written (replacing any not yet written); after `stop()`, writes it now.
     func submit(_ state: PaperState) {
-        condition.withLock {
+        let running = condition.withLock { () -> Bool in
+            guard !stopped else { return false }
             pending = state
             condition.signal()
+            return true
         }
+        if !running { write(state) }
     }
 
     /// Blocks until everything submitted so far is on disk.
@@ -55,12 +57,15 @@ final class PaperStateSaver: @unchecked Sendable {
                 return pending
             }
             guard let state else { return }
-            do { try store.save(state) } catch { logger.error("state.save_failed", metadata: ["path": "\(store.path)", "error": "\(error)"]) }
+            write(state)
             condition.withLock {
                 writing = false
-                writes += 1
                 condition.broadcast()
             }
         }
+    }
+
+    private func write(_ state: PaperState) {
+        do { try store.save(state) } catch { logger.error("state.save_failed", metadata: ["path": "\(store.path)", "error": "\(error)"]) }
     }
 }

@@ -1,5 +1,6 @@
 import CandlewickCore
 import Foundation
+import Logging
 import Testing
 @testable import CandlewickPaper
 @testable import CandlewickTWS
@@ -99,6 +100,20 @@ enum Fixture {
         #expect(loaded.nextValidId(clientId: 1) == 6)
         try Data("{".utf8).write(to: URL(fileURLWithPath: store.path))
         #expect(throws: PaperError.self) { try store.load() }
+    }
+
+    @Test("the state saver writes the newest state (group commit), flushes, and writes inline after stop")
+    func stateSaverWritesTheNewestState() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paper-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let store = PaperStateStore(directory: dir)
+        let saver = PaperStateSaver(store: store, logger: Logger(label: "test"))
+        for cash in 1...500 { saver.submit(PaperState(asOf: 20_200_103, account: "DU1", cash: Decimal(cash))) }
+        saver.flush()
+        #expect(try store.load()?.cash == 500)
+        saver.stop()
+        saver.submit(PaperState(asOf: 20_200_106, account: "DU1", cash: 7))
+        #expect(try store.load()?.cash == 7 && (try store.load()?.asOf) == 20_200_106)
     }
 
     @Test func pacingFlagsIdenticalHistoricalRequestsAndMessageFloods() {

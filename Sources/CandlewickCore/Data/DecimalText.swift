@@ -68,3 +68,16 @@ public enum DecimalText {
         DecimalParsing.parse(ArraySlice(text.utf8))
     }
 }
+
+extension KeyedEncodingContainer {
+    /// Writes `value` as a JSON number: through `Double` when that is exact (up to 15 significant
+    /// digits, whose shortest `Double` text has exactly the decimal's digits), otherwise as `Decimal`,
+    /// which Foundation writes about 50x slower but keeps every digit.
+    public mutating func encodeExact(_ value: Decimal, forKey key: Key) throws {
+        if let exact = DecimalText.roundTripDouble(value) {
+            try encode(exact, forKey: key)
+        } else {
+            try encode(value, forKey: key)
+        }
+    }
+}

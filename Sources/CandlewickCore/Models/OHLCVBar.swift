@@ -55,15 +55,11 @@ extension OHLCVBar: Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(UTCTimestamp.format(timestamp), forKey: .timestamp)
-        for (value, key) in [(open, CodingKeys.open), (high, .high), (low, .low), (close, .close), (volume, .volume)] {
-            // A number of up to 15 significant digits is written through Double, whose shortest text has
-            // exactly its digits (Foundation writes a Decimal 50x slower); longer ones stay Decimal.
-            if let exact = DecimalText.roundTripDouble(value) {
-                try c.encode(exact, forKey: key)
-            } else {
-                try c.encode(value, forKey: key)
-            }
-        }
+        try c.encodeExact(open, forKey: .open)
+        try c.encodeExact(high, forKey: .high)
+        try c.encodeExact(low, forKey: .low)
+        try c.encodeExact(close, forKey: .close)
+        try c.encodeExact(volume, forKey: .volume)
     }
 }
 
