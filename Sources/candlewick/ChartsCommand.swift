@@ -19,6 +19,7 @@ struct ChartsCommand: AsyncParsableCommand {
     @Option(help: "Directory for this run's charts.") var out = "runs/charts"
     @Option(help: "Seconds a worker may take before its job is issued again.") var lease: Double = 20
     @Option(help: "Attempts per job before it is given up.") var attempts = 3
+    @Option(help: "Jobs out at the workers at once (the rest wait here, so a lease times a worker, not a queue).") var inFlight = 32
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 120
     @Option(help: "Daily bars sent per symbol (the most recent; 1000 ≈ 4 years).") var history = 1000
 
@@ -31,7 +32,7 @@ struct ChartsCommand: AsyncParsableCommand {
         var (jobs, failures) = Self.chartJobs(universe: universe, data: data, out: out, runId: runId, history: history)
         let stage = try StageDispatcher<ChartJob>(
             name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,
-            runId: runId, lease: lease, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
+            runId: runId, lease: lease, attempts: attempts, window: max(1, inFlight), options: context.socketOptions, codec: context.codec, logger: context.logger)
         let clock = ContinuousClock()
         let start = clock.now
         func now() -> Double { let d = clock.now - start; return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }

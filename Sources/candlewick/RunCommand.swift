@@ -23,6 +23,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run folder (charts, signals, summary).") var out: String?
     @Option(help: "Seconds a worker may take before its job is issued again.") var lease: Double = 30
     @Option(help: "Attempts per job before it is given up.") var attempts = 3
+    @Option(help: "Chart jobs out at the workers at once, and 4x as many analysis jobs (an llm-worker runs many calls at once); the rest wait in the run owner, so a lease times a worker, not a queue.")
+    var inFlight = 32
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
     @Option(help: "Daily bars sent per symbol (the most recent; 1000 ≈ 4 years).") var history = 1000
     @Flag(inversion: .prefixedNo, help: "Send actionable signals to order-router (with --source gateway).") var orders = true
@@ -38,6 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         let folder = out ?? "runs/\(runId)"
         let tracking = try RunTracking(context: context, runId: runId)
         guard source == "gateway" || source == "csv" else { throw ValidationError("--source must be gateway or csv") }
+        guard inFlight >= 1 else { throw ValidationError("--in-flight must be at least 1") }
         let configured = context.config.string("run.universe", default: "AAPL,GOOG,MSFT,SPY")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
         let universe = try !symbols.isEmpty ? symbols.map { $0.uppercased() } : source == "csv" ? ChartsCommand.discover(data) : configured
@@ -61,10 +64,10 @@ struct RunCommand: AsyncParsableCommand {
         }
         let chartStage = try StageDispatcher<ChartJob>(
             name: "charts", jobsEndpoint: endpoints.chartJobs, resultsEndpoint: endpoints.chartResults, source: context.instance,
-            runId: runId, lease: lease, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
+            runId: runId, lease: lease, attempts: attempts, window: inFlight, options: context.socketOptions, codec: context.codec, logger: context.logger)
         let analyses = try StageDispatcher<AnalysisJob>(
             name: "analysis", jobsEndpoint: endpoints.analysisJobs, resultsEndpoint: endpoints.analysisResults, source: context.instance,
-            runId: runId, lease: lease * 4, attempts: attempts, options: context.socketOptions, codec: context.codec, logger: context.logger)
+            runId: runId, lease: lease * 4, attempts: attempts, window: inFlight * 4, options: context.socketOptions, codec: context.codec, logger: context.logger)
         let trading = orders && source == "gateway"
         let submitter = trading ? try OrderSubmitter(endpoint: context.config.string(
             "router.commands", default: "ipc://\(context.config.string("bus.directory", default: "/tmp/candlewick"))/router.sock"),

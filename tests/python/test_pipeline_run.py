@@ -92,3 +92,37 @@ def test_a_chart_whose_png_does_not_match_its_sha256_fails_that_symbol_only(proc
     assert summary["failures"][0]["symbol"] == tampered and "sha256" in summary["failures"][0]["reason"]
     assert sorted(s["symbol"] for s in summary["symbols"]) == sorted({"AAPL", "GOOG", "INTC", "MSFT", "SPY"} - {tampered})
     assert f"FAILED {tampered}" in stdout.decode()
+
+
+def test_leases_time_the_worker_not_the_queue(procs, tmp_path):
+    """80 symbols on one chart-worker take longer than a 2 s lease. With every job sent at once
+    (--in-flight 1000) jobs expire while merely queued and are sent again; with --in-flight 2 the
+    rest wait in the run owner and nothing is re-issued. Both runs complete every symbol."""
+    data = tmp_path / "data"
+    data.mkdir()
+    names = [f"{b}{i:02d}" for i in range(20) for b in ("AAPL", "GOOG", "MSFT", "SPY")]
+    for n in names:
+        (data / f"{n}.csv").symlink_to(ROOT / "deploy" / "data" / "daily" / f"{n.rstrip('0123456789')}.csv")
+    totals = {}
+    for window in (1000, 2):
+        eps = {k: f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")}
+        env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / f"bus{window}")}
+        env.update({f"CANDLEWICK_{k}": v for k, v in eps.items()})
+        out = tmp_path / f"run{window}"
+        # The workers first (they connect and wait), so no lease runs while a worker is still starting.
+        worker = procs([binary("chart-worker"), "--instance", "chart-worker.1"], env=env)
+        llm = procs([binary("llm-worker"), "--instance", "llm-worker.1"], env=env)
+        time.sleep(1)
+        owner = procs([binary("candlewick"), "run", "--source", "csv", "--data", str(data), "--out", str(out), "--lease", "2",
+                       "--attempts", "20", "--in-flight", str(window), "--timeout", "120"], env=env, cwd=str(ROOT))
+        owner.communicate(timeout=150)
+        assert owner.returncode == 0
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["totals"]["symbols"] == 80 and summary["totals"]["failed"] == 0, summary["failures"]
+        totals[window] = summary["totals"]
+        worker.terminate()
+        llm.terminate()
+        worker.wait(10)
+        llm.wait(10)
+    assert totals[1000]["reissued"] > 0, totals  # the problem the window solves is real on this machine
+    assert totals[2]["reissued"] == 0, totals
