@@ -211,7 +211,7 @@ public actor OrderDesk {
             acknowledge(s.orderId)
             guard let ref = refById[s.orderId], let o = orders[ref] else { return }
             let b = BrokerOrder(orderRef: ref, brokerOrderId: s.orderId, permId: s.permId, symbol: o.symbol, side: o.side, orderType: o.orderType,
-                                quantity: o.quantity, filled: s.filled, avgFillPrice: s.avgFillPrice > 0 ? Decimal(string: "\(s.avgFillPrice)") : nil,
+                                quantity: o.quantity, filled: s.filled, avgFillPrice: s.avgFillPrice > 0 ? DecimalText.decimal(shortest: s.avgFillPrice) : nil,
                                 status: s.status, parentId: s.parentId, ocaGroup: o.ocaGroup)
             let changed = b != o
             orders[ref] = b
@@ -267,12 +267,12 @@ public actor OrderDesk {
     }
 
     private func tradeExecution(_ x: TWSExecution, _ c: TWSCommissionReport?) -> TradeExecution? {
-        guard let price = Decimal(string: "\(x.price)") else { return nil }
+        guard let price = DecimalText.decimal(shortest: x.price) else { return nil }
         let ts = Self.executionTime(x.time) ?? Date()
         return try? TradeExecution(executionId: x.execId, symbol: x.contract.symbol, side: x.side == "BOT" ? .buy : .sell, quantity: x.shares,
-                                   price: price, commission: c.flatMap { Decimal(string: "\($0.commission)") } ?? 0,
+                                   price: price, commission: c.flatMap { DecimalText.decimal(shortest: $0.commission) } ?? 0,
                                    orderRef: x.orderRef.isEmpty ? nil : x.orderRef, brokerOrderId: x.orderId, exchange: x.exchange,
-                                   timestamp: ts, realizedPnl: c?.realizedPNL.flatMap { Decimal(string: "\($0)") })
+                                   timestamp: ts, realizedPnl: c?.realizedPNL.flatMap { DecimalText.decimal(shortest: $0) })
     }
 
     /// `yyyyMMdd HH:mm:ss [tz]` or `yyyyMMdd-HH:mm:ss` (UTC) → Date.

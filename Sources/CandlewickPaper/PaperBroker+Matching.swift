@@ -1,3 +1,4 @@
+import CandlewickCore
 import CandlewickTWS
 import Foundation
 
@@ -23,7 +24,7 @@ extension PaperBroker {
     /// The fill price of a live order on `bar`, nil when it does not fill; `triggered` tells a STP LMT touched its stop.
     static func fillPrice(_ o: TWSOrder, _ bar: PaperBar, alreadyTriggered: Bool) -> (price: Decimal?, triggered: Bool) {
         let buy = o.action == "BUY"
-        let lmt = o.lmtPrice.flatMap(decimal), stop = o.auxPrice.flatMap(decimal)
+        let lmt = o.lmtPrice.flatMap { DecimalText.decimal(shortest: $0) }, stop = o.auxPrice.flatMap { DecimalText.decimal(shortest: $0) }
         func limitFill(_ l: Decimal, from start: Decimal) -> Decimal? {
             if buy { return start <= l ? start : (bar.low <= l ? l : nil) }
             return start >= l ? start : (bar.high >= l ? l : nil)

@@ -1,3 +1,4 @@
+import CandlewickCore
 import CandlewickTWS
 import Foundation
 
@@ -59,8 +60,6 @@ public struct PaperBroker: Sendable {
 
     func toClient(_ id: Int, _ events: [TWSEvent]) -> [PaperOutbound] { events.map { PaperOutbound(target: .client(id), event: $0) } }
 
-    static func decimal(_ d: Double) -> Decimal? { Decimal(string: TWSNumberText.double(d), locale: Locale(identifier: "en_US_POSIX")) }
-
     /// Why an order cannot be accepted, as the IB error to send; nil when it is valid.
     func validate(_ p: TWSPlaceOrder) -> TWSEvent? {
         let id = p.orderId, o = p.order
@@ -80,7 +79,7 @@ public struct PaperBroker: Sendable {
         if needsLimit && o.lmtPrice == nil { return PaperErrors.rejected(id, "\(o.orderType) order needs a limit price") }
         if needsStop && o.auxPrice == nil { return PaperErrors.rejected(id, "\(o.orderType) order needs a stop price (auxPrice)") }
         for (used, price) in [(needsLimit, o.lmtPrice), (needsStop, o.auxPrice)] where used {
-            guard let price, let d = Self.decimal(price), d > 0 else { return PaperErrors.rejected(id, "price must be positive") }
+            guard let price, let d = DecimalText.decimal(shortest: price), d > 0 else { return PaperErrors.rejected(id, "price must be positive") }
             var scaled = d / Self.minTick, rounded = Decimal()
             NSDecimalRound(&rounded, &scaled, 0, .plain)
             if !(rounded - scaled).isZero { return PaperErrors.tick(id) }
