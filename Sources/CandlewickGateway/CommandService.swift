@@ -37,15 +37,15 @@ public final class EventRelay: Sendable {
 
     private let order = Mutex<Task<Void, Never>?>(nil)
 
-    /// The connection dropped.
-    public func down(_ reason: String) {
+    /// Connection `epoch` dropped (handed over in order with the events that came before it).
+    public func down(epoch: Int, _ reason: String) {
         let (fetcher, desk) = state.withLock { ($0.fetcher, $0.desk) }
         order.withLock { chain in
             let previous = chain
             chain = Task {
                 await previous?.value
                 await fetcher?.failAll(reason)
-                await desk?.connectionLost(reason)
+                await desk?.connectionLost(epoch: epoch, reason)
             }
         }
     }

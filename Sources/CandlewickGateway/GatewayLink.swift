@@ -18,11 +18,12 @@ public final class GatewayLink: Sendable {
     private let downs = AsyncStream<String>.makeStream()
     private let stopping = Mutex(false)
     private let onEvent: @Sendable (TWSEvent) -> Void
-    private let onDown: @Sendable (String) -> Void
+    private let onDown: @Sendable (Int, String) -> Void
 
-    /// `onEvent` runs on the reader thread; `onDown` when a connection is lost (fail in-flight requests there).
+    /// `onEvent` runs on the reader thread; `onDown(epoch, reason)` when connection `epoch` is lost (fail
+    /// in-flight requests and drop what was believed about it there).
     public init(host: String, port: Int, clientId: Int, timeout: Double, maxBackoff: Double = 10,
-                onEvent: @escaping @Sendable (TWSEvent) -> Void, onDown: @escaping @Sendable (String) -> Void) {
+                onEvent: @escaping @Sendable (TWSEvent) -> Void, onDown: @escaping @Sendable (Int, String) -> Void) {
         self.host = host
         self.port = port
         self.clientId = clientId
@@ -50,7 +51,7 @@ public final class GatewayLink: Sendable {
             return true
         }
         guard mine, !stopping.withLock({ $0 }) else { return }
-        onDown(why)
+        onDown(epoch, why)
         downs.continuation.yield(why)
     }
 
@@ -85,8 +86,10 @@ public final class GatewayLink: Sendable {
 
     /// Queues several requests back to back (still paced), synchronously: requests queued by one
     /// call keep their order against every later call, which is what increasing order ids need.
+    /// With `epoch`, they are written only on that connection: if it dropped meanwhile, none is
+    /// written to the next one (its order ids belong to the old connection).
     /// `done` gets the first write error, or nil when all were written.
-    public func enqueue(_ requests: [TWSRequest], done: @escaping @Sendable ((any Error)?) -> Void) {
+    public func enqueue(_ requests: [TWSRequest], epoch: Int? = nil, done: @escaping @Sendable ((any Error)?) -> Void) {
         let frames: [Data]
         do { frames = try requests.map { try $0.frame() } } catch { done(error); return }
         let failed = Mutex(false)
@@ -94,7 +97,11 @@ public final class GatewayLink: Sendable {
             writer.enqueue { [self] in
                 guard !failed.withLock({ $0 }) else { return }
                 do {
-                    try connection().write(frame)
+                    let c = try connection()
+                    if let epoch, self.epoch != epoch {
+                        throw GatewayError("the IB connection \(epoch) these requests were prepared for is gone (now \(self.epoch))")
+                    }
+                    try c.write(frame)
                     if i == frames.count - 1 { done(nil) }
                 } catch {
                     failed.withLock { $0 = true }

@@ -5,8 +5,14 @@ import Logging
 
 /// gateway-bridge's order side: places and cancels orders, qualifies and caches contracts, follows
 /// order status, executions (joined with their commission reports), positions and account values,
-/// and takes complete snapshots. Knows every `orderRef` IB holds (from the snapshot after each
-/// connect and from its own placements), so the same intent is never placed twice.
+/// and takes complete snapshots.
+///
+/// Believes the broker, not memory: what it knows of IB's orders comes from IB on the current
+/// connection only (a complete snapshot taken after each connect, and IB's own order reports since).
+/// When a connection drops, everything it believed about that connection is dropped with it; no
+/// order is placed on a new connection before a fresh snapshot says whether IB already holds it. An
+/// intent is acknowledged only when IB reported every leg on the current connection; when it cannot
+/// tell (legs written and never reported, or only some legs at IB) it says so, never "already at IB".
 public actor OrderDesk {
     public typealias Publish = @Sendable (any BusPayload) -> Void
     let link: GatewayLink
@@ -14,14 +20,20 @@ public actor OrderDesk {
     let logger: Logger
     let requestTimeout: Double
     private var nextReqId = 500_000
-    /// Orders by ref, and refs by IB order id.
+    /// Orders IB reported on the current connection, by ref; refs by IB order id (ids can roll back after
+    /// a gateway restart, so both are dropped with the connection).
     private var orders: [String: BrokerOrder] = [:]
     private var refById: [Int: String] = [:]
+    /// Intents whose legs were written on the current connection and not (yet) reported by IB: ids by ref.
+    private var written: [String: [String: Int]] = [:]
+    /// The connection epoch of the last complete snapshot (nil after a drop, until the next one).
+    private var syncedEpoch: Int?
+    private var snapshotEpoch = 0
     private var contracts: [String: TWSContract] = [:]
     /// Contract-details requests sent (cache misses).
     public private(set) var contractRequests = 0
     private var contractWaits: [Int: (symbol: String, found: TWSContract?, c: CheckedContinuation<TWSContract, any Error>)] = [:]
-    private var placeWaits: [String: (ids: Set<Int>, seen: Set<Int>, c: CheckedContinuation<Void, any Error>)] = [:]
+    private var placeWaits: [String: (ids: Set<Int>, seen: Set<Int>, epoch: Int, c: CheckedContinuation<Void, any Error>)] = [:]
     private var executions: [String: TWSExecution] = [:]
     private var commissions: [String: TWSCommissionReport] = [:]
     private var published: Set<String> = []
@@ -80,24 +92,31 @@ public actor OrderDesk {
     public func place(_ plan: OrderPlan) async -> Result<OrderAck, OrderRejection> {
         func reject(_ code: Int?, _ message: String, unknown: Bool, ref: String? = nil) -> Result<OrderAck, OrderRejection> {
             // Without an IB code (not connected, timeout) nothing says IB refused it: the outcome stays open.
-            .failure(OrderRejection(intentId: plan.intentId, orderRef: ref, code: code, message: message, outcomeUnknown: unknown || code == nil))
+            .failure(OrderRejection(intentId: plan.intentId, orderRef: ref, code: code, message: message, outcomeUnknown: unknown || code == nil,
+                                    unknownReason: code == nil || unknown ? .connectionLost : nil))
         }
-        let known = plan.legs.compactMap { orders[$0.orderRef] }
-        if !known.isEmpty {
-            logger.notice("gateway.duplicate_intent", metadata: ["intent": "\(plan.intentId)", "legs_at_ib": "\(known.count)"])
-            return .success(OrderAck(intentId: plan.intentId, brokerIds: Dictionary(known.map { ($0.orderRef, $0.brokerOrderId) }) { a, _ in a },
-                                     duplicate: true))
+        func unknown(_ why: OrderRejection.UnknownReason, _ message: String) -> Result<OrderAck, OrderRejection> {
+            .failure(OrderRejection(intentId: plan.intentId, orderRef: nil, code: nil, message: message, outcomeUnknown: true, unknownReason: why))
+        }
+        if let answer = await brokerAnswer(plan) {
+            switch answer {
+            case .success(let ack): return .success(ack)
+            case .failure(let a): return unknown(a.reason, a.message)
+            }
         }
         let contract: TWSContract
         do { contract = try await self.contract(for: plan.symbol) } catch {
             let e = error as? GatewayError
             return reject(e?.code, e?.message ?? "\(error)", unknown: false)
         }
-        // Re-check after the await: a concurrent placement of the same intent may have happened meanwhile.
-        if plan.legs.contains(where: { orders[$0.orderRef] != nil }) {
-            let ids = Dictionary(plan.legs.compactMap { l in orders[l.orderRef].map { (l.orderRef, $0.brokerOrderId) } }) { a, _ in a }
-            return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: true))
+        // Re-check after the await: the connection or a concurrent placement of the same intent may have changed things.
+        if let answer = await brokerAnswer(plan) {
+            switch answer {
+            case .success(let ack): return .success(ack)
+            case .failure(let a): return unknown(a.reason, a.message)
+            }
         }
+        let epoch = link.epoch
         var ids: [String: Int] = [:]
         var requests: [TWSPlaceOrder] = []
         do {
@@ -117,33 +136,30 @@ public actor OrderDesk {
         } catch {
             return reject(nil, "\(error)", unknown: false)
         }
-        // Mark the refs as ours before writing: a second request for the intent is a duplicate from here on.
-        for (leg, r) in zip(plan.legs, requests) {
-            let o = BrokerOrder(orderRef: leg.orderRef, brokerOrderId: r.orderId, permId: 0, symbol: plan.symbol, side: leg.side,
-                                orderType: r.order.orderType, quantity: leg.quantity, filled: 0, avgFillPrice: nil, status: "PendingSubmit",
-                                parentId: r.order.parentId, ocaGroup: r.order.ocaGroup)
-            orders[leg.orderRef] = o
-            refById[r.orderId] = leg.orderRef
-        }
+        // Remember what is written on this connection: until IB reports it, a second request for the intent cannot be answered from memory.
+        written[plan.intentId] = ids
+        for (leg, r) in zip(plan.legs, requests) { refById[r.orderId] = leg.orderRef }
         let timeout = requestTimeout
         let toSend = requests
         do {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                placeWaits[plan.intentId] = (Set(ids.values), [], c)
+                placeWaits[plan.intentId] = (Set(ids.values), [], epoch, c)
                 // Queued now, inside the actor, right after the ids were taken: ids reach IB in increasing order.
-                // Parent and take-profit untransmitted, the stop-loss transmits the bracket.
+                // Parent and take-profit untransmitted, the stop-loss transmits the bracket. Bound to this
+                // connection: if it drops, nothing of this placement is written to the next one.
                 let intent = plan.intentId
-                link.enqueue(toSend.map { .placeOrder($0) }) { error in
+                link.enqueue(toSend.map { .placeOrder($0) }, epoch: epoch) { error in
                     let at = Date()
                     Task { await self.written(intent, error, at: at) }
                 }
                 Task {
                     try? await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-                    self.failPlace(intent, GatewayError("IB did not acknowledge the orders within \(timeout) s"))
+                    self.failPlace(intent, GatewayError("IB did not acknowledge the orders within \(timeout) s", timeout: true))
                 }
             }
         } catch let e as GatewayError where e.code != nil {
             writtenAt[plan.intentId] = nil
+            written[plan.intentId] = nil
             // IB refused a leg: nothing transmitted; cancel the legs it may hold untransmitted.
             for (leg, r) in zip(plan.legs, requests) {
                 orders[leg.orderRef] = nil
@@ -152,13 +168,66 @@ public actor OrderDesk {
                 Task { try? await link.send(.cancelOrder(orderId: id, manualOrderCancelTime: "")) }
             }
             return reject(e.code, e.message, unknown: false, ref: nil)
+        } catch let e as GatewayError where e.timeout {
+            // Written but not acknowledged in time: IB may hold it. Reconcile, then ask again.
+            return unknown(.timeout, e.message)
         } catch {
-            // Written (or maybe written) but not acknowledged: IB may hold it. The refs stay known.
-            return reject(nil, "\(error)", unknown: true)
+            // The connection dropped before IB acknowledged every leg: reconcile on the next one, then ask again.
+            return unknown(.connectionLost, "\(error)")
         }
+        written[plan.intentId] = nil
         let micros = (writtenAt.removeValue(forKey: plan.intentId)).map { Int($0.timeIntervalSince(plan.receivedAt) * 1_000_000) }
-        logger.info("gateway.order_placed", metadata: ["intent": "\(plan.intentId)", "symbol": "\(plan.symbol)", "ids": "\(ids.values.sorted())"])
-        return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: false, signalToSocketMicros: micros))
+        logger.info("gateway.order_placed", metadata: ["intent": "\(plan.intentId)", "symbol": "\(plan.symbol)", "ids": "\(ids.values.sorted())",
+                                                       "epoch": "\(epoch)"])
+        return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: false, signalToSocketMicros: micros, connectionEpoch: epoch))
+    }
+
+    /// What IB already says about an intent on the current connection, taking a fresh snapshot first
+    /// when this connection has none yet: an ack when every leg is at IB, a reason when it cannot tell,
+    /// nil when IB holds none of it and nothing of it is being written (so it may be placed).
+    private func brokerAnswer(_ plan: OrderPlan) async -> Result<OrderAck, UnknownAnswer>? {
+        if syncedEpoch != link.epoch {
+            do { _ = try await snapshot() } catch {
+                return .failure(UnknownAnswer(.notSynced, "no complete snapshot from IB on the current connection: \(error)"))
+            }
+        }
+        if placeWaits[plan.intentId] != nil {
+            return .failure(UnknownAnswer(.inProgress, "intent \(plan.intentId) is being placed right now"))
+        }
+        if written[plan.intentId] != nil, !plan.legs.allSatisfy({ orders[$0.orderRef] != nil }) {
+            // Written on this connection and not reported: look again before saying so.
+            do { _ = try await snapshot() } catch {
+                return .failure(UnknownAnswer(.notSynced, "no complete snapshot from IB on the current connection: \(error)"))
+            }
+        }
+        let atIB = plan.legs.filter { orders[$0.orderRef] != nil }
+        if atIB.count == plan.legs.count {
+            written[plan.intentId] = nil
+            let ids = Dictionary(atIB.map { ($0.orderRef, orders[$0.orderRef]!.brokerOrderId) }) { a, _ in a }
+            logger.notice("gateway.duplicate_intent", metadata: ["intent": "\(plan.intentId)", "legs_at_ib": "\(atIB.count)", "epoch": "\(link.epoch)"])
+            return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: true, connectionEpoch: link.epoch))
+        }
+        if !atIB.isEmpty {
+            let message = "IB holds only \(atIB.map(\.orderRef).joined(separator: ",")) of intent \(plan.intentId) (\(plan.legs.count) legs)"
+            logger.critical("gateway.partial_intent_at_ib", metadata: ["intent": "\(plan.intentId)", "detail": "\(message)"])
+            return .failure(UnknownAnswer(.partialAtIB, message))
+        }
+        if written[plan.intentId] != nil {
+            let message = "intent \(plan.intentId) was written to IB on this connection and IB does not report it"
+            logger.critical("gateway.unconfirmed_intent", metadata: ["intent": "\(plan.intentId)", "epoch": "\(link.epoch)"])
+            return .failure(UnknownAnswer(.unconfirmed, message))
+        }
+        return nil
+    }
+
+    /// Why the desk cannot say whether IB holds an intent, and the sentence that says so.
+    struct UnknownAnswer: Error {
+        let reason: OrderRejection.UnknownReason
+        let message: String
+        init(_ reason: OrderRejection.UnknownReason, _ message: String) {
+            self.reason = reason
+            self.message = message
+        }
     }
 
     private func written(_ intent: String, _ error: (any Error)?, at: Date) {
@@ -176,8 +245,9 @@ public actor OrderDesk {
         }
     }
 
-    /// Cancels the working legs of an intent (or one ref). Throws when none is known.
+    /// Cancels the working legs of an intent (or one ref), as IB reports them on the current connection. Throws when none is known.
     public func cancel(_ request: CancelRequest) async throws {
+        if syncedEpoch != link.epoch { _ = try await snapshot() }
         let refs = orders.keys.filter { ref in request.orderRef.map { ref == $0 } ?? ref.hasPrefix(request.intentId + "-") }
         let working = refs.compactMap { orders[$0] }.filter { !["Filled", "Cancelled", "ApiCancelled", "Inactive"].contains($0.status) }
         guard !working.isEmpty else { throw GatewayError("no working order for \(request.orderRef ?? request.intentId)") }
@@ -198,6 +268,7 @@ public actor OrderDesk {
         case .openOrder(let o), .completedOrder(let o):
             guard !o.order.orderRef.isEmpty, let side = OrderSide(rawValue: o.order.action) else { return }
             let previous = orders[o.order.orderRef]
+            if let id = IntentId.intent(ofRef: o.order.orderRef), written[id] != nil, o.orderId > 0 { refById[o.orderId] = o.order.orderRef }
             let status = Self.isCompleted(event) ? (o.state.completedStatus.isEmpty ? o.state.status : o.state.completedStatus) : o.state.status
             let b = BrokerOrder(orderRef: o.order.orderRef, brokerOrderId: o.orderId > 0 ? o.orderId : previous?.brokerOrderId ?? o.orderId,
                                 permId: o.order.permId, symbol: o.contract.symbol, side: side, orderType: o.order.orderType,
@@ -206,9 +277,9 @@ public actor OrderDesk {
             orders[b.orderRef] = b
             if b.brokerOrderId > 0 { refById[b.brokerOrderId] = b.orderRef }
             if !pendingEnds.isEmpty { snapshotOrders[b.orderRef] = b }
-            acknowledge(o.orderId)
+            acknowledge(o.orderId, ref: o.order.orderRef)
         case .orderStatus(let s):
-            acknowledge(s.orderId)
+            if s.clientId == link.clientId { acknowledge(s.orderId, ref: nil) }
             guard let ref = refById[s.orderId], let o = orders[ref] else { return }
             let b = BrokerOrder(orderRef: ref, brokerOrderId: s.orderId, permId: s.permId, symbol: o.symbol, side: o.side, orderType: o.orderType,
                                 quantity: o.quantity, filled: s.filled, avgFillPrice: s.avgFillPrice > 0 ? DecimalText.decimal(shortest: s.avgFillPrice) : nil,
@@ -248,8 +319,10 @@ public actor OrderDesk {
 
     private static func isCompleted(_ e: TWSEvent) -> Bool { if case .completedOrder = e { true } else { false } }
 
-    private func acknowledge(_ orderId: Int) {
+    /// IB reported order `orderId` (with its `ref` when the report carries one): one more leg of a placement confirmed.
+    private func acknowledge(_ orderId: Int, ref: String?) {
         guard let (intent, w) = placeWaits.first(where: { $0.value.ids.contains(orderId) }) else { return }
+        if let ref, written[intent]?[ref] != orderId { return }
         var seen = w.seen
         seen.insert(orderId)
         if seen == w.ids {
@@ -294,9 +367,12 @@ public actor OrderDesk {
         }
     }
 
-    /// Open and completed orders (every client), executions with commissions, positions and account values.
+    /// Open and completed orders (every client), executions with commissions, positions and account values,
+    /// all from the current connection; afterwards the desk's picture of IB's orders is this one's.
     public func snapshot() async throws -> BrokerSnapshot {
         while snapshotWait != nil { try await Task.sleep(for: .milliseconds(20)) }
+        let epoch = link.epoch
+        snapshotEpoch = epoch
         positions = [:]
         snapshotOrders = [:]
         pendingEnds = ["openOrders", "completedOrders", "executions", "positions", "account"]
@@ -321,11 +397,13 @@ public actor OrderDesk {
                 }
             }
         }
+        guard link.epoch == epoch else { throw GatewayError("the IB connection changed while the snapshot was taken") }
         for (ref, o) in snapshotOrders { orders[ref] = o; if o.brokerOrderId > 0 { refById[o.brokerOrderId] = ref } }
+        syncedEpoch = epoch
         let execs = executions.values.compactMap { x in tradeExecution(x, commissions[x.execId]) }.sorted { $0.timestamp < $1.timestamp }
         return BrokerSnapshot(accounts: link.accounts, orders: snapshotOrders.values.sorted { $0.brokerOrderId < $1.brokerOrderId },
                               executions: execs, portfolio: try currentPortfolio(), accountValues: accountValues,
-                              connectionEpoch: link.epoch, takenAt: Date())
+                              connectionEpoch: epoch, takenAt: Date())
     }
 
     private func failSnapshot(_ e: any Error) {
@@ -349,10 +427,23 @@ public actor OrderDesk {
         return try Portfolio(account: link.accounts.first, cash: cash, positions: ps, timestamp: Date())
     }
 
-    /// Fails everything in flight (the connection dropped): placements become "outcome unknown".
-    public func connectionLost(_ why: String) {
+    /// The connection `epoch` dropped: everything in flight on it fails (placements become "outcome
+    /// unknown"), and everything believed about IB's orders on it is forgotten: the next connection's
+    /// snapshot is the only source of truth again (order ids may even roll back after a gateway restart).
+    public func connectionLost(epoch: Int, _ why: String) {
         for id in contractWaits.keys { failContract(id, GatewayError("connection to IB lost: \(why)")) }
-        for intent in placeWaits.keys { failPlace(intent, GatewayError("connection to IB lost before acknowledgement: \(why)")) }
-        failSnapshot(GatewayError("connection to IB lost: \(why)"))
+        for (intent, w) in placeWaits where w.epoch <= epoch {
+            failPlace(intent, GatewayError("connection to IB lost before acknowledgement: \(why)"))
+        }
+        if snapshotEpoch <= epoch { failSnapshot(GatewayError("connection to IB lost: \(why)")) }
+        if (syncedEpoch ?? 0) <= epoch {
+            let forgotten = orders.count + written.count
+            orders = [:]
+            refById = [:]
+            written = [:]
+            syncedEpoch = nil
+            logger.notice("gateway.belief_dropped", metadata: ["epoch": "\(epoch)", "orders_forgotten": "\(forgotten)",
+                                                              "effect": "orders are answered from a fresh snapshot of the next connection"])
+        }
     }
 }

@@ -11,10 +11,13 @@ public struct GatewayError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// IB's error code when the gateway reported one (e.g. 200 no security definition).
     public let code: Int?
+    /// IB did not answer within the deadline (the request may still have reached it).
+    public let timeout: Bool
 
-    public init(_ message: String, code: Int? = nil) {
+    public init(_ message: String, code: Int? = nil, timeout: Bool = false) {
         self.message = message
         self.code = code
+        self.timeout = timeout
     }
 
     public var description: String { code.map { "IB error \($0): \(message)" } ?? message }

@@ -28,8 +28,14 @@ final class PaperConnection: @unchecked Sendable {
 
     func shutdownSocket() { shutdown(fd, Int32(SHUT_RDWR)) }
 
-    /// Writes events; on failure the connection is shut down. Caller holds the server lock.
+    /// Sends events, behind any of this connection's messages still waiting for the state they report
+    /// to reach the disk. Caller holds the server lock.
     func sendLocked(_ events: [TWSEvent]) {
+        if server.mustQueueLocked(self) { server.queueLocked(self, events) } else { writeLocked(events) }
+    }
+
+    /// Writes events now; on failure the connection is shut down. Caller holds the server lock.
+    func writeLocked(_ events: [TWSEvent]) {
         guard !closed else { return }
         var data = Data()
         for e in events {
@@ -148,13 +154,10 @@ final class PaperConnection: @unchecked Sendable {
             case .cancelHistoricalData(let reqId): sendLocked([PaperErrors.err(reqId, 366, "No historical data query found for ticker id:\(reqId)")])
             case .placeOrder(let p):
                 server.deliverLocked(server.broker.place(p, clientId: id))
-                server.saveLocked()
             case .cancelOrder(let orderId, _):
                 server.deliverLocked(server.broker.cancel(orderId: orderId, clientId: id))
-                server.saveLocked()
             case .reqGlobalCancel:
                 server.deliverLocked(server.broker.cancelAll())
-                server.saveLocked()
             case .reqOpenOrders: sendLocked(b.openOrders(clientId: id, all: false))
             case .reqAllOpenOrders: sendLocked(b.openOrders(clientId: id, all: true))
             case .reqAutoOpenOrders:

@@ -12,6 +12,9 @@ public final class PaperServer: @unchecked Sendable {
     let store: PaperStateStore
     let saver: PaperStateSaver
     var connections: [ObjectIdentifier: PaperConnection] = [:]
+    /// Messages held until the state they report is on disk (an acknowledged order survives a crash,
+    /// as at IB), oldest first; later messages to the same clients queue behind them, so order is kept.
+    var outbox: [(generation: Int, connection: PaperConnection, events: [TWSEvent])] = []
     var clients: [Int: PaperConnection] = [:]
     var listeners: [Int32] = []
 
@@ -40,6 +43,7 @@ public final class PaperServer: @unchecked Sendable {
         broker = PaperBroker(market: market, state: state)
         try store.save(state)
         saver = PaperStateSaver(store: store, logger: logger)
+        saver.onDurable = { [weak self] _ in self?.lock.withLock { self?.flushDurableLocked() } }
     }
 
     /// 60 trading days before the end of the shortest history still trading when the latest one starts,
@@ -122,7 +126,6 @@ public final class PaperServer: @unchecked Sendable {
                 deliverLocked(out)
             }
             if !reached.isEmpty {
-                saveLocked()
                 for c in connections.values { c.sendAccountSummariesLocked() }
                 logger.info("day.advanced", metadata: ["as_of": "\(broker.state.asOf)"])
             }
@@ -130,18 +133,37 @@ public final class PaperServer: @unchecked Sendable {
         }
     }
 
-    /// Sends broker output to its targets. Caller holds `lock`.
+    /// Saves the state that `out` reports and sends `out` to its targets once that state is on disk
+    /// (a message IB sends about an order is never about one a crash would forget). Caller holds `lock`.
     func deliverLocked(_ out: [PaperOutbound]) {
+        let generation = saver.submit(broker.state)
         for o in out {
             switch o.target {
-            case .client(let id): clients[id]?.sendLocked([o.event])
-            case .positionSubscribers: for c in connections.values where c.positionsSubscribed { c.sendLocked([o.event]) }
+            case .client(let id): if let c = clients[id] { outbox.append((generation, c, [o.event])) }
+            case .positionSubscribers: for c in connections.values where c.positionsSubscribed { outbox.append((generation, c, [o.event])) }
             }
         }
+        flushDurableLocked()
     }
 
-    /// Hands the state to the saver thread. Caller holds `lock`.
-    func saveLocked() { saver.submit(broker.state) }
+    /// Whether a message to `connection` must wait behind held ones. Caller holds `lock`.
+    func mustQueueLocked(_ connection: PaperConnection) -> Bool { outbox.contains { $0.connection === connection } }
+
+    /// Queues a message to `connection` behind the held ones. Caller holds `lock`.
+    func queueLocked(_ connection: PaperConnection, _ events: [TWSEvent]) {
+        outbox.append((outbox.last?.generation ?? 0, connection, events))
+    }
+
+    /// Sends every held message whose state is on disk, in order. Caller holds `lock`.
+    func flushDurableLocked() {
+        let durable = saver.durableGeneration
+        var n = 0
+        while n < outbox.count, outbox[n].generation <= durable { n += 1 }
+        guard n > 0 else { return }
+        let ready = outbox.prefix(n)
+        outbox.removeFirst(n)
+        for m in ready { m.connection.writeLocked(m.events) }
+    }
 
     /// Registers a client id; false when another connection holds it. Caller holds `lock`.
     func registerLocked(_ conn: PaperConnection, clientId: Int) -> Bool {

@@ -30,6 +30,11 @@ public actor OrderRouter {
     private var executionsByRef: [String: [TradeExecution]] = [:]
     private var lastEpoch = 0
     private var reconciling = false
+    /// Intents handed to the gateway and not answered yet (a reconciliation never re-sends these).
+    private var sending: Set<String> = []
+    /// A portfolio refresh is running / another was asked for meanwhile (fills never wait for it).
+    private var refreshing = false
+    private var refreshAgain: String?
     /// Counters for heartbeats and the summary (`denied.<code>`, `placed`, `duplicates`, …).
     public private(set) var counters: [String: Double] = [:]
     /// Signal received → order written to the gateway socket, microseconds (from the bridge's acks).
@@ -110,14 +115,17 @@ public actor OrderRouter {
             logger.critical("router.journal_failed", metadata: ["error": "\(error)"])
             return false
         }
-        for id in outcome.missing {
-            logger.error("router.intent_missing_at_ib", metadata: ["intent": "\(id)", "detail": "journaled as placed, not reported by IB"])
+        for id in outcome.missing + outcome.partial {
+            count("alerts.unknown_at_ib")
+            logger.critical("router.intent_unknown_at_ib", metadata: [
+                "intent": "\(id)", "symbol": "\(ledger.intents[id]?.plan.symbol ?? "-")", "detail": "\(ledger.intents[id]?.lastMessage ?? "")",
+                "effect": "not re-sent (that could double it) and not reported as placed; a person must check the account"])
         }
         logger.info("router.reconciled", metadata: ["reason": "\(reason)", "updated": "\(outcome.entries.count)", "absent": "\(outcome.absent.count)",
                                                     "orders_at_ib": "\(snapshot.orders.count)", "epoch": "\(snapshot.connectionEpoch)"])
         reconciled = true
-        for id in outcome.absent {
-            guard let intent = ledger.intents[id] else { continue }
+        for id in outcome.absent where !sending.contains(id) {
+            guard let intent = ledger.intents[id], intent.phase.inFlight else { continue }
             if gate.state == .halted {
                 try? record(JournalEntry(kind: .cancelled, at: clock(), intentId: id, message: "trading HALTED before the intent reached IB"))
                 continue
@@ -147,6 +155,10 @@ public actor OrderRouter {
         }
         guard allowedSources.contains(s.source) else {
             return decide(.denied, RiskNote(.unknownSource, "source \"\(s.source)\" is not in router.allowed_sources"))
+        }
+        if let existing = ledger.intents[intentId], existing.phase == .unknown {
+            return decide(.unknown, RiskNote(.brokerUnconfirmed, "intent \(intentId) is not confirmed at IB: \(existing.lastMessage ?? "")"),
+                          plan: existing.plan, ids: existing.brokerIds)
         }
         if let existing = ledger.intents[intentId] {
             // Still in flight (being sent or awaiting reconciliation): not final yet, ask again later.
@@ -200,15 +212,32 @@ public actor OrderRouter {
         } catch {
             return (.pending, RiskNote(.notReconciled, "cannot journal: \(error)"), [:])
         }
+        sending.insert(plan.intentId)
         let result = await gateway.place(plan)
+        sending.remove(plan.intentId)
         crash.reach("after_send")
         switch result {
+        case .success(let ack) where (ack.connectionEpoch ?? lastEpoch) < lastEpoch:
+            // Acknowledged on a connection that has since been replaced: re-checked on the current one, never reused.
+            reconciled = false
+            logger.warning("router.stale_ack", metadata: ["intent": "\(plan.intentId)", "ack_epoch": "\(ack.connectionEpoch ?? 0)",
+                                                          "epoch": "\(lastEpoch)", "effect": "reconciling before the intent counts as placed"])
+            return (.pending, RiskNote(.notReconciled, "acknowledged on an earlier IB connection; reconciling"), [:])
         case .success(let ack):
+            if let e = ack.connectionEpoch { lastEpoch = max(lastEpoch, e) }
             if let us = ack.signalToSocketMicros { latenciesMicros.append(us) }
             try? record(JournalEntry(kind: .placed, at: clock(), intentId: plan.intentId, brokerIds: ack.brokerIds,
                                      message: ack.duplicate ? "already at IB" : nil))
             for leg in plan.legs { publishOrder(plan, leg, status: .submitted, brokerId: ack.brokerIds[leg.orderRef]) }
             return (.placed, ack.duplicate ? RiskNote(.duplicateSignal, "the gateway already held these orders") : nil, ack.brokerIds)
+        case .failure(let no) where no.outcomeUnknown && !(no.unknownReason?.retryable ?? true):
+            // Asking again cannot settle it without risking a second order: an alert, not a success and not a retry.
+            try? record(JournalEntry(kind: .unknown, at: clock(), intentId: plan.intentId, message: no.message))
+            count("alerts.unknown_at_ib")
+            logger.critical("router.intent_unknown_at_ib", metadata: [
+                "intent": "\(plan.intentId)", "symbol": "\(plan.symbol)", "reason": "\(no.unknownReason?.rawValue ?? "")", "detail": "\(no.message)",
+                "effect": "not re-sent and not reported as placed; a person must check the account"])
+            return (.unknown, RiskNote(.brokerUnconfirmed, no.message), [:])
         case .failure(let no) where no.outcomeUnknown:
             reconciled = false
             logger.error("router.outcome_unknown", metadata: ["intent": "\(plan.intentId)", "error": "\(no.message)",
@@ -273,7 +302,7 @@ public actor OrderRouter {
         case .filled where intent.phase != .filled:
             crash.reach("after_fill")
             try? record(JournalEntry(kind: .filled, at: clock(), intentId: id, brokerIds: [o.orderRef: o.brokerOrderId], message: "filled at \(o.avgFillPrice ?? 0)"))
-            await refreshPortfolio(runId: intent.plan.runId)
+            refreshPortfolio(runId: intent.plan.runId)
         case .cancelled where intent.phase != .cancelled, .rejected where intent.phase != .cancelled:
             try? record(JournalEntry(kind: .cancelled, at: clock(), intentId: id, message: o.status))
         default:
@@ -317,14 +346,34 @@ public actor OrderRouter {
         _ = await apply(s, reason: "gateway reconnected")
     }
 
-    private func refreshPortfolio(runId: String) async {
-        do {
-            let p = try await gateway.portfolio()
-            positions = Dictionary(p.positions.map { ($0.symbol, $0.quantity) }, uniquingKeysWith: +)
-            publish(p, runId)
-        } catch {
-            logger.warning("router.portfolio_failed", metadata: ["error": "\(error)"])
+    /// Asks the gateway for the portfolio after a fill without holding up the next broker event (fills
+    /// reach the journal as they happen); refreshes asked for while one runs are coalesced into one more.
+    private func refreshPortfolio(runId: String) {
+        guard !refreshing else { refreshAgain = runId; return }
+        refreshing = true
+        Task {
+            var run: String? = runId
+            while let r = run {
+                do {
+                    let p = try await gateway.portfolio()
+                    portfolioArrived(p, runId: r)
+                } catch {
+                    logger.warning("router.portfolio_failed", metadata: ["error": "\(error)"])
+                }
+                run = nextRefresh()
+            }
         }
+    }
+
+    private func portfolioArrived(_ p: Portfolio, runId: String) {
+        positions = Dictionary(p.positions.map { ($0.symbol, $0.quantity) }, uniquingKeysWith: +)
+        publish(p, runId)
+    }
+
+    private func nextRefresh() -> String? {
+        defer { refreshAgain = nil }
+        if refreshAgain == nil { refreshing = false }
+        return refreshAgain
     }
 
     /// The trading state now.

@@ -153,9 +153,10 @@ struct RunCommand: AsyncParsableCommand {
             await submitter.close()
             stageTimes["orders"] = now()
             let days = try advanceDays ?? context.config.int("run.paper_advance_days", default: 0)
-            if days > 0, runOrders.decisions.values.contains(where: { $0.outcome == .placed }) {
-                await settle(&runOrders, days: days, context: context, endpoints: endpoints, failures: &failures)
+            if !runOrders.decisions.isEmpty {
+                await settle(&runOrders, days: runOrders.sent.isEmpty ? 0 : days, context: context, endpoints: endpoints, failures: &failures)
             }
+            failures += runOrders.problems
         }
         stageTimes["total"] = now()
         for id in chartStage.abandoned + analyses.abandoned { failures.append((jobs[id]?.marketData.symbol ?? id, "no result after \(attempts) attempts")) }
@@ -176,16 +177,18 @@ struct RunCommand: AsyncParsableCommand {
         if !failures.isEmpty { throw ExitCode(1) }
     }
 
-    /// Demo mode: advance ib-paper's simulated day so the orders meet new bars, then read fills and
-    /// the portfolio from a gateway snapshot.
+    /// Confirms the run's orders from a gateway snapshot (every leg as IB reports it), with fills and
+    /// the portfolio; in demo mode first advances ib-paper's simulated day so the orders meet new bars.
     func settle(_ orders: inout RunOrders, days: Int, context: ProcessContext, endpoints: WorkEndpoints, failures: inout [(String, String)]) async {
-        guard let admin = context.config.string("ib.paper_admin") else {
-            failures.append(("(orders)", "run.paper_advance_days is set but ib.paper_admin is not"))
-            return
-        }
         do {
-            orders.paperDay = try PaperClock.advance(admin, days: days)
-            try await Task.sleep(for: .milliseconds(800))
+            if days > 0 {
+                guard let admin = context.config.string("ib.paper_admin") else {
+                    failures.append(("(orders)", "run.paper_advance_days is set but ib.paper_admin is not"))
+                    return
+                }
+                orders.paperDay = try PaperClock.advance(admin, days: days)
+                try await Task.sleep(for: .milliseconds(800))
+            }
             let client = try RequestClient(connect: endpoints.gatewayCommands, source: context.instance, options: context.socketOptions,
                                            codec: context.codec, logger: context.logger)
             defer { Task { await client.close() } }

@@ -39,7 +39,8 @@ struct RunSummary {
             "totals": ["symbols": signals.count, "actionable": signals.filter(\.signal.isActionable).count,
                        "failed": failures.count, "reissued": reissued, "duplicates": duplicates],
             "stage_seconds": stageSeconds,
-            "orders": ["placed": orders?.decisions.values.filter { $0.outcome == .placed || $0.outcome == .duplicate }.count ?? 0,
+            "orders": ["placed": orders?.sent.count ?? 0, "confirmed_at_ib": orders?.confirmed?.count ?? NSNull(),
+                       "unknown_at_ib": orders?.decisions.values.filter { $0.outcome == .unknown }.count ?? 0,
                        "filled": orders?.fills.count ?? 0, "paper_clock": orders?.paperDay ?? ""],
         ]
         if let orders {
@@ -77,8 +78,11 @@ struct RunSummary {
                      signals.count, signals.filter(\.signal.isActionable).count, failures.count, reissued, duplicates,
                      t["charts"] ?? 0, t["total"] ?? 0))
         if let o = orders {
-            let placed = o.decisions.values.filter { $0.outcome == .placed || $0.outcome == .duplicate }.count
-            var line = "orders: \(placed) bracket(s) at IB, \(o.fills.count) filled"
+            var line = o.confirmed.map { "orders: \($0.count) of \(o.sent.count) placed confirmed at IB" }
+                ?? "orders: \(o.sent.count) placed, NOT confirmed by a broker snapshot"
+            line += ", \(o.fills.count) filled"
+            let unknown = o.decisions.values.filter { $0.outcome == .unknown }.count
+            if unknown > 0 { line += ", \(unknown) UNKNOWN at IB" }
             if let p = o.portfolio {
                 line += String(format: "; portfolio %.2f (cash %.2f, %d positions)", NSDecimalNumber(decimal: p.totalValue).doubleValue,
                                NSDecimalNumber(decimal: p.cash).doubleValue, p.positions.count)

@@ -35,7 +35,7 @@ struct GatewayBridge: AsyncParsableCommand {
         let timeout = try context.config.double("ib.connect_timeout_s", default: 10)
         let events = EventRelay()
         let link = GatewayLink(host: host, port: port, clientId: clientId, timeout: timeout, maxBackoff: try context.config.double("ib.reconnect_max_s", default: 10),
-                               onEvent: { e in events.deliver(e) }, onDown: { why in events.down(why) })
+                               onEvent: { e in events.deliver(e) }, onDown: { epoch, why in events.down(epoch: epoch, why) })
         do {
             try link.connect()
         } catch {

@@ -46,13 +46,16 @@ def envelope(kind, payload, seq, run_id=None):
 
 
 class OrderStack:
-    def __init__(self, procs, tmp_path, router_env=None, extra_config=None, paper_args=(), router_args=()):
+    def __init__(self, procs, tmp_path, router_env=None, extra_config=None, paper_args=(), router_args=(), proxy=None):
+        """`proxy(ib_port)`, when given, makes a TWS proxy (tests/python/fault_proxy.py) that gateway-bridge connects through."""
         self.procs, self.tmp = procs, tmp_path
         self.ib_port, self.admin_port = free_port(), free_port()
+        self.tws_proxy = proxy(self.ib_port) if proxy else None
+        bridge_port = self.tws_proxy.port if self.tws_proxy else self.ib_port
         self.gateway_cmd = f"tcp://127.0.0.1:{free_port()}"
         self.router_cmd = f"tcp://127.0.0.1:{free_port()}"
         (tmp_path / "bus").mkdir(parents=True, exist_ok=True)
-        self.env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(self.ib_port), "CANDLEWICK_GATEWAY_COMMANDS": self.gateway_cmd,
+        self.env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(bridge_port), "CANDLEWICK_GATEWAY_COMMANDS": self.gateway_cmd,
                     "CANDLEWICK_ROUTER_COMMANDS": self.router_cmd, "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / "bus"),
                     "CANDLEWICK_ROUTER_JOURNAL": str(tmp_path / "router" / "intents.jsonl"),
                     "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "test,candlewick-run", "CANDLEWICK_IB_RECONNECT_MAX_S": "1",
@@ -160,6 +163,8 @@ class OrderStack:
     def close(self):
         if self.dealer is not None:
             self.dealer.close(0)
+        if self.tws_proxy is not None:
+            self.tws_proxy.close()
 
 
 def brackets_by_intent(refs):

@@ -12,17 +12,22 @@ public struct OrderAck: BusPayload, Hashable {
     public let duplicate: Bool
     /// Microseconds from the router receiving the signal to the last leg written to the gateway socket (wall clock).
     public let signalToSocketMicros: Int?
+    /// The bridge's IB connection on which the broker acknowledged every leg (an ack from an earlier
+    /// connection than the router last saw is not believed: the intent is reconciled again).
+    public let connectionEpoch: Int?
 
-    public init(intentId: String, brokerIds: [String: Int], duplicate: Bool, signalToSocketMicros: Int? = nil) {
+    public init(intentId: String, brokerIds: [String: Int], duplicate: Bool, signalToSocketMicros: Int? = nil, connectionEpoch: Int? = nil) {
         self.intentId = intentId
         self.brokerIds = brokerIds
         self.duplicate = duplicate
         self.signalToSocketMicros = signalToSocketMicros
+        self.connectionEpoch = connectionEpoch
     }
 
     enum CodingKeys: String, CodingKey {
         case duplicate
         case intentId = "intent_id", brokerIds = "broker_ids", signalToSocketMicros = "signal_to_socket_us"
+        case connectionEpoch = "connection_epoch"
     }
 }
 
@@ -37,18 +42,41 @@ public struct OrderRejection: BusPayload, Hashable {
     public let message: String
     /// Whether IB may still hold the order (a timeout or lost connection): reconcile before anything else.
     public let outcomeUnknown: Bool
+    /// With `outcomeUnknown`: why, so the router knows whether asking again can settle it.
+    public let unknownReason: UnknownReason?
 
-    public init(intentId: String, orderRef: String?, code: Int?, message: String, outcomeUnknown: Bool) {
+    /// Why the bridge cannot say whether IB holds an intent.
+    public enum UnknownReason: String, Sendable, Hashable, Codable {
+        /// The connection dropped (or was never up) before IB answered: reconcile, then ask again.
+        case connectionLost = "connection_lost"
+        /// The bridge has no complete snapshot of the current connection yet: ask again.
+        case notSynced = "not_synced"
+        /// The same intent is being placed right now: ask again.
+        case inProgress = "in_progress"
+        /// IB did not acknowledge within the deadline: reconcile, then ask again.
+        case timeout
+        /// Written to IB on this connection, and a later snapshot does not show it: asking again cannot
+        /// settle it without risking a second order. An alert.
+        case unconfirmed
+        /// IB holds some legs of the intent but not all: an alert (a bracket without its protection).
+        case partialAtIB = "partial_at_ib"
+
+        /// Whether another attempt (after a reconciliation) can settle it without risking a duplicate.
+        public var retryable: Bool { self != .unconfirmed && self != .partialAtIB }
+    }
+
+    public init(intentId: String, orderRef: String?, code: Int?, message: String, outcomeUnknown: Bool, unknownReason: UnknownReason? = nil) {
         self.intentId = intentId
         self.orderRef = orderRef
         self.code = code
         self.message = message
         self.outcomeUnknown = outcomeUnknown
+        self.unknownReason = outcomeUnknown ? unknownReason : nil
     }
 
     enum CodingKeys: String, CodingKey {
         case code, message
-        case intentId = "intent_id", orderRef = "order_ref", outcomeUnknown = "outcome_unknown"
+        case intentId = "intent_id", orderRef = "order_ref", outcomeUnknown = "outcome_unknown", unknownReason = "unknown_reason"
     }
 }
 
@@ -222,6 +250,9 @@ public struct RouterDecision: BusPayload, Hashable {
         case rejected
         /// Sent, but the outcome is unknown (gateway timeout): it will be reconciled, never resent blindly.
         case pending
+        /// The broker's word could not be established (legs sent and never confirmed, only some legs at
+        /// IB, or journaled as placed and not reported by IB): an alert for a person, never a success.
+        case unknown
     }
 
     public let runId: String

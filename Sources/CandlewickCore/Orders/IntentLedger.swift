@@ -14,8 +14,12 @@ public enum IntentPhase: String, Sendable, Hashable, Codable {
     case filled
     /// Cancelled at IB.
     case cancelled
+    /// The broker's word could not be established: legs written and never confirmed, only some legs
+    /// at IB, or journaled as placed and not reported by IB. Never re-sent on its own (that could
+    /// double an order); an alert until a reconciliation finds every leg at IB or a person settles it.
+    case unknown
 
-    /// The outcome is unknown until reconciled with IB.
+    /// The outcome is unknown until reconciled with IB (and may be sent when IB has never seen it).
     public var inFlight: Bool { self == .planned || self == .sent }
 }
 
@@ -31,6 +35,8 @@ public struct JournalEntry: Sendable, Hashable, Codable {
         case rejected
         case filled
         case cancelled
+        /// The broker's word could not be established (see `IntentPhase.unknown`).
+        case unknown
         /// A signal the gate denied (so a replay gets the same answer, without a new evaluation).
         case denied
         /// A trading state change (survives restarts: a halt stays a halt).
@@ -121,13 +127,14 @@ public struct IntentLedger: Sendable {
         case .realized:
             guard let a = e.amount else { return "realized entry without an amount" }
             realized.append((e.at, a))
-        case .sent, .placed, .rejected, .filled, .cancelled:
+        case .sent, .placed, .rejected, .filled, .cancelled, .unknown:
             guard let id = e.intentId, intents[id] != nil else { return "\(e.kind.rawValue) entry for an unknown intent \(e.intentId ?? "nil")" }
             let phase: IntentPhase = switch e.kind {
             case .sent: .sent
             case .placed: .placed
             case .rejected: .rejected
             case .filled: .filled
+            case .unknown: .unknown
             default: .cancelled
             }
             intents[id]!.phase = phase
@@ -145,8 +152,11 @@ public struct IntentLedger: Sendable {
         order.lazy.compactMap { intents[$0] }.first { $0.plan.runId == runId && $0.plan.symbol == symbol && $0.phase != .rejected }
     }
 
-    /// Symbols with an opening intent that is in flight or working (placed, not filled).
+    /// Symbols with an opening intent that is in flight, working (placed, not filled) or unknown.
     public var pendingSymbols: Set<String> {
-        Set(intents.values.filter { $0.plan.opening && ($0.phase.inFlight || $0.phase == .placed) }.map(\.plan.symbol))
+        Set(intents.values.filter { $0.plan.opening && ($0.phase.inFlight || $0.phase == .placed || $0.phase == .unknown) }.map(\.plan.symbol))
     }
+
+    /// Intents whose state at IB could not be established (alerts), in journal order.
+    public var unknown: [Intent] { order.compactMap { intents[$0] }.filter { $0.phase == .unknown } }
 }

@@ -1,44 +1,90 @@
 import Foundation
 
 /// Compares the journal with what IB reports (matched by `orderRef`) and says what to record and
-/// what may be sent: an intent found at IB takes IB's state; an in-flight intent IB has never seen
-/// may be sent (the reconciliation is the evidence, not a guess); everything else is left alone.
+/// what may be sent. Only the broker's word counts:
+/// - every leg of an intent found at IB → IB's state is journaled (placed, filled, cancelled);
+/// - an in-flight intent of which IB holds no leg → may be sent now (the reconciliation is the
+///   evidence, not a guess);
+/// - an intent journaled as placed of which IB reports no leg, or of which IB holds only some legs
+///   → `unknown`: an alert, never re-sent on its own and never reported as placed;
+/// - an `unknown` intent whose every leg IB now reports → settled with IB's state.
 public enum Reconciliation {
     public struct Outcome: Sendable, Hashable {
         /// Entries to journal (the intent's state at IB).
         public var entries: [JournalEntry] = []
         /// In-flight intents IB does not hold: safe to send now.
         public var absent: [String] = []
-        /// Intents the journal says were placed but IB does not report (logged loudly).
+        /// Intents the journal says were placed but IB does not report (journaled `unknown`, logged loudly).
         public var missing: [String] = []
+        /// Intents of which IB holds only some legs (journaled `unknown`, logged loudly).
+        public var partial: [String] = []
     }
 
-    /// `snapshot` must be complete (open and completed orders of every client).
+    /// `orders` must be complete (open and completed orders of every client, from one connection).
     public static func reconcile(_ ledger: IntentLedger, with orders: [BrokerOrder], now: Date) -> Outcome {
-        var byIntent: [String: [BrokerOrder]] = [:]
-        for o in orders { if let id = IntentId.intent(ofRef: o.orderRef) { byIntent[id, default: []].append(o) } }
+        var byRef: [String: BrokerOrder] = [:]
+        for o in orders where IntentId.intent(ofRef: o.orderRef) != nil {
+            // The same ref twice (an old cancelled copy and a live one): the live one speaks for the leg.
+            if let seen = byRef[o.orderRef], !Self.isDone(seen) || Self.isDone(o) { continue }
+            byRef[o.orderRef] = o
+        }
         var out = Outcome()
         for id in ledger.order {
-            guard let intent = ledger.intents[id], intent.phase.inFlight || intent.phase == .placed else { continue }
-            guard let found = byIntent[id], !found.isEmpty else {
-                if intent.phase.inFlight { out.absent.append(id) } else { out.missing.append(id) }
+            guard let intent = ledger.intents[id], intent.phase.inFlight || intent.phase == .placed || intent.phase == .unknown else { continue }
+            let legs = intent.plan.legs
+            let found = legs.compactMap { byRef[$0.orderRef] }
+            if found.isEmpty {
+                switch intent.phase {
+                case .planned, .sent: out.absent.append(id)
+                case .placed:
+                    out.missing.append(id)
+                    out.entries.append(JournalEntry(kind: .unknown, at: now, intentId: id,
+                                                    message: "journaled as placed, but IB reports none of its \(legs.count) leg(s)"))
+                default: break
+                }
                 continue
             }
+            let entryRef = intent.plan.firstLeg.orderRef
+            var entryFilled = byRef[entryRef]?.candlewickStatus == .filled
+            if found.count < legs.count {
+                // Bracket children become active only once their parent filled: active children with no
+                // parent in the report mean the entry filled and left IB's report window.
+                let children = legs.filter { $0.orderRef != entryRef }
+                let childrenActive = byRef[entryRef] == nil && !children.isEmpty && children.allSatisfy { byRef[$0.orderRef] != nil }
+                    && children.contains { c in let o = byRef[c.orderRef]!; return o.status == "Submitted" || o.filled > 0 }
+                guard childrenActive else {
+                    let have = legs.filter { byRef[$0.orderRef] != nil }.map { Self.legName($0.orderRef) }
+                    let lack = legs.filter { byRef[$0.orderRef] == nil }.map { Self.legName($0.orderRef) }
+                    let message = "IB holds only leg(s) \(have.joined(separator: ",")); missing \(lack.joined(separator: ","))"
+                    out.partial.append(id)
+                    if intent.phase != .unknown || intent.lastMessage != message {
+                        out.entries.append(JournalEntry(kind: .unknown, at: now, intentId: id,
+                                                        brokerIds: Dictionary(found.map { ($0.orderRef, $0.brokerOrderId) }) { a, _ in a }, message: message))
+                    }
+                    continue
+                }
+                entryFilled = true
+            }
             let ids = Dictionary(found.map { ($0.orderRef, $0.brokerOrderId) }, uniquingKeysWith: { a, _ in a })
-            let first = found.first { $0.orderRef == intent.plan.firstLeg.orderRef }
+            let first = byRef[entryRef]
             let kind: JournalEntry.Kind
-            switch first?.candlewickStatus {
-            case .filled?: kind = .filled
-            case .cancelled?, .rejected?: kind = .cancelled
+            switch (entryFilled, first?.candlewickStatus) {
+            case (true, _): kind = .filled
+            case (_, .cancelled?), (_, .rejected?): kind = .cancelled
             default: kind = .placed
             }
             let target: IntentPhase = kind == .filled ? .filled : kind == .cancelled ? .cancelled : .placed
             if target != intent.phase || ids != intent.brokerIds {
-                out.entries.append(JournalEntry(kind: kind, at: now, intentId: id, brokerIds: ids, message: "reconciled: \(first?.status ?? "legs found")"))
+                out.entries.append(JournalEntry(kind: kind, at: now, intentId: id, brokerIds: ids, message: "reconciled: \(first?.status ?? "entry filled earlier")"))
             }
         }
         return out
     }
+
+    static func isDone(_ o: BrokerOrder) -> Bool { [.cancelled, .rejected].contains(o.candlewickStatus) }
+
+    /// `cw-…-TP` → `TP`.
+    static func legName(_ ref: String) -> String { ref.split(separator: "-").last.map(String.init) ?? ref }
 }
 
 /// Paper by default; live only when armed on purpose and the gateway is the account configured.

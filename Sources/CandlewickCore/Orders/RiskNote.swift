@@ -33,6 +33,8 @@ public struct RiskNote: Sendable, Hashable, Codable, CustomStringConvertible {
         case gatewayRejected = "gateway_rejected"
         case gatewayUnavailable = "gateway_unavailable"
         case unknownSource = "unknown_source"
+        /// The broker's word on an intent could not be established (see `IntentPhase.unknown`): an alert.
+        case brokerUnconfirmed = "broker_unconfirmed"
     }
 
     public let code: Code
