@@ -14,19 +14,27 @@ public struct IncomingRequest: Sendable {
 /// It binds; clients connect. Requests arrive on `requests()`; `reply(to:with:)` answers with an
 /// envelope whose `causation_id` is the request's id. Malformed requests are counted and logged.
 public final class RequestServer: Sendable {
-    private let loop: SocketLoop
+    private let loop: any FrameChannel
     private let publisher: BusPublisher
     private let decoder: BusSubscriber
+    /// The bound endpoint (wildcard ports resolved), or the in-memory channel's name.
+    public let endpoint: String
 
-    public init(bind endpoint: String, source: String, options: SocketOptions = SocketOptions(),
-                codec: FrameCodec = FrameCodec(), logger: Logger) throws {
-        loop = try SocketLoop(.router, bind: [endpoint], options: options, name: "router")
-        publisher = BusPublisher(source: source, sink: loop, codec: codec)
-        decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger)
+    /// Binds a ROUTER socket at `endpoint`.
+    public convenience init(bind endpoint: String, source: String, options: SocketOptions = SocketOptions(),
+                            codec: FrameCodec = FrameCodec(), logger: Logger) throws {
+        let loop = try SocketLoop(.router, bind: [endpoint], options: options, name: "router")
+        self.init(channel: loop, endpoint: loop.endpoint, source: source, codec: codec, logger: logger)
     }
 
-    /// The bound endpoint (wildcard ports resolved).
-    public var endpoint: String { loop.endpoint }
+    /// Serves over `channel`, whose inbound messages start with the requester's identity frame and
+    /// whose outbound messages are routed by it (a ROUTER socket, or its in-memory twin).
+    public init(channel: any FrameChannel, endpoint: String, source: String, codec: FrameCodec = FrameCodec(), logger: Logger) {
+        loop = channel
+        self.endpoint = endpoint
+        publisher = BusPublisher(source: source, sink: channel, codec: codec)
+        decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger)
+    }
 
     /// Counters of refused requests.
     public var stats: SubscriberStats { decoder.stats }
@@ -69,15 +77,22 @@ public final class RequestServer: Sendable {
 
 /// The asking side of DEALER/ROUTER commands, with a deadline on every request.
 public final class RequestClient: Sendable {
-    private let loop: SocketLoop
+    private let loop: any FrameChannel
     private let publisher: BusPublisher
     private let waiting = Mutex<[String: CheckedContinuation<BusMessage, any Error>]>([:])
 
-    public init(connect endpoint: String, source: String, options: SocketOptions = SocketOptions(),
-                codec: FrameCodec = FrameCodec(), logger: Logger) throws {
-        loop = try SocketLoop(.dealer, connect: [endpoint], options: options, name: "dealer")
-        publisher = BusPublisher(source: source, sink: loop, codec: codec)
-        let events = BusSubscriber(source: loop.incoming, codec: codec, logger: logger).events()
+    /// Connects a DEALER socket to `endpoint`.
+    public convenience init(connect endpoint: String, source: String, options: SocketOptions = SocketOptions(),
+                            codec: FrameCodec = FrameCodec(), logger: Logger) throws {
+        self.init(channel: try SocketLoop(.dealer, connect: [endpoint], options: options, name: "dealer"), source: source, codec: codec,
+                  logger: logger)
+    }
+
+    /// Asks over `channel` (a DEALER socket, or its in-memory twin).
+    public init(channel: any FrameChannel, source: String, codec: FrameCodec = FrameCodec(), logger: Logger) {
+        loop = channel
+        publisher = BusPublisher(source: source, sink: channel, codec: codec)
+        let events = BusSubscriber(source: channel.incoming, codec: codec, logger: logger).events()
         Task.detached { [self] in
             for await event in events {
                 // A reply nobody waits for any more (it came after its deadline) is dropped here.

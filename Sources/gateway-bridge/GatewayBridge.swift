@@ -26,9 +26,6 @@ struct GatewayBridge: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ProcessContext(process: "gateway-bridge", options: common)
-        var catalog = MessageCatalog.standard
-        catalog.register(MarketDataRequest.self)
-        let codec = FrameCodec(catalog: catalog, maxMessageBytes: Int(context.socketOptions.maxMessageSize))
         let host = context.config.string("ib.host", default: "127.0.0.1")
         let port = try context.config.int("ib.port", default: 4002)
         let clientId = try context.config.int("ib.client_id", default: 1)
@@ -53,7 +50,7 @@ struct GatewayBridge: AsyncParsableCommand {
         events.attach(fetcher, desk: desk, logger: context.logger)
         let endpoints = try WorkEndpoints(config: context.config)
         let server = try RequestServer(bind: endpoints.gatewayCommands, source: context.instance, options: context.socketOptions,
-                                       codec: codec, logger: context.logger)
+                                       codec: context.codec, logger: context.logger)
         try await ProcessRunner.run(
             [SocketCloser(eventsLoop),
              HeartbeatService(context: context, publisher: publisher, counters: {

@@ -1,0 +1,132 @@
+import CandlewickBus
+import Foundation
+import Synchronization
+
+/// Where a test's sockets live: in memory (the twins in this library) or over real ZeroMQ on
+/// loopback TCP. A test written against `TestBus` runs unchanged in both, as hummingbird's
+/// `.router` / `.live` test modes do: `@Test(arguments: BusMode.allCases)`.
+public enum BusMode: String, Sendable, CaseIterable, CustomStringConvertible {
+    case inMemory = "in-memory"
+    case live
+
+    public var description: String { rawValue }
+}
+
+/// Hands out the two sides of named work queues and command links, and publishers and subscribers
+/// on a bus, in the test's `BusMode`. The binding side of a name must be made before a side that
+/// connects to it (as with ZeroMQ over TCP, where the port is chosen when binding).
+public final class TestBus: Sendable {
+    public let mode: BusMode
+    private struct State {
+        var queues: [String: InMemoryWorkQueue] = [:]
+        var links: [String: InMemoryRequestLink] = [:]
+        var endpoints: [String: String] = [:]
+        var loops: [SocketLoop] = []
+        var proxy: BusProxy?
+    }
+
+    private let state = Mutex(State())
+    private let hub = InMemoryHub()
+
+    public init(_ mode: BusMode) { self.mode = mode }
+
+    /// The binding side of `name`: `.push` or `.pull` for a work queue, `.router` for commands.
+    public func bind(_ kind: SocketKind, _ name: String) throws -> any FrameChannel {
+        switch mode {
+        case .inMemory: return try twin(kind, name)
+        case .live:
+            let loop = try SocketLoop(kind, bind: ["tcp://127.0.0.1:*"], name: name)
+            state.withLock {
+                $0.endpoints[name] = loop.endpoint
+                $0.loops.append(loop)
+            }
+            return loop
+        }
+    }
+
+    /// The connecting side of `name`: `.pull` or `.push` for a work queue, `.dealer` for commands.
+    public func connect(_ kind: SocketKind, _ name: String) throws -> any FrameChannel {
+        switch mode {
+        case .inMemory: return try twin(kind, name)
+        case .live:
+            guard let endpoint = endpoint(of: name) else { throw BusError("connect to \(name)", message: "nothing is bound there yet") }
+            let loop = try SocketLoop(kind, connect: [endpoint], name: name)
+            state.withLock { $0.loops.append(loop) }
+            return loop
+        }
+    }
+
+    /// The resolved endpoint bound for `name` (live mode).
+    public func endpoint(of name: String) -> String? { state.withLock { $0.endpoints[name] } }
+
+    /// A channel that publishes onto the bus and whose `incoming` announces subscriptions (an XPUB
+    /// socket connected to the proxy, or the hub's twin).
+    public func publisher() throws -> any FrameChannel {
+        switch mode {
+        case .inMemory: return hub.publisherChannel()
+        case .live:
+            let loop = try SocketLoop(.xpub, connect: [try proxy().frontend], name: "pub")
+            state.withLock { $0.loops.append(loop) }
+            return loop
+        }
+    }
+
+    /// Frames published on the bus whose topic starts with one of `prefixes`.
+    public func subscribe(_ prefixes: [String] = [""]) throws -> AsyncStream<[Data]> {
+        switch mode {
+        case .inMemory: return hub.subscribe(prefixes: prefixes)
+        case .live:
+            let loop = try SocketLoop(.sub, connect: [try proxy().backend], subscriptions: prefixes, name: "sub")
+            state.withLock { $0.loops.append(loop) }
+            return loop.incoming
+        }
+    }
+
+    /// Closes every socket and the proxy this bus opened (live), or ends the hub's streams.
+    public func close() async {
+        let (loops, proxy) = state.withLock { s -> ([SocketLoop], BusProxy?) in
+            defer { s.loops.removeAll(); s.proxy = nil }
+            return (s.loops, s.proxy)
+        }
+        for loop in loops { await loop.close() }
+        await proxy?.stop()
+        hub.close()
+    }
+
+    private func proxy() throws -> BusProxy {
+        try state.withLock { s in
+            if let p = s.proxy { return p }
+            let p = try BusProxy(frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*")
+            s.proxy = p
+            return p
+        }
+    }
+
+    private func twin(_ kind: SocketKind, _ name: String) throws -> any FrameChannel {
+        switch kind {
+        case .push: return queue(name).pusher()
+        case .pull: return queue(name).puller()
+        case .router: return link(name).server()
+        case .dealer: return link(name).client()
+        default: throw BusError("in-memory \(name)", message: "no in-memory twin for \(kind) sockets; use publisher() or subscribe()")
+        }
+    }
+
+    private func queue(_ name: String) -> InMemoryWorkQueue {
+        state.withLock { s in
+            if let q = s.queues[name] { return q }
+            let q = InMemoryWorkQueue(name: name)
+            s.queues[name] = q
+            return q
+        }
+    }
+
+    private func link(_ name: String) -> InMemoryRequestLink {
+        state.withLock { s in
+            if let l = s.links[name] { return l }
+            let l = InMemoryRequestLink(name: name)
+            s.links[name] = l
+            return l
+        }
+    }
+}
