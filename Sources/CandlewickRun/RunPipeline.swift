@@ -33,6 +33,9 @@ public struct RunPipeline: Sendable {
         public var trading = false
         /// Seconds order-router has to give a final answer for a signal.
         public var orderDeadline: Double = 60
+        /// Seconds order-router has to answer one submission (the request's deadline; a submission
+        /// still unanswered a second after it counts as unanswered even if the reply was lost).
+        public var submitTimeout: Double = 20
         /// Demo mode: days to advance ib-paper's clock after the orders (0: none), and where its admin line is.
         public var paperAdvanceDays = 0
         public var paperAdmin: String?
@@ -139,6 +142,7 @@ public struct RunPipeline: Sendable {
     struct Submission: Sendable {
         let submission: SignalSubmission
         let firstAt: Double
+        var sentAt: Double
         var retryAt: Double?
         var inFlight = true
         var final = false
@@ -325,7 +329,7 @@ public struct RunPipeline: Sendable {
             do {
                 let submission = try SignalSubmission(runId: settings.runId, signal: s, lastPrice: rendered[a.jobId]?.lastClose,
                                                       source: Self.submitterSource)
-                submissions[s.symbol] = Submission(submission: submission, firstAt: now)
+                submissions[s.symbol] = Submission(submission: submission, firstAt: now, sentAt: now)
                 actions.append(.submitSignal(submission))
             } catch {
                 failures.append(RunFailure(s.symbol, "signal not submitted: \(error)"))
@@ -376,6 +380,11 @@ public struct RunPipeline: Sendable {
     private mutating func retrySubmissions(now: Double) -> [Action] {
         var actions: [Action] = []
         for symbol in submissions.keys.sorted() {
+            if var s = submissions[symbol], s.inFlight, now >= s.sentAt + settings.submitTimeout + 1 {
+                s.inFlight = false  // its answer never came (the request's own deadline should have said so)
+                s.retryAt = now
+                submissions[symbol] = s
+            }
             guard var s = submissions[symbol], !s.final, !s.inFlight, let at = s.retryAt, at <= now else { continue }
             if now - s.firstAt >= settings.orderDeadline {
                 s.final = true
@@ -383,6 +392,7 @@ public struct RunPipeline: Sendable {
             } else {
                 s.inFlight = true
                 s.retryAt = nil
+                s.sentAt = now
                 actions.append(.submitSignal(s.submission))
             }
             submissions[symbol] = s

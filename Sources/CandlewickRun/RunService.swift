@@ -118,8 +118,8 @@ public final class RunService: Service {
                 try analysisJobs.publish(job, runId: runId, attachments: charts)
             }
         case .submitSignal(let submission):
-            let router = channels.router
-            group.addTask { feed.yield(await Self.submit(submission, to: router)) }
+            let (router, timeout) = (channels.router, Duration.milliseconds(Int(settings.submitTimeout * 1000)))
+            group.addTask { feed.yield(await Self.submit(submission, to: router, timeout: timeout)) }
         case .track(let record):
             guard let tracking else { return }
             publish(record, on: tracking)
@@ -173,11 +173,11 @@ public final class RunService: Service {
         }
     }
 
-    static func submit(_ submission: SignalSubmission, to router: RequestClient?) async -> RunPipeline.Event {
+    static func submit(_ submission: SignalSubmission, to router: RequestClient?, timeout: Duration) async -> RunPipeline.Event {
         let symbol = submission.signal.symbol
         guard let router else { return .routerUnreachable(symbol: symbol, reason: "no order-router connection") }
         do {
-            let reply = try await router.request(submission, runId: submission.runId, timeout: .seconds(20))
+            let reply = try await router.request(submission, runId: submission.runId, timeout: timeout)
             guard let d = reply.payload(as: RouterDecision.self) else {
                 return .routerUnreachable(symbol: symbol, reason: "order-router answered \(reply.header.type)")
             }

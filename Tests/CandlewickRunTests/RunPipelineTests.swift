@@ -212,6 +212,13 @@ struct RunPipelineOrderTests {
         #expect(outcome.failures.isEmpty)
     }
 
+    @Test("a submission whose answer never comes is asked again after submitTimeout (+1 s), so a lost reply cannot stall the run")
+    func lostReply() throws {
+        var (d, _) = try tradingRun { $0.submitTimeout = 4 }
+        #expect(d.advance(4.5).submissions.isEmpty)
+        #expect(d.advance(0.5).submissions.count == 1)
+    }
+
     @Test("no final answer within the order deadline is a failure of that symbol")
     func orderDeadline() throws {
         var (d, s) = try tradingRun { $0.orderDeadline = 2 }
