@@ -81,7 +81,7 @@ let package = Package(
         // tracker's role: the durable spool, the MLflow REST client, the local run folder and report.
         .target(
             name: "CandlewickTracker",
-            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
@@ -90,7 +90,7 @@ let package = Package(
         // gateway-bridge's role: the TWS connection and the services on the bus.
         .target(
             name: "CandlewickGateway",
-            dependencies: ["CandlewickCore", "CandlewickTWS", "CandlewickBus", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["CandlewickCore", "CandlewickTWS", "CandlewickBus", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),

@@ -103,7 +103,7 @@ public final class RequestClient: Sendable {
                 defer { w.removeAll() }
                 return Array(w.values)
             }
-            for c in all { c.resume(throwing: BusError("request", message: "client closed")) }
+            for c in all { c.resume(throwing: BusError("request", message: "client closed", code: "closed")) }
         }
     }
 
@@ -114,7 +114,7 @@ public final class RequestClient: Sendable {
         let timer = Task { [self] in
             try await Task.sleep(for: timeout)
             waiting.withLock { $0.removeValue(forKey: id) }?
-                .resume(throwing: BusError("request \(P.messageType)", message: "no reply within \(timeout)"))
+                .resume(throwing: BusError("request \(P.messageType)", message: "no reply within \(timeout)", code: "timeout"))
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in

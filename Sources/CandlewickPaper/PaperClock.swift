@@ -1,3 +1,4 @@
+import CandlewickCore
 import Foundation
 
 #if canImport(Glibc)
@@ -10,7 +11,7 @@ import Glibc
 /// after the answer sees them.
 public enum PaperClock {
     /// Why the clock could not be advanced; `code` is stable (`bad_address`, `unreachable`, `no_answer`).
-    public struct Failure: Error, Sendable, CustomStringConvertible {
+    public struct Failure: CodedError, Sendable {
         public let code: String
         public let message: String
         public var description: String { message }

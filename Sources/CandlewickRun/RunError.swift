@@ -1,28 +1,25 @@
+import CandlewickCore
+
 /// Why a run could not start or was cut short. `code` is stable (log field, exit reason); the
 /// message names what was wrong.
-public struct RunError: Error, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
+public struct RunError: CodedError, Sendable {
+    public enum Kind: String, Sendable {
         /// A CSV file holds no valid bar.
-        public static let noBars = Code(rawValue: "no_bars")
-        /// No symbols to run.
-        public static let noSymbols = Code(rawValue: "no_symbols")
-        /// A setting is out of range or unknown.
-        public static let badSetting = Code(rawValue: "bad_setting")
+        case noBars = "no_bars"
         /// The run was stopped (SIGTERM/SIGINT) before it finished.
-        public static let cutShort = Code(rawValue: "cut_short")
+        case cutShort = "cut_short"
+        /// A channel the run needs was not given.
+        case missingChannel = "missing_channel"
     }
 
-    public let code: Code
+    public let kind: Kind
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
         self.message = message
     }
 
+    public var code: String { kind.rawValue }
     public var description: String { message }
 }

@@ -114,7 +114,7 @@ public final class RunService: Service {
             send(stage: .charts, id: job.jobId, attempt: attempt) { try jobs.publish(job, runId: runId) }
         case .sendAnalysisJob(let job, let charts, let attempt):
             send(stage: .analysis, id: job.jobId, attempt: attempt) {
-                guard let analysisJobs else { throw RunError(.badSetting, "no analysis jobs channel") }
+                guard let analysisJobs else { throw RunError(.missingChannel, "no analysis jobs channel") }
                 try analysisJobs.publish(job, runId: runId, attachments: charts)
             }
         case .submitSignal(let submission):
@@ -147,7 +147,8 @@ public final class RunService: Service {
             logger.warning("run.lease_expired", metadata: ["stage": "\(stage.rawValue)", "job.id": "\(id)", "attempt": "\(attempt - 1)"])
         }
         do { try body() } catch {
-            logger.error("run.job_not_sent", metadata: ["stage": "\(stage.rawValue)", "job.id": "\(id)", "error": "\(error)"])
+            let code = (error as? any CodedError)?.code ?? "unknown"
+            logger.error("run.job_not_sent", metadata: ["stage": "\(stage.rawValue)", "job.id": "\(id)", "error.code": "\(code)", "error": "\(error)"])
         }
     }
 

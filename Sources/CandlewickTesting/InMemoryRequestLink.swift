@@ -38,8 +38,9 @@ public final class InMemoryRequestLink: Sendable {
         return Client(link: self, identity: identity, incoming: stream)
     }
 
-    fileprivate func request(from identity: Data, _ frames: [Data]) {
-        let server = state.withLock { s -> AsyncStream<[Data]>.Continuation? in
+    fileprivate func request(from identity: Data, _ frames: [Data]) throws {
+        let server = try state.withLock { s -> AsyncStream<[Data]>.Continuation? in
+            guard s.clients[identity] != nil else { throw BusError("send on \(name)", message: "socket is closed", code: "closed") }
             if s.server == nil { s.waiting.append([identity] + frames) }
             return s.server
         }
@@ -66,6 +67,6 @@ private struct Client: FrameChannel {
     let link: InMemoryRequestLink
     let identity: Data
     let incoming: AsyncStream<[Data]>
-    func send(_ frames: [Data]) throws { link.request(from: identity, frames) }
+    func send(_ frames: [Data]) throws { try link.request(from: identity, frames) }
     func close() async { link.closeClient(identity) }
 }

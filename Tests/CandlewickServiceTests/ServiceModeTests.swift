@@ -135,6 +135,30 @@ struct ServiceModeTests {
         await bus.close()
     }
 
+    @Test("a request nobody answers fails with the stable code timeout, and a closed client with closed", arguments: BusMode.allCases)
+    func requestCodes(mode: BusMode) async throws {
+        let bus = TestBus(mode)
+        let silent = try bus.bind(.router, "silent")  // bound, never answers
+        let client = RequestClient(channel: try bus.connect(.dealer, "silent"), source: "test", logger: quiet)
+        do {
+            _ = try await client.request(try Probe(n: 1, body: "hello?"), timeout: .milliseconds(200))
+            Issue.record("a reply came from nowhere")
+        } catch let e as BusError {
+            #expect(e.code == "timeout" && e.description.contains("no reply within"))
+        }
+        // Closed while the request waits, or before it is sent: either way the answer is `closed`, never a 30 s timeout.
+        async let pending = client.request(try Probe(n: 2, body: "still there?"), timeout: .seconds(30))
+        await client.close()
+        do {
+            _ = try await pending
+            Issue.record("a closed client answered")
+        } catch let e as BusError {
+            #expect(e.code == "closed")
+        }
+        _ = silent
+        await bus.close()
+    }
+
     @Test("run owner: bars → chart-worker → llm-worker → order-router → tracker records, end to end in one process",
           arguments: BusMode.allCases)
     func runPipeline(mode: BusMode) async throws {
