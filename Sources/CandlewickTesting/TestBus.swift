@@ -112,21 +112,33 @@ public final class TestBus: Sendable {
         }
     }
 
-    private func queue(_ name: String) -> InMemoryWorkQueue {
+    private func queue(_ name: String) -> InMemoryWorkQueue { twin(\.queues, name, InMemoryWorkQueue.init(name:)) }
+    private func link(_ name: String) -> InMemoryRequestLink { twin(\.links, name, InMemoryRequestLink.init(name:)) }
+
+    /// The twin named `name` in `table`, made on first use.
+    private func twin<T: Sendable>(_ table: WritableKeyPath<State, [String: T]>, _ name: String, _ make: (String) -> T) -> T {
         state.withLock { s in
-            if let q = s.queues[name] { return q }
-            let q = InMemoryWorkQueue(name: name)
-            s.queues[name] = q
-            return q
+            if let t = s[keyPath: table][name] { return t }
+            let t = make(name)
+            s[keyPath: table][name] = t
+            return t
         }
     }
 
-    private func link(_ name: String) -> InMemoryRequestLink {
-        state.withLock { s in
-            if let l = s.links[name] { return l }
-            let l = InMemoryRequestLink(name: name)
-            s.links[name] = l
-            return l
-        }
+    /// Both ends of a work stage named `name`, as a run owner and one worker see them.
+    public func workStage(_ name: String, worker: String) throws -> WorkStage {
+        WorkStage(jobs: BusPublisher(source: "owner", sink: try bind(.push, "\(name).jobs")),
+                  results: Inbox(try bind(.pull, "\(name).results").incoming),
+                  workerJobs: try connect(.pull, "\(name).jobs"),
+                  workerResults: BusPublisher(source: worker, sink: try connect(.push, "\(name).results")))
     }
+}
+
+/// A work stage's two ends: the owner's job publisher and result inbox (bound), the worker's job
+/// channel and result publisher (connected).
+public struct WorkStage: Sendable {
+    public let jobs: BusPublisher
+    public let results: Inbox
+    public let workerJobs: any FrameChannel
+    public let workerResults: BusPublisher
 }

@@ -57,14 +57,11 @@ struct ServiceModeTests {
     @Test("chart-worker: a chart job in, a result out with both PNGs as frames matching their sha256", arguments: BusMode.allCases)
     func chartWorker(mode: BusMode) async throws {
         let bus = TestBus(mode)
-        let jobs = BusPublisher(source: "owner", sink: try bus.bind(.push, "chart.jobs"))
-        let results = Inbox(try bus.bind(.pull, "chart.results").incoming)
-        let worker = try ChartWorkerService(worker: "chart-worker.t", jobs: try bus.connect(.pull, "chart.jobs"),
-                                            results: BusPublisher(source: "chart-worker.t", sink: try bus.connect(.push, "chart.results")),
-                                            logger: quiet)
+        let stage = try bus.workStage("chart", worker: "chart-worker.t")
+        let worker = try ChartWorkerService(worker: "chart-worker.t", jobs: stage.workerJobs, results: stage.workerResults, logger: quiet)
         let m = try await with([worker]) {
-            try jobs.publish(try Jobs.chart("AAA"), runId: "r1")
-            return try await results.first(1)[0]
+            try stage.jobs.publish(try Jobs.chart("AAA"), runId: "r1")
+            return try await stage.results.first(1)[0]
         }
         let r = try #require(m.payload(as: ChartJobResult.self))
         #expect(r.jobId == "job-AAA" && r.status == "ok" && r.worker == "chart-worker.t" && m.header.runId == "r1")
@@ -72,7 +69,7 @@ struct ServiceModeTests {
         #expect(m.attachments.map { SHA256Digest.hex(of: $0) } == r.charts.map(\.sha256))
         #expect(m.attachments.allSatisfy { $0.starts(with: [0x89, 0x50, 0x4E, 0x47]) }, "PNG signatures")
         #expect(worker.counters.snapshot["jobs_done"] == 1)
-        results.close()
+        stage.results.close()
         await bus.close()
     }
 
@@ -80,23 +77,20 @@ struct ServiceModeTests {
           arguments: BusMode.allCases)
     func llmWorker(mode: BusMode) async throws {
         let bus = TestBus(mode)
-        let jobs = BusPublisher(source: "owner", sink: try bus.bind(.push, "llm.jobs"))
-        let results = Inbox(try bus.bind(.pull, "llm.results").incoming)
-        let worker = AnalysisService(jobs: try bus.connect(.pull, "llm.jobs"),
-                                     results: BusPublisher(source: "llm-worker.t", sink: try bus.connect(.push, "llm.results")),
-                                     analyst: .rules, worker: "llm-worker.t", logger: quiet)
+        let stage = try bus.workStage("llm", worker: "llm-worker.t")
+        let worker = AnalysisService(jobs: stage.workerJobs, results: stage.workerResults, analyst: .rules, worker: "llm-worker.t", logger: quiet)
         let (job, charts) = try Jobs.analysis("AAA")
         let answers = try await with([worker]) {
-            try jobs.publish(job, runId: "r1", attachments: charts)
-            try jobs.publish(try AnalysisJob(jobId: "bare", symbol: "AAA", lastClose: job.lastClose, chartLow: job.chartLow,
-                                             chartHigh: job.chartHigh, indicators: job.indicators), runId: "r1")
-            return try await results.first(2).compactMap { $0.payload(as: AnalysisResult.self) }
+            try stage.jobs.publish(job, runId: "r1", attachments: charts)
+            try stage.jobs.publish(try AnalysisJob(jobId: "bare", symbol: "AAA", lastClose: job.lastClose, chartLow: job.chartLow,
+                                                   chartHigh: job.chartHigh, indicators: job.indicators), runId: "r1")
+            return try await stage.results.first(2).compactMap { $0.payload(as: AnalysisResult.self) }
         }
         let full = try #require(answers.first { $0.jobId == job.jobId })
         #expect(full.signal.symbol == "AAA" && full.signal.provider == RulesAnalyst.provider && full.reasons.isEmpty)
         let bare = try #require(answers.first { $0.jobId == "bare" })
         #expect(bare.signal.action == .hold && bare.reasons.contains { $0.contains("0 chart attachment(s)") })
-        results.close()
+        stage.results.close()
         await bus.close()
     }
 
