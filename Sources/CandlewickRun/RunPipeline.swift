@@ -138,16 +138,6 @@ public struct RunPipeline: Sendable {
         case finished
     }
 
-    /// A signal handed to order-router, until its final answer or its deadline.
-    struct Submission: Sendable {
-        let submission: SignalSubmission
-        let firstAt: Double
-        var sentAt: Double
-        var retryAt: Double?
-        var inFlight = true
-        var final = false
-    }
-
     /// An analysis job with the chart PNGs it carries.
     public struct AnalysisWork: Sendable {
         public let job: AnalysisJob
@@ -155,24 +145,24 @@ public struct RunPipeline: Sendable {
     }
 
     public let settings: Settings
-    private(set) var phase = Phase.running
-    private var charts: StageQueue<ChartJob>
-    private var analyses: StageQueue<AnalysisWork>
-    private var chartJobs: [String: ChartJob] = [:]
-    private var staged: [ChartJob] = []
-    private var dataDone = false
-    private var rendered: [String: ChartJobResult] = [:]
-    private var signals: [String: AnalysisResult] = [:]
-    private var failures: [RunFailure] = []
-    private var stageSeconds: [String: Double] = [:]
-    private var submissions: [String: Submission] = [:]
-    private var orders = RunOrders()
+    var phase = Phase.running
+    var charts: StageQueue<ChartJob>
+    var analyses: StageQueue<AnalysisWork>
+    var chartJobs: [String: ChartJob] = [:]
+    var staged: [ChartJob] = []
+    var dataDone = false
+    var rendered: [String: ChartJobResult] = [:]
+    var signals: [String: AnalysisResult] = [:]
+    var failures: [RunFailure] = []
+    var stageSeconds: [String: Double] = [:]
+    var submissions: [String: Submission] = [:]
+    var orders = RunOrders()
     /// Charts kept for the symbol's tracking record until its signal arrives.
-    private var chartsForTracking: [String: (pngs: [Attachment], lastClose: Decimal, at: Double)] = [:]
+    var chartsForTracking: [String: (pngs: [Attachment], lastClose: Decimal, at: Double)] = [:]
     /// Tracking records held until the tracker listens (or `trackingWait` has passed).
-    private var heldRecords: [RunRecord] = []
-    private var trackingOpen = false
-    private var outcome: RunOutcome?
+    var heldRecords: [RunRecord] = []
+    var trackingOpen = false
+    var outcome: RunOutcome?
     /// When each worker was last heard from, per stage.
     public private(set) var lastHeard: [Stage: [String: Double]] = [:]
 
@@ -244,165 +234,9 @@ public struct RunPipeline: Sendable {
         return actions
     }
 
-    // MARK: - Stages
-
-    private mutating func bars(symbol: String, data: MarketData, now: Double) -> [Action] {
-        guard phase == .running else { return [] }
-        let id = "\(settings.runId)-\(symbol)"
-        guard chartJobs[id] == nil else { return [.warn("run.duplicate_bars", ["symbol": symbol])] }
-        let job: ChartJob
-        do {
-            job = try ChartJob(jobId: id, marketData: data, daily: ChartConfig(symbol: symbol, timeframe: .daily),
-                               weekly: ChartConfig(symbol: symbol, timeframe: .weekly),
-                               artifactDir: (settings.chartsDirectory as NSString).appendingPathComponent(symbol))
-        } catch {
-            failures.append(RunFailure(symbol, "\(error)"))
-            return []
-        }
-        chartJobs[id] = job
-        // By default a chart job goes out as soon as its bars are in, so drawing overlaps IB's pacing.
-        if settings.staged && !dataDone {
-            staged.append(job)
-            return []
-        }
-        return charts.submit(id: id, job: job, now: now).map(Self.chartSend)
-    }
-
-    private mutating func chartResult(_ r: ChartJobResult, pngs: [Data], declared: [String], now: Double) -> [Action] {
-        switch charts.complete(id: r.jobId) {
-        case .duplicate: return []
-        case .unknown: return [.warn("run.unknown_result", ["stage": Stage.charts.rawValue, "job.id": r.jobId])]
-        case .accepted: break
-        }
-        rendered[r.jobId] = r
-        var actions = analysisFor(r, pngs: pngs, declared: declared, now: now)
-        actions.append(progress(note: r.symbol))
-        return actions + charts.refill(now: now).map(Self.chartSend)
-    }
-
-    /// The analysis job for a rendered chart, or the symbol's failure.
-    private mutating func analysisFor(_ r: ChartJobResult, pngs: [Data], declared: [String], now: Double) -> [Action] {
-        guard settings.analyse, let job = chartJobs[r.jobId] else { return [] }
-        guard r.status == "ok", let indicators = r.indicators, let close = r.lastClose, pngs.count == 2,
-              let window = ChartWindow(bars: job.marketData.bars, lookback: job.daily.lookbackPeriods) else {
-            failures.append(RunFailure(r.symbol, r.error ?? "chart job failed"))
-            return []
-        }
-        // Hashed once here: checked against the envelope, then reused for the analysis job and the tracker.
-        let digests = pngs.map { SHA256Digest.hex(of: $0) }
-        guard digests == declared else {
-            failures.append(RunFailure(r.symbol, "chart PNG attachments do not match the sha256 in their envelope"))
-            return []
-        }
-        let analysis: AnalysisJob
-        do {
-            analysis = try AnalysisJob(jobId: r.jobId, symbol: r.symbol, lastClose: close, chartLow: window.low, chartHigh: window.high,
-                                       indicators: indicators, weeklyIndicators: r.weeklyIndicators)
-        } catch {
-            failures.append(RunFailure(r.symbol, "\(error)"))
-            return []
-        }
-        let attachments = zip(r.charts, zip(pngs, digests)).map {
-            Attachment(name: "\($0.timeframe.rawValue)_chart.png", contentType: "image/png", data: $1.0, sha256: $1.1)
-        }
-        if settings.track {
-            let named = attachments.map {
-                Attachment(name: $0.name.hasPrefix("daily") ? SymbolRecord.dailyChartName : SymbolRecord.weeklyChartName,
-                           contentType: "image/png", data: $0.data, sha256: $0.sha256)
-            }
-            chartsForTracking[r.jobId] = (named, close, now)
-        }
-        return analyses.submit(id: r.jobId, job: AnalysisWork(job: analysis, charts: attachments), now: now).map(Self.analysisSend)
-    }
-
-    private mutating func analysisResult(_ a: AnalysisResult, now: Double) -> [Action] {
-        switch analyses.complete(id: a.jobId) {
-        case .duplicate: return []
-        case .unknown: return [.warn("run.unknown_result", ["stage": Stage.analysis.rawValue, "job.id": a.jobId])]
-        case .accepted: break
-        }
-        signals[a.jobId] = a
-        var actions: [Action] = []
-        let s = a.signal
-        // One order per symbol per run, actionable signals only.
-        if settings.trading, s.isActionable, submissions[s.symbol] == nil {
-            do {
-                let submission = try SignalSubmission(runId: settings.runId, signal: s, lastPrice: rendered[a.jobId]?.lastClose,
-                                                      source: Self.submitterSource)
-                submissions[s.symbol] = Submission(submission: submission, firstAt: now, sentAt: now)
-                actions.append(.submitSignal(submission))
-            } catch {
-                failures.append(RunFailure(s.symbol, "signal not submitted: \(error)"))
-            }
-        }
-        if let chart = chartsForTracking.removeValue(forKey: a.jobId) {
-            do {
-                let symbolRecord = try SymbolRecord(
-                    runId: settings.runId, symbol: s.symbol, signal: s, rawAnswer: a.rawAnswer, reasons: a.reasons,
-                    llmProvider: s.provider ?? "unknown", llmModel: s.model ?? "unknown", promptVersion: s.promptVersion ?? "unknown",
-                    inputTokens: a.inputTokens, outputTokens: a.outputTokens, llmLatencyMs: a.latencyMs, latestPrice: chart.lastClose,
-                    stageTimings: ["charts": chart.at, "analysis": max(0, now - chart.at)])
-                actions += record(.symbol(symbolRecord, charts: chart.pngs))
-            } catch {
-                actions.append(.warn("run.tracking_invalid", ["symbol": s.symbol, "error": "\(error)"]))
-            }
-        }
-        actions.append(progress(note: s.symbol))
-        return actions + analyses.refill(now: now).map(Self.analysisSend)
-    }
-
-    private func progress(note: String) -> Action {
-        let total = settings.universe.count * (settings.analyse ? 2 : 1)
-        return .progress(done: rendered.count + signals.count, total: total, note: note)
-    }
-
-    private static func chartSend(_ s: StageQueue<ChartJob>.Send) -> Action { .sendChartJob(s.job, attempt: s.attempt) }
-    private static func analysisSend(_ s: StageQueue<AnalysisWork>.Send) -> Action {
-        .sendAnalysisJob(s.job.job, charts: s.job.charts, attempt: s.attempt)
-    }
-
-    // MARK: - Orders
-
-    private mutating func decided(symbol: String, decision d: RouterDecision, now: Double) {
-        guard var s = submissions[symbol], s.inFlight else { return }
-        s.inFlight = false
-        if d.outcome == .pending || d.note?.code == .notReconciled {
-            // Not final yet (an intent in flight, the journal not reconciled): ask again shortly.
-            s.retryAt = now + Self.pendingRetry
-        } else {
-            s.final = true
-            orders.decisions[symbol] = d
-        }
-        submissions[symbol] = s
-    }
-
-    /// Submissions due again, or given up after `orderDeadline`.
-    private mutating func retrySubmissions(now: Double) -> [Action] {
-        var actions: [Action] = []
-        for symbol in submissions.keys.sorted() {
-            if var s = submissions[symbol], s.inFlight, now >= s.sentAt + settings.submitTimeout + 1 {
-                s.inFlight = false  // its answer never came (the request's own deadline should have said so)
-                s.retryAt = now
-                submissions[symbol] = s
-            }
-            guard var s = submissions[symbol], !s.final, !s.inFlight, let at = s.retryAt, at <= now else { continue }
-            if now - s.firstAt >= settings.orderDeadline {
-                s.final = true
-                failures.append(RunFailure(symbol, "order-router gave no final answer"))
-            } else {
-                s.inFlight = true
-                s.retryAt = nil
-                s.sentAt = now
-                actions.append(.submitSignal(s.submission))
-            }
-            submissions[symbol] = s
-        }
-        return actions
-    }
-
     // MARK: - Time and phases
 
-    private mutating func tick(now: Double) -> [Action] {
+    mutating func tick(now: Double) -> [Action] {
         var actions: [Action] = []
         if phase == .running {
             actions += charts.expire(now: now).map(Self.chartSend)
@@ -418,7 +252,7 @@ public struct RunPipeline: Sendable {
     }
 
     /// Moves to the next phase when the current one is done.
-    private mutating func advance(now: Double) -> [Action] {
+    mutating func advance(now: Double) -> [Action] {
         var actions: [Action] = []
         if phase == .running, dataDone, charts.outstanding == 0, stageSeconds["charts"] == nil { stageSeconds["charts"] = now }
         if phase == .running, dataDone, charts.outstanding == 0, analyses.outstanding == 0 { phase = .ordering }
@@ -442,7 +276,7 @@ public struct RunPipeline: Sendable {
     }
 
     /// Ends the run: the outcome, and `run.finished` for the tracker.
-    private mutating func close(now: Double) -> [Action] {
+    mutating func close(now: Double) -> [Action] {
         guard phase != .closing && phase != .finished else { return [] }
         for id in charts.abandoned + analyses.abandoned {
             failures.append(RunFailure(chartJobs[id]?.marketData.symbol ?? id, "no result after \(settings.attempts) attempts"))
@@ -463,7 +297,7 @@ public struct RunPipeline: Sendable {
     // MARK: - Tracking
 
     /// A record goes out now, or waits (in order) until the tracker listens.
-    private mutating func record(_ r: RunRecord) -> [Action] {
+    mutating func record(_ r: RunRecord) -> [Action] {
         guard settings.track else { return [] }
         guard trackingOpen else {
             heldRecords.append(r)
@@ -472,38 +306,10 @@ public struct RunPipeline: Sendable {
         return [.track(r)]
     }
 
-    private mutating func openTracking() -> [Action] {
+    mutating func openTracking() -> [Action] {
         guard !trackingOpen else { return [] }
         trackingOpen = true
         defer { heldRecords.removeAll() }
         return heldRecords.map { .track($0) }
     }
-}
-
-/// A symbol (or `(run)`, `(orders)`) that did not make it, and why.
-public struct RunFailure: Sendable, Hashable {
-    public let symbol: String
-    public let reason: String
-
-    public init(_ symbol: String, _ reason: String) {
-        self.symbol = symbol
-        self.reason = reason
-    }
-}
-
-/// What a run came to.
-public struct RunOutcome: Sendable {
-    public let runId: String
-    /// Signals by symbol.
-    public let signals: [AnalysisResult]
-    /// Chart results by symbol (failed ones included).
-    public let charts: [ChartJobResult]
-    public let failures: [RunFailure]
-    /// Jobs sent again after their lease expired, and results that came twice.
-    public let reissued: Int
-    public let duplicates: Int
-    /// Seconds from the start of the run to the end of each stage (`data`, `charts`, `orders`, `total`).
-    public let stageSeconds: [String: Double]
-    /// Orders, fills and the portfolio (nil when the run sent no orders).
-    public let orders: RunOrders?
 }
