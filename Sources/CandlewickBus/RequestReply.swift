@@ -108,7 +108,8 @@ public final class RequestClient: Sendable {
     }
 
     /// Sends `payload` and waits for the reply whose `causation_id` is the request's id.
-    /// Throws a `BusError` naming the type and the deadline when no reply comes in time.
+    /// Throws a `BusError` naming the type and the deadline when no reply comes in time, and
+    /// `CancellationError` as soon as the waiting task is cancelled (a late reply is then dropped).
     public func request<P: BusPayload>(_ payload: P, runId: String? = nil, timeout: Duration) async throws -> BusMessage {
         let id = UUID().uuidString.lowercased()
         let timer = Task { [self] in
@@ -117,13 +118,22 @@ public final class RequestClient: Sendable {
                 .resume(throwing: BusError("request \(P.messageType)", message: "no reply within \(timeout)", code: "timeout"))
         }
         defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { c in
-            waiting.withLock { $0[id] = c }
-            do {
-                try publisher.stamp(payload, id: id, runId: runId, causationId: nil, attachments: [], deliver: loop.send)
-            } catch {
-                waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: error)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { c in
+                waiting.withLock { $0[id] = c }
+                // Cancelled before the continuation was registered: the handler found nothing to resume.
+                if Task.isCancelled {
+                    waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+                    return
+                }
+                do {
+                    try publisher.stamp(payload, id: id, runId: runId, causationId: nil, attachments: [], deliver: loop.send)
+                } catch {
+                    waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: error)
+                }
             }
+        } onCancel: {
+            waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
     }
 

@@ -129,7 +129,8 @@ struct ServiceModeTests {
         await bus.close()
     }
 
-    @Test("a request nobody answers fails with the stable code timeout, and a closed client with closed", arguments: BusMode.allCases)
+    @Test("a request nobody answers fails with the stable code timeout, a closed client with closed, a cancelled one at once",
+          arguments: BusMode.allCases)
     func requestCodes(mode: BusMode) async throws {
         let bus = TestBus(mode)
         let silent = try bus.bind(.router, "silent")  // bound, never answers
@@ -149,6 +150,20 @@ struct ServiceModeTests {
         } catch let e as BusError {
             #expect(e.code == "closed")
         }
+        // A waiting request ends as soon as its task is cancelled, not when its deadline passes.
+        let asker = RequestClient(channel: try bus.connect(.dealer, "silent"), source: "test", logger: quiet)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                do {
+                    _ = try await asker.request(try Probe(n: 3, body: "anyone?"), timeout: .seconds(60))
+                    Issue.record("a reply came from nowhere")
+                } catch {
+                    #expect(error is CancellationError, "cancelled, not timed out: \(error)")
+                }
+            }
+            group.cancelAll()
+        }
+        await asker.close()
         _ = silent
         await bus.close()
     }
