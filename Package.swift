@@ -142,6 +142,7 @@ let package = Package(
             name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CandlewickTesting", "CPNG"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTrackerTests", dependencies: ["CandlewickTracker", "CandlewickBus", "CandlewickCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickGatewayTests", dependencies: ["CandlewickGateway", "CandlewickTWS"], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickRunTests", dependencies: ["CandlewickRun", "CandlewickTesting"], swiftSettings: swiftSettings),
         // One test body per service, run in memory and over real ZeroMQ.
         .testTarget(
