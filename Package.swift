@@ -45,7 +45,7 @@ let package = Package(
 
         // Models, envelope, validation, indicators and other pure logic. No I/O.
         .target(name: "CandlewickCore", swiftSettings: swiftSettings),
-        // The message bus: envelope framing over libzmq, the proxy, and an in-memory twin.
+        // The message bus: envelope framing over libzmq, the proxy, the FrameChannel abstraction (twins in CandlewickTesting).
         .target(
             name: "CandlewickBus",
             dependencies: [
