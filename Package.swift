@@ -142,7 +142,8 @@ let package = Package(
             name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CandlewickTesting", "CPNG"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTrackerTests", dependencies: ["CandlewickTracker", "CandlewickBus", "CandlewickCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "CandlewickGatewayTests", dependencies: ["CandlewickGateway", "CandlewickTWS"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickGatewayTests", dependencies: ["CandlewickGateway", "CandlewickTWS"], resources: [.copy("Fixtures")],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickRunTests", dependencies: ["CandlewickRun", "CandlewickTesting"], swiftSettings: swiftSettings),
         // One test body per service, run in memory and over real ZeroMQ.
         .testTarget(

@@ -66,3 +66,42 @@ struct BracketMappingTests {
         #expect(OrderType.allCases.map(BracketMapping.ibType) == ["MKT", "LMT", "STP", "STP LMT"])
     }
 }
+
+@Suite("BracketMapping: a real intent journal replayed")
+struct BracketMappingReplayTests {
+    /// order-router's journal from a run of the whole stack (tests/python/test_pipeline_orders.py: ib-paper, gateway-bridge,
+    /// two brackets placed, order-router killed and restarted, both entries filled).
+    static func journal() throws -> [JournalEntry] {
+        let url = try #require(Bundle.module.url(forResource: "intents-orders-stack", withExtension: "jsonl", subdirectory: "Fixtures"))
+        let decoder = CandlewickJSON.decoder()
+        return try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { try decoder.decode(JournalEntry.self, from: Data($0.utf8)) }
+    }
+
+    @Test("each planned bracket, with the ids IB gave it, maps to the orders IB acknowledged; the wire form reads back the same")
+    func replay() throws {
+        let entries = try Self.journal()
+        let plans = entries.compactMap(\.plan)
+        #expect(plans.count == 2)
+        for plan in plans {
+            let placed = try #require(entries.first { $0.kind == .placed && $0.intentId == plan.intentId }?.brokerIds)
+            let ids = try plan.legs.map { try #require(placed[$0.orderRef]) }
+            #expect(ids == ids.sorted(), "IB ids are taken in leg order")
+            let requests = BracketMapping.requests(for: plan, contract: TWSContract(symbol: plan.symbol), orderIds: ids)
+            #expect(requests.map(\.order.parentId) == [0, ids[0], ids[0]])
+            #expect(requests.map(\.order.transmit) == [false, false, true])
+            #expect(requests.map(\.order.orderRef) == plan.legs.map(\.orderRef))
+            #expect(requests.dropFirst().allSatisfy { $0.order.ocaGroup == plan.ocaGroup && $0.order.ocaType == 1 })
+            for r in requests {
+                guard case .placeOrder(let read) = try TWSRequest.decode(TWSRequest.placeOrder(r).fields()) else {
+                    Issue.record("\(r.order.orderRef) did not read back as placeOrder")
+                    continue
+                }
+                #expect(read.orderId == r.orderId && read.order.orderRef == r.order.orderRef && read.order.parentId == r.order.parentId)
+                #expect(read.order.transmit == r.order.transmit && read.order.ocaGroup == r.order.ocaGroup && read.order.orderType == r.order.orderType)
+                #expect(read.order.lmtPrice == r.order.lmtPrice && read.order.auxPrice == r.order.auxPrice)
+            }
+        }
+        // Both entries filled in that run.
+        #expect(entries.filter { $0.kind == .filled }.count == 2)
+    }
+}
