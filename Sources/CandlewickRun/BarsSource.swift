@@ -32,7 +32,7 @@ public struct CSVBars: BarsSource {
     func load(_ symbol: String) throws -> MarketData {
         let path = (directory as NSString).appendingPathComponent("\(symbol).csv")
         let loaded = try BarCSV.load(path: path)
-        guard let last = loaded.bars.last else { throw RunError(.noBars, "\(path): no valid bars") }
+        guard let last = loaded.bars.last else { throw RunError.noBars(path) }
         // The last `history` bars: enough for SMA 200 on the daily chart and a long weekly view.
         return try MarketData(symbol: symbol, bars: Array(loaded.bars.suffix(history)), fetchedAt: last.timestamp)
     }

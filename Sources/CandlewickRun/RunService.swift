@@ -114,7 +114,7 @@ public final class RunService: Service {
             send(stage: .charts, id: job.jobId, attempt: attempt) { try jobs.publish(job, runId: runId) }
         case .sendAnalysisJob(let job, let charts, let attempt):
             send(stage: .analysis, id: job.jobId, attempt: attempt) {
-                guard let analysisJobs else { throw RunError(.missingChannel, "no analysis jobs channel") }
+                guard let analysisJobs else { throw RunError.missingChannel("analysis jobs") }
                 try analysisJobs.publish(job, runId: runId, attachments: charts)
             }
         case .submitSignal(let submission):

@@ -38,6 +38,15 @@ public final class InMemoryRequestLink: Sendable {
         return Client(link: self, identity: identity, incoming: stream)
     }
 
+    /// Ends the server's and every client's stream.
+    public func close() {
+        let all = state.withLock { s in
+            defer { s.server = nil; s.clients.removeAll() }
+            return Array(s.clients.values) + (s.server.map { [$0] } ?? [])
+        }
+        for c in all { c.finish() }
+    }
+
     fileprivate func request(from identity: Data, _ frames: [Data]) throws {
         let server = try state.withLock { s -> AsyncStream<[Data]>.Continuation? in
             guard s.clients[identity] != nil else { throw BusError("send on \(name)", message: "socket is closed", code: "closed") }

@@ -34,6 +34,15 @@ public final class InMemoryWorkQueue: Sendable {
         return Puller(queue: self, id: id, incoming: stream)
     }
 
+    /// Ends every puller's stream (what was not read is lost, as with sockets that close).
+    public func close() {
+        let pullers = state.withLock { s in
+            defer { s.pullers.removeAll() }
+            return s.pullers.map(\.continuation)
+        }
+        for p in pullers { p.finish() }
+    }
+
     fileprivate func push(_ frames: [Data]) {
         let target = state.withLock { s -> AsyncStream<[Data]>.Continuation? in
             guard !s.pullers.isEmpty else {

@@ -30,6 +30,19 @@ public final class TestBus: Sendable {
 
     public init(_ mode: BusMode) { self.mode = mode }
 
+    /// Runs `body` with a bus in `mode` and closes the bus afterwards, whether `body` returned or threw.
+    public static func with<T>(_ mode: BusMode, _ body: (TestBus) async throws -> T) async throws -> T {
+        let bus = TestBus(mode)
+        do {
+            let result = try await body(bus)
+            await bus.close()
+            return result
+        } catch {
+            await bus.close()
+            throw error
+        }
+    }
+
     /// The binding side of `name`: `.push` or `.pull` for a work queue, `.router` for commands.
     public func bind(_ kind: SocketKind, _ name: String) throws -> any FrameChannel {
         switch mode {
@@ -82,14 +95,16 @@ public final class TestBus: Sendable {
         }
     }
 
-    /// Closes every socket and the proxy this bus opened (live), or ends the hub's streams.
+    /// Closes every socket and the proxy this bus opened (live), or ends every twin's streams.
     public func close() async {
-        let (loops, proxy) = state.withLock { s -> ([SocketLoop], BusProxy?) in
-            defer { s.loops.removeAll(); s.proxy = nil }
-            return (s.loops, s.proxy)
+        let (loops, proxy, queues, links) = state.withLock { s in
+            defer { s = State() }
+            return (s.loops, s.proxy, Array(s.queues.values), Array(s.links.values))
         }
         for loop in loops { await loop.close() }
         await proxy?.stop()
+        for q in queues { q.close() }
+        for l in links { l.close() }
         hub.close()
     }
 

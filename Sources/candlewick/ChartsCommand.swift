@@ -38,7 +38,7 @@ struct ChartsCommand: AsyncParsableCommand {
                                  codec: context.codec, logger: context.logger, onProgress: { done, _, note in progress.update(done: done, note: note) })
         try await ProcessRunner.run([service], context: context)
         progress.finish()
-        guard let outcome = service.outcome else { throw RunError(.cutShort, "chart run \(runId) was stopped before it finished") }
+        guard let outcome = service.outcome else { throw RunError.cutShort("chart run \(runId)") }
         ChartsSummary.print(outcome, out: out)
         if !outcome.failures.isEmpty || outcome.charts.contains(where: { $0.status != "ok" }) { throw ExitCode(1) }
     }

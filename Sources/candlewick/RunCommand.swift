@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
                                  logger: context.logger, onProgress: { done, _, note in progress.update(done: done, note: note) })
         try await ProcessRunner.run([service], context: context)
         progress.finish()
-        guard let outcome = service.outcome else { throw RunError(.cutShort, "run \(runId) was stopped before it finished") }
+        guard let outcome = service.outcome else { throw RunError.cutShort("run \(runId)") }
         let summary = RunSummary(outcome)
         try summary.write(folder: folder)
         try RunReport.write(summary, folder: folder)
