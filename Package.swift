@@ -26,6 +26,9 @@ let package = Package(
         .executable(name: "order-router", targets: ["order-router"]),
         .executable(name: "tracker", targets: ["tracker"]),
         .executable(name: "candlewick-bench", targets: ["candlewick-bench"]),
+        // In-memory twins of the bus's sockets, a manual clock, a fake broker and seeded bars: one test
+        // body runs in memory and over real ZeroMQ.
+        .library(name: "CandlewickTesting", targets: ["CandlewickTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -42,7 +45,7 @@ let package = Package(
 
         // Models, envelope, validation, indicators and other pure logic. No I/O.
         .target(name: "CandlewickCore", swiftSettings: swiftSettings),
-        // The message bus: envelope framing over libzmq, the proxy, and an in-memory twin.
+        // The message bus: envelope framing over libzmq, the proxy, the FrameChannel abstraction (twins in CandlewickTesting).
         .target(
             name: "CandlewickBus",
             dependencies: [
@@ -78,7 +81,7 @@ let package = Package(
         // tracker's role: the durable spool, the MLflow REST client, the local run folder and report.
         .target(
             name: "CandlewickTracker",
-            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
@@ -87,7 +90,7 @@ let package = Package(
         // gateway-bridge's role: the TWS connection and the services on the bus.
         .target(
             name: "CandlewickGateway",
-            dependencies: ["CandlewickCore", "CandlewickTWS", "CandlewickBus", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["CandlewickCore", "CandlewickTWS", "CandlewickBus", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
@@ -98,6 +101,16 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
+        // The run owner's role: the run pipeline state machine and the service that drives it.
+        .target(
+            name: "CandlewickRun",
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRuntime", "CandlewickPaper",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            swiftSettings: swiftSettings
+        ),
+        // Test support shipped as a library: in-memory twins, manual clock, fake broker, seeded bars.
+        .target(name: "CandlewickTesting", dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRouter"], swiftSettings: swiftSettings),
         // ib-paper: the paper gateway serving the server side of the TWS API.
         .target(
             name: "CandlewickPaper",
@@ -106,7 +119,7 @@ let package = Package(
         ),
 
         // Thin executables.
-        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickGateway"], swiftSettings: swiftSettings),
+        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickRun"], swiftSettings: swiftSettings),
         .executableTarget(name: "tap", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickChartWorker"],
@@ -123,12 +136,20 @@ let package = Package(
         ),
 
         .testTarget(name: "CandlewickCoreTests", dependencies: ["CandlewickCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "CandlewickRouterTests", dependencies: ["CandlewickRouter"], swiftSettings: swiftSettings),
-        .testTarget(name: "CandlewickBusTests", dependencies: ["CandlewickBus", "CandlewickRuntime"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickRouterTests", dependencies: ["CandlewickRouter", "CandlewickTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickBusTests", dependencies: ["CandlewickBus", "CandlewickRuntime", "CandlewickTesting"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CPNG"],
+            name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CandlewickTesting", "CPNG"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTrackerTests", dependencies: ["CandlewickTracker", "CandlewickBus", "CandlewickCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickGatewayTests", dependencies: ["CandlewickGateway", "CandlewickTWS"], resources: [.copy("Fixtures")],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickRunTests", dependencies: ["CandlewickRun", "CandlewickTesting"], swiftSettings: swiftSettings),
+        // One test body per service, run in memory and over real ZeroMQ.
+        .testTarget(
+            name: "CandlewickServiceTests",
+            dependencies: ["CandlewickRun", "CandlewickTesting", "CandlewickChartWorker", "CandlewickLLM", "CandlewickRouter"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
     ]
 )

@@ -257,7 +257,7 @@ PAYLOADS = {
     "run.finished": obj({
         "run_id": NONEMPTY, "status": {"enum": ["FINISHED", "FAILED"]}, "totals": nullable(NUM_MAP), "finished_at": TS,
     }, ["run_id", "status", "finished_at"]),
-    # Gateway-only (CandlewickGateway, not MessageCatalog.standard): `candlewick send` cannot encode them.
+    # Commands to gateway-bridge (in MessageCatalog.standard since the run owner moved to CandlewickRun).
     "market_data.request": obj({
         "symbol": SYMBOL, "duration_days": nullable({"type": "integer", "minimum": 1, "maximum": 10000}),
     }, ["symbol"]),

@@ -6,4 +6,13 @@ public protocol FrameSink: Sendable {
     func send(_ frames: [Data]) throws
 }
 
-extension SocketLoop: FrameSink {}
+/// Both directions of one socket: a `SocketLoop` over libzmq, or an in-memory twin in tests
+/// (CandlewickTesting), so a service written against it runs unchanged in memory and over ZeroMQ.
+public protocol FrameChannel: FrameSink {
+    /// Inbound multipart messages in arrival order; finishes when the channel closes.
+    var incoming: AsyncStream<[Data]> { get }
+    /// Stops the channel: queued messages get the linger time to leave, then `incoming` finishes.
+    func close() async
+}
+
+extension SocketLoop: FrameChannel {}

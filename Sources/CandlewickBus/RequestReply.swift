@@ -14,19 +14,27 @@ public struct IncomingRequest: Sendable {
 /// It binds; clients connect. Requests arrive on `requests()`; `reply(to:with:)` answers with an
 /// envelope whose `causation_id` is the request's id. Malformed requests are counted and logged.
 public final class RequestServer: Sendable {
-    private let loop: SocketLoop
+    private let loop: any FrameChannel
     private let publisher: BusPublisher
     private let decoder: BusSubscriber
+    /// The bound endpoint (wildcard ports resolved), or the in-memory channel's name.
+    public let endpoint: String
 
-    public init(bind endpoint: String, source: String, options: SocketOptions = SocketOptions(),
-                codec: FrameCodec = FrameCodec(), logger: Logger) throws {
-        loop = try SocketLoop(.router, bind: [endpoint], options: options, name: "router")
-        publisher = BusPublisher(source: source, sink: loop, codec: codec)
-        decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger)
+    /// Binds a ROUTER socket at `endpoint`.
+    public convenience init(bind endpoint: String, source: String, options: SocketOptions = SocketOptions(),
+                            codec: FrameCodec = FrameCodec(), logger: Logger) throws {
+        let loop = try SocketLoop(.router, bind: [endpoint], options: options, name: "router")
+        self.init(channel: loop, endpoint: loop.endpoint, source: source, codec: codec, logger: logger)
     }
 
-    /// The bound endpoint (wildcard ports resolved).
-    public var endpoint: String { loop.endpoint }
+    /// Serves over `channel`, whose inbound messages start with the requester's identity frame and
+    /// whose outbound messages are routed by it (a ROUTER socket, or its in-memory twin).
+    public init(channel: any FrameChannel, endpoint: String, source: String, codec: FrameCodec = FrameCodec(), logger: Logger) {
+        loop = channel
+        self.endpoint = endpoint
+        publisher = BusPublisher(source: source, sink: channel, codec: codec)
+        decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger)
+    }
 
     /// Counters of refused requests.
     public var stats: SubscriberStats { decoder.stats }
@@ -69,15 +77,22 @@ public final class RequestServer: Sendable {
 
 /// The asking side of DEALER/ROUTER commands, with a deadline on every request.
 public final class RequestClient: Sendable {
-    private let loop: SocketLoop
+    private let loop: any FrameChannel
     private let publisher: BusPublisher
     private let waiting = Mutex<[String: CheckedContinuation<BusMessage, any Error>]>([:])
 
-    public init(connect endpoint: String, source: String, options: SocketOptions = SocketOptions(),
-                codec: FrameCodec = FrameCodec(), logger: Logger) throws {
-        loop = try SocketLoop(.dealer, connect: [endpoint], options: options, name: "dealer")
-        publisher = BusPublisher(source: source, sink: loop, codec: codec)
-        let events = BusSubscriber(source: loop.incoming, codec: codec, logger: logger).events()
+    /// Connects a DEALER socket to `endpoint`.
+    public convenience init(connect endpoint: String, source: String, options: SocketOptions = SocketOptions(),
+                            codec: FrameCodec = FrameCodec(), logger: Logger) throws {
+        self.init(channel: try SocketLoop(.dealer, connect: [endpoint], options: options, name: "dealer"), source: source, codec: codec,
+                  logger: logger)
+    }
+
+    /// Asks over `channel` (a DEALER socket, or its in-memory twin).
+    public init(channel: any FrameChannel, source: String, codec: FrameCodec = FrameCodec(), logger: Logger) {
+        loop = channel
+        publisher = BusPublisher(source: source, sink: channel, codec: codec)
+        let events = BusSubscriber(source: channel.incoming, codec: codec, logger: logger).events()
         Task.detached { [self] in
             for await event in events {
                 // A reply nobody waits for any more (it came after its deadline) is dropped here.
@@ -88,27 +103,37 @@ public final class RequestClient: Sendable {
                 defer { w.removeAll() }
                 return Array(w.values)
             }
-            for c in all { c.resume(throwing: BusError("request", message: "client closed")) }
+            for c in all { c.resume(throwing: BusError("request", message: "client closed", code: "closed")) }
         }
     }
 
     /// Sends `payload` and waits for the reply whose `causation_id` is the request's id.
-    /// Throws a `BusError` naming the type and the deadline when no reply comes in time.
+    /// Throws a `BusError` naming the type and the deadline when no reply comes in time, and
+    /// `CancellationError` as soon as the waiting task is cancelled (a late reply is then dropped).
     public func request<P: BusPayload>(_ payload: P, runId: String? = nil, timeout: Duration) async throws -> BusMessage {
         let id = UUID().uuidString.lowercased()
         let timer = Task { [self] in
             try await Task.sleep(for: timeout)
             waiting.withLock { $0.removeValue(forKey: id) }?
-                .resume(throwing: BusError("request \(P.messageType)", message: "no reply within \(timeout)"))
+                .resume(throwing: BusError("request \(P.messageType)", message: "no reply within \(timeout)", code: "timeout"))
         }
         defer { timer.cancel() }
-        return try await withCheckedThrowingContinuation { c in
-            waiting.withLock { $0[id] = c }
-            do {
-                try publisher.stamp(payload, id: id, runId: runId, causationId: nil, attachments: [], deliver: loop.send)
-            } catch {
-                waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: error)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { c in
+                waiting.withLock { $0[id] = c }
+                // Cancelled before the continuation was registered: the handler found nothing to resume.
+                if Task.isCancelled {
+                    waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+                    return
+                }
+                do {
+                    try publisher.stamp(payload, id: id, runId: runId, causationId: nil, attachments: [], deliver: loop.send)
+                } catch {
+                    waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: error)
+                }
             }
+        } onCancel: {
+            waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: CancellationError())
         }
     }
 

@@ -68,9 +68,9 @@ public final class SocketLoop: Sendable {
     /// (the peer is not keeping up): the caller decides whether that is an error or a drop.
     public func send(_ frames: Frames) throws {
         let wake = try shared.withLock { s -> Bool in
-            if s.closing { throw BusError("send on \(endpoint)", message: "socket is closed") }
+            if s.closing { throw BusError("send on \(endpoint)", message: "socket is closed", code: "closed") }
             if s.outbox.count >= outboxLimit {
-                throw BusError("send on \(endpoint)", message: "outbox full (\(outboxLimit) messages waiting)")
+                throw BusError("send on \(endpoint)", message: "outbox full (\(outboxLimit) messages waiting)", code: "outbox_full")
             }
             s.outbox.append(frames)
             defer { s.wakePending = true }

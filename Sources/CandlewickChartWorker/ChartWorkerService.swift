@@ -1,6 +1,5 @@
 import CandlewickBus
 import CandlewickCore
-import CandlewickRuntime
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -11,28 +10,34 @@ import Synchronization
 /// the owner's PULL). Stateless: start more workers to go faster; a job lost with a dead worker
 /// is re-issued by the owner when its lease expires, and results are idempotent by `job_id`.
 public struct ChartWorkerService: Service {
-    private let context: ProcessContext
-    private let jobs: SocketLoop
+    private let jobs: any FrameChannel
     private let results: BusPublisher
     private let runner: UncheckedSendable<ChartJobRunner>
+    private let codec: FrameCodec
+    private let logger: Logger
     /// Jobs done, jobs failed, and frames refused.
     public let counters = ChartWorkerCounters()
 
-    public init(context: ProcessContext, jobs: SocketLoop, results: BusPublisher) throws {
-        self.context = context
+    /// - Parameters:
+    ///   - worker: the instance name written into each result.
+    ///   - jobs: where chart jobs arrive (PULL, or its in-memory twin).
+    ///   - results: publishes results (onto PUSH, or its twin).
+    public init(worker: String, jobs: any FrameChannel, results: BusPublisher, codec: FrameCodec = FrameCodec(), logger: Logger) throws {
         self.jobs = jobs
         self.results = results
-        runner = UncheckedSendable(try ChartJobRunner(worker: context.instance))
+        self.codec = codec
+        self.logger = logger
+        runner = UncheckedSendable(try ChartJobRunner(worker: worker))
     }
 
     public func run() async throws {
-        let subscriber = BusSubscriber(source: jobs.incoming, codec: context.codec, logger: context.logger)
+        let subscriber = BusSubscriber(source: jobs.incoming, codec: codec, logger: logger)
         let messages = subscriber.messages()
         await cancelWhenGracefulShutdown {
             for await message in messages {
                 counters.rejected.store(subscriber.stats.rejectedTotal, ordering: .relaxed)
                 guard let job = message.payload(as: ChartJob.self) else {
-                    context.logger.warning("chart.unexpected_message", metadata: ["msg.type": "\(message.header.type)"])
+                    logger.warning("chart.unexpected_message", metadata: ["msg.type": "\(message.header.type)"])
                     continue
                 }
                 handle(job, message: message)
@@ -48,16 +53,16 @@ public struct ChartWorkerService: Service {
         do {
             try results.publish(result, runId: message.header.runId, causationId: message.header.id, attachments: attachments)
         } catch {
-            context.logger.error("chart.result_not_sent", metadata: ["job.id": "\(job.jobId)", "error": "\(error)"])
+            logger.error("chart.result_not_sent", metadata: ["job.id": "\(job.jobId)", "error": "\(error)"])
         }
         if result.status == "ok" {
             counters.done.add(1, ordering: .relaxed)
-            context.logger.info("chart.done", metadata: [
+            logger.info("chart.done", metadata: [
                 "job.id": "\(job.jobId)", "symbol": "\(job.marketData.symbol)", "render_ms": "\(Int(result.renderMs))",
             ])
         } else {
             counters.failed.add(1, ordering: .relaxed)
-            context.logger.warning("chart.failed", metadata: ["job.id": "\(job.jobId)", "error": "\(result.error ?? "")"])
+            logger.warning("chart.failed", metadata: ["job.id": "\(job.jobId)", "error": "\(result.error ?? "")"])
         }
     }
 }

@@ -10,7 +10,7 @@ import Synchronization
 /// and pushes `analysis.result`s. A job whose charts are missing still gets an answer: HOLD with
 /// the reason. Stateless; results are idempotent by job_id.
 public struct AnalysisService: Service {
-    private let jobs: SocketLoop
+    private let jobs: any FrameChannel
     private let results: BusPublisher
     private let analyst: Analyst
     private let worker: String
@@ -25,7 +25,7 @@ public struct AnalysisService: Service {
         case model(Analyzer)
     }
 
-    public init(jobs: SocketLoop, results: BusPublisher, analyst: Analyst, worker: String, logger: Logger, codec: FrameCodec = FrameCodec()) {
+    public init(jobs: any FrameChannel, results: BusPublisher, analyst: Analyst, worker: String, logger: Logger, codec: FrameCodec = FrameCodec()) {
         self.jobs = jobs
         self.results = results
         self.analyst = analyst

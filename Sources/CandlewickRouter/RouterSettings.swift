@@ -14,8 +14,7 @@ public struct RouterSettings: Sendable {
     public var policy: RiskPolicy
 
     public init(config: ConfigFile) throws {
-        let directory = config.string("bus.directory", default: "/tmp/candlewick")
-        commands = config.string("router.commands", default: "ipc://\(directory)/router.sock")
+        commands = try WorkEndpoints(config: config).routerCommands
         journalPath = config.string("router.journal", default: "state/order-router/intents.jsonl")
         guard let m = LiveArming.Mode(rawValue: config.string("router.mode", default: "paper")) else {
             throw ConfigError("router.mode", "must be paper or live, got \(config.string("router.mode", default: ""))")

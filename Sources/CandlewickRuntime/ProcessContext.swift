@@ -29,8 +29,7 @@ public struct ProcessContext: Sendable {
         var logger = Logger(label: process)
         logger[metadataKey: "instance"] = "\(instance)"
         self.logger = logger
-        let directory = config.string("bus.directory", default: "/tmp/candlewick")
-        let defaults = BusEndpoints.ipc(in: directory)
+        let defaults = BusEndpoints.ipc(in: EndpointDefaults.directory(in: config))
         endpoints = BusEndpoints(
             publish: options.busPublish ?? config.string("bus.publish", default: defaults.publish),
             subscribe: options.busSubscribe ?? config.string("bus.subscribe", default: defaults.subscribe))

@@ -1,4 +1,5 @@
 import CandlewickCore
+import CandlewickRun
 import Foundation
 
 /// A one-line progress display on stderr (only when stderr is a terminal; otherwise a line per 10%).
@@ -30,8 +31,8 @@ final class ProgressLine: @unchecked Sendable {
 
 /// The table printed at the end of a chart run.
 enum ChartsSummary {
-    static func print(results: [ChartJobResult], failures: [(String, String)], duplicates: Int, reissued: Int,
-                      seconds: Double, out: String) {
+    static func print(_ outcome: RunOutcome, out: String) {
+        let (results, failures) = (outcome.charts, outcome.failures)
         func f(_ v: Double?, _ digits: Int = 2) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "n/a" }
         var rows = [["symbol", "status", "as of", "close", "SMA 50", "SMA 200", "RSI 14", "MACD hist", "render ms", "worker"]]
         for r in results {
@@ -46,9 +47,9 @@ enum ChartsSummary {
                 + (n == 0 ? "\n" + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") : "")
         }
         Swift.print("\n" + lines.joined(separator: "\n"))
-        for (symbol, reason) in failures { Swift.print("FAILED \(symbol): \(reason)") }
+        for f in failures { Swift.print("FAILED \(f.symbol): \(f.reason)") }
         Swift.print(String(format: "\n%d charted, %d failed, %d re-issued, %d duplicate results, %.1f s. Charts: %@/<SYMBOL>/",
                            results.filter { $0.status == "ok" }.count, failures.count + results.filter { $0.status != "ok" }.count,
-                           reissued, duplicates, seconds, out))
+                           outcome.reissued, outcome.duplicates, outcome.stageSeconds["total"] ?? 0, out))
     }
 }

@@ -34,7 +34,7 @@ enum RunReport {
 
                 """
         }
-        let failures = summary.failures.map { "<li>\(esc($0.0)): \(esc($0.1))</li>" }.joined()
+        let failures = summary.failures.map { "<li>\(esc($0.symbol)): \(esc($0.reason))</li>" }.joined()
         let html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Candlewick \(esc(summary.runId))</title>
             <style>body{font-family:DejaVu Sans,Arial,sans-serif;margin:24px;color:#1f2430}table{border-collapse:collapse}

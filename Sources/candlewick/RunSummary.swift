@@ -1,4 +1,5 @@
 import CandlewickCore
+import CandlewickRun
 import Foundation
 
 /// The end of a run: one row per symbol, totals, stage timings; printed as a table and written as
@@ -6,12 +7,17 @@ import Foundation
 struct RunSummary {
     let runId: String
     let signals: [AnalysisResult]
-    let failures: [(String, String)]
+    let failures: [RunFailure]
     let reissued: Int
     let duplicates: Int
     let stageSeconds: [String: Double]
     /// Orders, fills and the portfolio (nil when the run sent no orders).
-    var orders: RunOrders? = nil
+    let orders: RunOrders?
+
+    init(_ outcome: RunOutcome) {
+        (runId, signals, failures) = (outcome.runId, outcome.signals, outcome.failures)
+        (reissued, duplicates, stageSeconds, orders) = (outcome.reissued, outcome.duplicates, outcome.stageSeconds, outcome.orders)
+    }
 
     func write(folder: String) throws {
         let fm = FileManager.default
@@ -35,7 +41,7 @@ struct RunSummary {
                         "latency_ms": a.latencyMs, "order": orders?.status(s.symbol) ?? "",
                         "intent_id": orders?.decisions[s.symbol]?.intentId ?? NSNull()]
             },
-            "failures": failures.map { ["symbol": $0.0, "reason": $0.1] },
+            "failures": failures.map { ["symbol": $0.symbol, "reason": $0.reason] },
             "totals": ["symbols": signals.count, "actionable": signals.filter(\.signal.isActionable).count,
                        "failed": failures.count, "reissued": reissued, "duplicates": duplicates],
             "stage_seconds": stageSeconds,
@@ -72,7 +78,7 @@ struct RunSummary {
             print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
             if n == 0 { print(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
         }
-        for (symbol, reason) in failures { print("FAILED \(symbol): \(reason)") }
+        for f in failures { print("FAILED \(f.symbol): \(f.reason)") }
         let t = stageSeconds
         print(String(format: "\n%d symbols, %d actionable, %d failed, %d re-issued, %d duplicate results; charts %.1f s, total %.1f s",
                      signals.count, signals.filter(\.signal.isActionable).count, failures.count, reissued, duplicates,

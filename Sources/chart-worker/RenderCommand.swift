@@ -62,10 +62,10 @@ struct RenderCommand: ParsableCommand {
                 case weeklyIndicators = "weekly_indicators", lastClose = "last_close", chartLow = "chart_low", chartHigh = "chart_high"
             }
         }
-        let window = bars.suffix(dailyBars)
+        let window = ChartWindow(bars: bars, lookback: dailyBars)!  // bars is not empty (checked above)
         let output = Output(charts: results, indicators: try daily.series.snapshot(symbol: symbol),
                             weeklyIndicators: try weekly.series.snapshot(symbol: symbol), lastClose: bars.last!.close,
-                            chartLow: window.map(\.low).min()!, chartHigh: window.map(\.high).max()!)
+                            chartLow: window.low, chartHigh: window.high)
         let encoder = CandlewickJSON.encoder()
         encoder.outputFormatting.insert(.prettyPrinted)
         FileHandle.standardOutput.write(try encoder.encode(output) + Data("\n".utf8))

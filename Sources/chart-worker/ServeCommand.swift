@@ -18,7 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
         let resultsLoop = try SocketLoop(.push, connect: [endpoints.chartResults], options: context.socketOptions, name: "chart-results")
         let (events, eventsLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
         let service = try ChartWorkerService(
-            context: context, jobs: jobs, results: BusPublisher(source: context.instance, sink: resultsLoop, codec: context.codec))
+            worker: context.instance, jobs: jobs, results: BusPublisher(source: context.instance, sink: resultsLoop, codec: context.codec),
+            codec: context.codec, logger: context.logger)
         let counters = service.counters
         try await ProcessRunner.run(
             [SocketCloser(jobs, resultsLoop, eventsLoop),

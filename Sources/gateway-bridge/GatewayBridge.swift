@@ -26,23 +26,18 @@ struct GatewayBridge: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ProcessContext(process: "gateway-bridge", options: common)
-        var catalog = MessageCatalog.standard
-        catalog.register(MarketDataRequest.self)
-        let codec = FrameCodec(catalog: catalog, maxMessageBytes: Int(context.socketOptions.maxMessageSize))
-        let host = context.config.string("ib.host", default: "127.0.0.1")
-        let port = try context.config.int("ib.port", default: 4002)
-        let clientId = try context.config.int("ib.client_id", default: 1)
-        let timeout = try context.config.double("ib.connect_timeout_s", default: 10)
+        let settings = try GatewaySettings(config: context.config)
         let events = EventRelay()
-        let link = GatewayLink(host: host, port: port, clientId: clientId, timeout: timeout, maxBackoff: try context.config.double("ib.reconnect_max_s", default: 10),
-                               onEvent: { e in events.deliver(e) }, onDown: { epoch, why in events.down(epoch: epoch, why) })
+        let link = GatewayLink(host: settings.host, port: settings.port, clientId: settings.clientId, timeout: settings.connectTimeout,
+                               maxBackoff: settings.reconnectMax, onEvent: { e in events.deliver(e) },
+                               onDown: { epoch, why in events.down(epoch: epoch, why) })
         do {
             try link.connect()
         } catch {
             context.logger.critical("gateway.connect_failed", metadata: ["error": "\(error)"])
             throw ExitCode(2)
         }
-        context.logger.info("gateway.connected", metadata: ["ib": "\(host):\(port)", "accounts": "\(link.accounts.joined(separator: ","))"])
+        context.logger.info("gateway.connected", metadata: ["ib": "\(settings.host):\(settings.port)", "accounts": "\(link.accounts.joined(separator: ","))"])
         let (publisher, eventsLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
         let logger = context.logger
         let publish: @Sendable (any BusPayload) -> Void = { payload in
@@ -51,9 +46,8 @@ struct GatewayBridge: AsyncParsableCommand {
         let desk = OrderDesk(link: link, publish: publish, logger: context.logger)
         let fetcher = MarketDataFetcher(connection: link, qualify: { symbol in try await desk.contract(for: symbol) })
         events.attach(fetcher, desk: desk, logger: context.logger)
-        let endpoints = try WorkEndpoints(config: context.config)
-        let server = try RequestServer(bind: endpoints.gatewayCommands, source: context.instance, options: context.socketOptions,
-                                       codec: codec, logger: context.logger)
+        let server = try RequestServer(bind: settings.commands, source: context.instance, options: context.socketOptions,
+                                       codec: context.codec, logger: context.logger)
         try await ProcessRunner.run(
             [SocketCloser(eventsLoop),
              HeartbeatService(context: context, publisher: publisher, counters: {

@@ -22,31 +22,25 @@ struct Tracker: AsyncParsableCommand {
 
     func run() async throws {
         let context = try ProcessContext(process: "tracker", options: common)
-        let config = context.config
-        let environment = ProcessInfo.processInfo.environment
-        let directory = config.string("tracker.directory", default: "runs")
-        let uri = config.string("tracker.mlflow_uri", default: environment["MLFLOW_TRACKING_URI"] ?? "")
+        let settings: TrackerSettings
+        do { settings = try TrackerSettings(config: context.config) } catch let e as ConfigError { throw ValidationError(e.message) }
         let sink: any TrackingSink
-        if uri.isEmpty {
-            sink = LocalSink(directory: directory, logger: context.logger)
+        if settings.mlflowURI.isEmpty {
+            sink = LocalSink(directory: settings.directory, logger: context.logger)
         } else {
-            guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else {
-                throw ValidationError("tracker.mlflow_uri must be an http(s) URL of an MLflow tracking server, got \"\(uri)\"")
-            }
-            let auth = MLflowAuth(environment: environment)
-            let client = MLflowClient(baseURL: uri, auth: auth, timeout: try config.double("tracker.request_timeout_s", default: 15))
-            sink = MLflowSink(client: client, experiment: config.string("tracker.experiment", default: "candlewick"), logger: context.logger)
-            context.logger.info("tracker.mlflow", metadata: ["mlflow.uri": "\(uri)", "auth": "\(auth)"])
+            let auth = MLflowAuth(environment: ProcessInfo.processInfo.environment)
+            let client = MLflowClient(baseURL: settings.mlflowURI, auth: auth, timeout: settings.requestTimeout)
+            sink = MLflowSink(client: client, experiment: settings.experiment, logger: context.logger)
+            context.logger.info("tracker.mlflow", metadata: ["mlflow.uri": "\(settings.mlflowURI)", "auth": "\(auth)"])
         }
-        let spoolDirectory = config.string("tracker.spool_dir", default: (directory as NSString).appendingPathComponent(".tracker-spool"))
-        let spool = try Spool(directory: spoolDirectory, sink: sink.name)
+        let spool = try Spool(directory: settings.spoolDirectory, sink: sink.name)
         let socket = try context.endpoints.makeSubscriberSocket(prefixes: TrackerService.topics, options: context.socketOptions)
         let (events, eventsLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
         let budget = context.shutdownBudget
         let service = TrackerService(
             frames: socket.incoming, spool: spool, sink: sink, logger: context.logger, codec: context.codec,
             drainBudget: budget > .seconds(2) ? budget - .seconds(1) : budget / 2,
-            maxBackoff: .milliseconds(Int(try config.double("tracker.retry_max_s", default: 5) * 1000)))
+            maxBackoff: .milliseconds(Int(settings.retryMax * 1000)))
         let counters = service.counters
         try await ProcessRunner.run(
             [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, state: { counters.state }, counters: { counters.snapshot }), service],

@@ -1,4 +1,5 @@
 import CandlewickBus
+import CandlewickTesting
 import CandlewickCore
 import Foundation
 import Testing

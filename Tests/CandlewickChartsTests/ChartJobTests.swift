@@ -1,6 +1,7 @@
 import CandlewickChartWorker
 import CandlewickCharts
 import CandlewickCore
+import CandlewickTesting
 import Foundation
 import Testing
 

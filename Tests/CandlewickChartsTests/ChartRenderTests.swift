@@ -1,30 +1,8 @@
 import CandlewickCharts
 import CandlewickCore
+import CandlewickTesting
 import Foundation
 import Testing
-
-/// A deterministic daily series: a rising then falling random walk with real-looking OHLC.
-func syntheticBars(_ n: Int, start: Double = 100, scale: Double = 1, volume: Decimal = 1_000_000) throws -> [OHLCVBar] {
-    var bars: [OHLCVBar] = []
-    var price = start
-    var state: UInt64 = 12345
-    func rand() -> Double {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Double(state >> 11) / Double(1 << 53)
-    }
-    let t0 = UTCTimestamp.parse("2020-01-06")!
-    for i in 0..<n {
-        let open = price
-        price *= 1 + (rand() - 0.48) * 0.04
-        let close = price
-        let high = max(open, close) * (1 + rand() * 0.01)
-        let low = min(open, close) * (1 - rand() * 0.01)
-        func d(_ x: Double) -> Decimal { Decimal(string: String(format: "%.6f", x * scale))! }
-        bars.append(try OHLCVBar(timestamp: t0.addingTimeInterval(Double(i / 5 * 7 + i % 5) * 86_400), open: d(open),
-                                 high: d(high), low: d(low), close: d(close), volume: volume))
-    }
-    return bars
-}
 
 func isClose(_ a: RGB, _ b: RGB, tolerance: Int = 2) -> Bool {
     abs(Int(a.r) - Int(b.r)) <= tolerance && abs(Int(a.g) - Int(b.g)) <= tolerance && abs(Int(a.b) - Int(b.b)) <= tolerance

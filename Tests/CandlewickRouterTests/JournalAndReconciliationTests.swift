@@ -59,22 +59,28 @@ struct ReconciliationTests {
                     filled: status == "Filled" ? 10 : 0, avgFillPrice: nil, status: status, parentId: 0, ocaGroup: "")
     }
 
-    @Test("found at IB → IB's state; in flight and absent → may be sent; placed but absent → reported missing")
+    @Test("every leg at IB → IB's state; in flight and absent → may be sent; placed but absent, or only some legs → unknown, never placed")
     func reconcile() throws {
         var ledger = IntentLedger()
         let a = try samplePlan("AAA", signal: "a"), b = try samplePlan("BBB", signal: "b"), c = try samplePlan("CCC", signal: "c"),
-            d = try samplePlan("DDD", signal: "d")
-        for p in [a, b, c, d] { ledger.apply(JournalEntry(kind: .planned, at: Date(), intentId: p.intentId, plan: p)) }
+            d = try samplePlan("DDD", signal: "d"), e = try samplePlan("EEE", signal: "e"), f = try samplePlan("FFF", signal: "f")
+        #expect(a.legs.count == 3)
+        for p in [a, b, c, d, e, f] { ledger.apply(JournalEntry(kind: .planned, at: Date(), intentId: p.intentId, plan: p)) }
         ledger.apply(JournalEntry(kind: .sent, at: Date(), intentId: b.intentId))
         ledger.apply(JournalEntry(kind: .placed, at: Date(), intentId: d.intentId, brokerIds: [:]))
-        let orders = [order(a.legs[0].orderRef, 1, "Submitted"), order(a.legs[1].orderRef, 2, "PreSubmitted"),
-                      order(c.legs[0].orderRef, 5, "Filled"), order("not-ours", 9, "Submitted")]
+        let orders = [order(a.legs[0].orderRef, 1, "Submitted"), order(a.legs[1].orderRef, 2, "PreSubmitted"), order(a.legs[2].orderRef, 3, "PreSubmitted"),
+                      order(c.legs[0].orderRef, 5, "Filled"),
+                      order(e.legs[1].orderRef, 7, "Submitted"), order(e.legs[2].orderRef, 8, "Submitted"),
+                      order(f.legs[0].orderRef, 10, "Submitted"), order(f.legs[1].orderRef, 11, "PreSubmitted"),
+                      order("not-ours", 9, "Submitted")]
         let out = Reconciliation.reconcile(ledger, with: orders, now: Date())
-        #expect(Set(out.entries.map { $0.intentId! }) == [a.intentId, c.intentId])
-        #expect(out.entries.first { $0.intentId == c.intentId }?.kind == .filled)
-        #expect(out.entries.first { $0.intentId == a.intentId }?.brokerIds == [a.legs[0].orderRef: 1, a.legs[1].orderRef: 2])
+        let kinds = Dictionary(out.entries.map { ($0.intentId!, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        #expect(kinds == [a.intentId: .placed, c.intentId: .unknown, d.intentId: .unknown, e.intentId: .filled, f.intentId: .unknown])
+        #expect(out.entries.first { $0.intentId == a.intentId }?.brokerIds == [a.legs[0].orderRef: 1, a.legs[1].orderRef: 2, a.legs[2].orderRef: 3])
         #expect(out.absent == [b.intentId])
         #expect(out.missing == [d.intentId])
+        #expect(Set(out.partial) == [c.intentId, f.intentId], "an entry without its protective legs is never 'placed'")
+        #expect(out.entries.first { $0.intentId == f.intentId }?.message?.contains("missing SL") == true)
     }
 
     @Test("live needs the flag and a matching live account; paper refuses a live gateway")

@@ -1,50 +1,10 @@
 import CandlewickCore
 import CandlewickRouter
+import CandlewickTesting
 import Foundation
 import Logging
 import Synchronization
 import Testing
-
-/// A broker at the boundary: holds placed legs by ref; can lose acknowledgements or be unreachable.
-final class FakeBroker: BrokerGateway {
-    enum Mode { case ack, loseAck, down }
-    let state = Mutex<(mode: Mode, orders: [BrokerOrder], places: Int)>((.ack, [], 0))
-    func set(_ m: Mode) { state.withLock { $0.mode = m } }
-    var places: Int { state.withLock { $0.places } }
-    var refs: [String] { state.withLock { $0.orders.map(\.orderRef) } }
-
-    func place(_ plan: OrderPlan) async -> Result<OrderAck, OrderRejection> {
-        state.withLock { s in
-            if s.mode == .down {
-                return .failure(OrderRejection(intentId: plan.intentId, orderRef: nil, code: nil, message: "not connected", outcomeUnknown: true))
-            }
-            s.places += 1
-            var ids: [String: Int] = [:]
-            for leg in plan.legs {
-                let id = s.orders.count + 1
-                ids[leg.orderRef] = id
-                s.orders.append(BrokerOrder(orderRef: leg.orderRef, brokerOrderId: id, permId: id, symbol: plan.symbol, side: leg.side,
-                                            orderType: "LMT", quantity: leg.quantity, filled: 0, avgFillPrice: nil, status: "Submitted",
-                                            parentId: 0, ocaGroup: ""))
-            }
-            if s.mode == .loseAck {
-                return .failure(OrderRejection(intentId: plan.intentId, orderRef: nil, code: nil, message: "no ack in time", outcomeUnknown: true))
-            }
-            return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: false, signalToSocketMicros: 100))
-        }
-    }
-
-    func snapshot(reason: String) async throws -> BrokerSnapshot {
-        let (mode, orders) = state.withLock { ($0.mode, $0.orders) }
-        if mode == .down { throw SnapshotDown() }
-        return BrokerSnapshot(accounts: ["DU1"], orders: orders, executions: [], portfolio: try Portfolio(cash: 100_000, positions: [], timestamp: Date()),
-                              accountValues: [:], connectionEpoch: 1, takenAt: Date())
-    }
-
-    struct SnapshotDown: Error {}
-    func portfolio() async throws -> Portfolio { try Portfolio(cash: 100_000, positions: [], timestamp: Date()) }
-    func cancel(_ request: CancelRequest) async throws {}
-}
 
 func makeRouter(_ path: String, _ broker: FakeBroker) throws -> OrderRouter {
     OrderRouter(journal: try IntentJournal(path: path), gateway: broker, policy: RiskPolicy(), allowedSources: ["test"],

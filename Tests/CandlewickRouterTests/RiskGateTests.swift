@@ -1,12 +1,7 @@
 import CandlewickCore
+import CandlewickTesting
 import Foundation
 import Testing
-
-/// A manual clock: tests move time by hand.
-struct ManualClock {
-    var now = Date(timeIntervalSince1970: 1_700_000_000)  // 2023-11-14 22:13 UTC
-    mutating func advance(_ seconds: Double) { now = now.addingTimeInterval(seconds) }
-}
 
 func buySignal(_ symbol: String = "SPY", entry: Decimal = 100, stop: Decimal = 95, target: Decimal = 110, id: String = "s1",
                action: SignalAction = .buy, confidence: SignalConfidence = .high, score: Double = 80) throws -> TradingSignal {

@@ -109,18 +109,15 @@ SAMPLES |= {
                      "finished_at": "2024-01-03T21:10:00Z"},
 }
 
-# Types only gateway-bridge's command service knows (not in MessageCatalog.standard, so `candlewick send`
-# cannot encode them): hand-written samples, checked against the schema alone.
-GATEWAY_ONLY = {
+# gateway-bridge's command messages (in MessageCatalog.standard, so Swift encodes them like the rest).
+SAMPLES |= {
     "market_data.request": {"symbol": "AAPL", "duration_days": 365},
     "gateway.error": {"symbol": "-", "code": 162, "message": "Historical Market Data Service error message:HMDS query returned no data"},
 }
-GATEWAY_ONLY_INVALID = {
-    "market_data.request": dict(GATEWAY_ONLY["market_data.request"], duration_days=0),   # must be in 1...10000
-    "gateway.error": {"symbol": "AAPL", "code": 200},                                   # message missing
-}
 
 INVALID = {
+    "market_data.request": dict(SAMPLES["market_data.request"], duration_days=0),   # must be in 1...10000
+    "gateway.error": {"symbol": "AAPL", "code": 200},                                  # message missing
     "analysis.job": dict(SAMPLES["analysis.job"], last_close=0),
     "signal": dict(SAMPLES["signal"], confidence_score=75),          # outside MEDIUM band
     "order.update": {k: v for k, v in SAMPLES["order.update"].items() if k != "limit_price"},
@@ -224,17 +221,7 @@ def test_every_catalog_type_has_a_schema():
     assert "heartbeat" in catalog and "order.place" in catalog, catalog
     assert set(SAMPLES) == catalog, "every catalog type needs a Swift-checked sample"
     names = {p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("*.schema.json")}
-    assert names == catalog | set(GATEWAY_ONLY) | {"envelope"}
-
-
-@pytest.mark.parametrize("type_", sorted(GATEWAY_ONLY))
-def test_gateway_only_types_hand_written_samples(type_):
-    """market_data.request and gateway.error are outside the standard catalog, so Swift cannot encode them here:
-    a hand-written sample must validate and a broken one must not. When the catalog gains them, move them to SAMPLES."""
-    assert type_ not in swift_catalog()
-    validate(GATEWAY_ONLY[type_], type_)
-    with pytest.raises(jsonschema.ValidationError):
-        validate(GATEWAY_ONLY_INVALID[type_], type_)
+    assert names == catalog | {"envelope"}
 
 
 def test_committed_schemas_are_generated(tmp_path):

@@ -58,6 +58,8 @@ public struct MessageCatalog: Sendable {
         c.register(Order.self)
         c.register(Trade.self)
         c.register(Portfolio.self)
+        c.register(MarketDataRequest.self)
+        c.register(GatewayFailure.self)
         for t: any BusPayload.Type in [OrderPlan.self, OrderAck.self, OrderRejection.self, CancelRequest.self, SnapshotRequest.self,
                                        BrokerOrder.self, TradeExecution.self, BrokerSnapshot.self, PortfolioRequest.self,
                                        SignalSubmission.self, RouterDecision.self, TradingCommand.self, TradingStateReport.self] {

@@ -1,0 +1,56 @@
+import CandlewickBus
+import CandlewickCore
+import CandlewickRuntime
+import Foundation
+
+/// The run owner's configuration (`run.*`, `ib.paper_admin`, the work and command endpoints), read
+/// once at start-up; a bad value stops the run before any socket opens, naming the key.
+public struct RunSettings: Sendable {
+    public var endpoints: WorkEndpoints
+    /// `run.universe`: the symbols of a run when none are given.
+    public var universe: [String]
+    /// `run.paper_advance_days`: demo mode, days to advance ib-paper's clock after the orders.
+    public var paperAdvanceDays: Int
+    /// `ib.paper_admin`: where ib-paper's admin line protocol listens (host:port).
+    public var paperAdmin: String?
+
+    /// The default `run.universe`: the bundled series that cover ib-paper's default as-of day.
+    public static let defaultUniverse = "AAPL,GOOG,MSFT,SPY"
+
+    public init(config: ConfigFile) throws {
+        endpoints = try WorkEndpoints(config: config)
+        universe = config.string("run.universe", default: Self.defaultUniverse).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+        paperAdvanceDays = try config.int("run.paper_advance_days", default: 0)
+        guard paperAdvanceDays >= 0 else { throw ConfigError("run.paper_advance_days", "must be 0 or more, got \(paperAdvanceDays)") }
+        paperAdmin = config.string("ib.paper_admin")
+    }
+
+    /// A new run id: `<prefix>-<UTC time>` without the characters file systems and MLflow dislike.
+    public static func newRunId(prefix: String, at date: Date = Date()) -> String {
+        "\(prefix)-" + UTCTimestamp.format(date).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: ".", with: "")
+    }
+}
+
+extension RunChannels {
+    /// The run owner's sockets over ZeroMQ: work queues bound at `endpoints`, order-router and
+    /// gateway-bridge connected when `trading` / `gateway`, the tracker's publisher when `track`.
+    /// The tracking publisher opens first, so the tracker's subscription is on its way while the rest starts.
+    public static func open(_ endpoints: WorkEndpoints, context: ProcessContext, analyse: Bool, trading: Bool, gateway: Bool,
+                            track: Bool) throws -> RunChannels {
+        let options = context.socketOptions
+        let tracking = track ? try SocketLoop(.xpub, connect: [context.endpoints.publish], options: options, name: "run-tracking") : nil
+        func bind(_ kind: SocketKind, _ endpoint: String, _ name: String) throws -> SocketLoop {
+            try SocketLoop(kind, bind: [endpoint], options: options, name: name)
+        }
+        func client(_ endpoint: String) throws -> RequestClient {
+            try RequestClient(connect: endpoint, source: context.instance, options: options, codec: context.codec, logger: context.logger)
+        }
+        return RunChannels(
+            chartJobs: try bind(.push, endpoints.chartJobs, "charts-jobs"), chartResults: try bind(.pull, endpoints.chartResults, "charts-results"),
+            analysisJobs: analyse ? try bind(.push, endpoints.analysisJobs, "analysis-jobs") : nil,
+            analysisResults: analyse ? try bind(.pull, endpoints.analysisResults, "analysis-results") : nil,
+            router: trading ? try client(endpoints.routerCommands) : nil, gateway: gateway ? try client(endpoints.gatewayCommands) : nil,
+            tracking: tracking)
+    }
+}
