@@ -7,11 +7,10 @@ public struct WorkEndpoints: Sendable {
     public let gatewayCommands: String
 
     public init(config: ConfigFile) throws {
-        let directory = config.string("bus.directory", default: "/tmp/candlewick")
-        chartJobs = config.string("chart.jobs", default: "ipc://\(directory)/chart-jobs.sock")
-        chartResults = config.string("chart.results", default: "ipc://\(directory)/chart-results.sock")
-        analysisJobs = config.string("llm.jobs", default: "ipc://\(directory)/analysis-jobs.sock")
-        analysisResults = config.string("llm.results", default: "ipc://\(directory)/analysis-results.sock")
-        gatewayCommands = config.string("gateway.commands", default: "ipc://\(directory)/gateway.sock")
+        chartJobs = config[\.chartJobs]
+        chartResults = config[\.chartResults]
+        analysisJobs = config[\.llmJobs]
+        analysisResults = config[\.llmResults]
+        gatewayCommands = config[\.gatewayCommands]
     }
 }

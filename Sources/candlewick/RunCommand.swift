@@ -41,8 +41,7 @@ struct RunCommand: AsyncParsableCommand {
         let tracking = try RunTracking(context: context, runId: runId)
         guard source == "gateway" || source == "csv" else { throw ValidationError("--source must be gateway or csv") }
         guard inFlight >= 1 else { throw ValidationError("--in-flight must be at least 1") }
-        let configured = context.config.string("run.universe", default: "AAPL,GOOG,MSFT,SPY")
-            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+        let configured = context.config[\.runUniverse]
         let universe = try !symbols.isEmpty ? symbols.map { $0.uppercased() } : source == "csv" ? ChartsCommand.discover(data) : configured
         guard !universe.isEmpty else { throw ValidationError("no symbols to run") }
         let charts = (folder as NSString).appendingPathComponent("charts")
@@ -69,9 +68,7 @@ struct RunCommand: AsyncParsableCommand {
             name: "analysis", jobsEndpoint: endpoints.analysisJobs, resultsEndpoint: endpoints.analysisResults, source: context.instance,
             runId: runId, lease: lease * 4, attempts: attempts, window: inFlight * 4, options: context.socketOptions, codec: context.codec, logger: context.logger)
         let trading = orders && source == "gateway"
-        let submitter = trading ? try OrderSubmitter(endpoint: context.config.string(
-            "router.commands", default: "ipc://\(context.config.string("bus.directory", default: "/tmp/candlewick"))/router.sock"),
-                                                     context: context, runId: runId) : nil
+        let submitter = trading ? try OrderSubmitter(endpoint: context.config[\.routerCommands], context: context, runId: runId) : nil
         var submissions: [String: Task<RouterDecision?, Never>] = [:]
         var stageTimes: [String: Double] = [:]
         let clock = ContinuousClock()
@@ -152,7 +149,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             await submitter.close()
             stageTimes["orders"] = now()
-            let days = try advanceDays ?? context.config.int("run.paper_advance_days", default: 0)
+            let days = advanceDays ?? context.config[\.runPaperAdvanceDays]
             if days > 0, runOrders.decisions.values.contains(where: { $0.outcome == .placed }) {
                 await settle(&runOrders, days: days, context: context, endpoints: endpoints, failures: &failures)
             }
@@ -179,7 +176,7 @@ struct RunCommand: AsyncParsableCommand {
     /// Demo mode: advance ib-paper's simulated day so the orders meet new bars, then read fills and
     /// the portfolio from a gateway snapshot.
     func settle(_ orders: inout RunOrders, days: Int, context: ProcessContext, endpoints: WorkEndpoints, failures: inout [(String, String)]) async {
-        guard let admin = context.config.string("ib.paper_admin") else {
+        guard let admin = context.config[\.ibPaperAdmin] else {
             failures.append(("(orders)", "run.paper_advance_days is set but ib.paper_admin is not"))
             return
         }

@@ -18,8 +18,7 @@ struct TradingCommandCLI: AsyncParsableCommand {
     func run() async throws {
         guard let a = TradingCommand.Action(rawValue: action) else { throw ValidationError("action must be halt, reduce, resume or status") }
         let context = try ProcessContext(process: "candlewick-trading", options: common)
-        let directory = context.config.string("bus.directory", default: "/tmp/candlewick")
-        let endpoint = context.config.string("router.commands", default: "ipc://\(directory)/router.sock")
+        let endpoint = context.config[\.routerCommands]
         let client = try RequestClient(connect: endpoint, source: context.instance, options: context.socketOptions, codec: context.codec,
                                        logger: context.logger)
         defer { Task { await client.close() } }

@@ -29,12 +29,12 @@ struct GatewayBridge: AsyncParsableCommand {
         var catalog = MessageCatalog.standard
         catalog.register(MarketDataRequest.self)
         let codec = FrameCodec(catalog: catalog, maxMessageBytes: Int(context.socketOptions.maxMessageSize))
-        let host = context.config.string("ib.host", default: "127.0.0.1")
-        let port = try context.config.int("ib.port", default: 4002)
-        let clientId = try context.config.int("ib.client_id", default: 1)
-        let timeout = try context.config.double("ib.connect_timeout_s", default: 10)
+        let host = context.config[\.ibHost]
+        let port = context.config[\.ibPort]
+        let clientId = context.config[\.ibClientId]
+        let timeout = context.config[\.ibConnectTimeoutS]
         let events = EventRelay()
-        let link = GatewayLink(host: host, port: port, clientId: clientId, timeout: timeout, maxBackoff: try context.config.double("ib.reconnect_max_s", default: 10),
+        let link = GatewayLink(host: host, port: port, clientId: clientId, timeout: timeout, maxBackoff: context.config[\.ibReconnectMaxS],
                                onEvent: { e in events.deliver(e) }, onDown: { why in events.down(why) })
         do {
             try link.connect()

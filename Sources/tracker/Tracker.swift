@@ -24,8 +24,8 @@ struct Tracker: AsyncParsableCommand {
         let context = try ProcessContext(process: "tracker", options: common)
         let config = context.config
         let environment = ProcessInfo.processInfo.environment
-        let directory = config.string("tracker.directory", default: "runs")
-        let uri = config.string("tracker.mlflow_uri", default: environment["MLFLOW_TRACKING_URI"] ?? "")
+        let directory = config[\.trackerDirectory]
+        let uri = config[\.trackerMlflowUri] ?? environment["MLFLOW_TRACKING_URI"] ?? ""
         let sink: any TrackingSink
         if uri.isEmpty {
             sink = LocalSink(directory: directory, logger: context.logger)
@@ -34,11 +34,11 @@ struct Tracker: AsyncParsableCommand {
                 throw ValidationError("tracker.mlflow_uri must be an http(s) URL of an MLflow tracking server, got \"\(uri)\"")
             }
             let auth = MLflowAuth(environment: environment)
-            let client = MLflowClient(baseURL: uri, auth: auth, timeout: try config.double("tracker.request_timeout_s", default: 15))
-            sink = MLflowSink(client: client, experiment: config.string("tracker.experiment", default: "candlewick"), logger: context.logger)
+            let client = MLflowClient(baseURL: uri, auth: auth, timeout: config[\.trackerRequestTimeoutS])
+            sink = MLflowSink(client: client, experiment: config[\.trackerExperiment], logger: context.logger)
             context.logger.info("tracker.mlflow", metadata: ["mlflow.uri": "\(uri)", "auth": "\(auth)"])
         }
-        let spoolDirectory = config.string("tracker.spool_dir", default: (directory as NSString).appendingPathComponent(".tracker-spool"))
+        let spoolDirectory = config[\.trackerSpoolDir]
         let spool = try Spool(directory: spoolDirectory, sink: sink.name)
         let socket = try context.endpoints.makeSubscriberSocket(prefixes: TrackerService.topics, options: context.socketOptions)
         let (events, eventsLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
@@ -46,7 +46,7 @@ struct Tracker: AsyncParsableCommand {
         let service = TrackerService(
             frames: socket.incoming, spool: spool, sink: sink, logger: context.logger, codec: context.codec,
             drainBudget: budget > .seconds(2) ? budget - .seconds(1) : budget / 2,
-            maxBackoff: .milliseconds(Int(try config.double("tracker.retry_max_s", default: 5) * 1000)))
+            maxBackoff: .milliseconds(Int(config[\.trackerRetryMaxS] * 1000)))
         let counters = service.counters
         try await ProcessRunner.run(
             [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, state: { counters.state }, counters: { counters.snapshot }), service],
