@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import binary, free_port, wait_for
+from conftest import ROOT, binary, free_port, wait_for
 
 # How to start each process that loads the config (the names are ProcessContext's). Arguments are
 # valid, so only the configuration can stop them; with a good configuration each would start work.
@@ -175,3 +175,16 @@ def test_the_bus_directory_is_created_private_and_refused_when_not(tmp_path, pro
         code, err = start_refused(["tap", "--config", str(cfg)], env, str(tmp_path))
         assert code not in (None, 0), err
         assert f"{cfg}:2: bus directory {theirs}: is owned by uid 4242" in err, err
+
+
+def test_config_check_passes_the_shipped_config_and_names_a_bad_line(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    shipped = ROOT / "deploy" / "candlewick.conf"
+    ok = subprocess.run([binary("candlewick"), "config", "check", "--config", str(shipped)], env=env, capture_output=True, text=True, timeout=30)
+    assert ok.returncode == 0, ok.stderr
+    bad = tmp_path / "bad.conf"
+    bad.write_text(shipped.read_text() + "\n[llm]\nimage_detail = hgih\n")
+    line = len(bad.read_text().splitlines())
+    no = subprocess.run([binary("candlewick"), "config", "check", "--config", str(bad)], env=env, capture_output=True, text=True, timeout=30)
+    assert no.returncode != 0
+    assert f"{bad}:{line}: llm.image_detail = \"hgih\" is not allowed: it must be one of low, high, auto, original" in no.stderr, no.stderr
