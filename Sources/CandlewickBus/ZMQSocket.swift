@@ -80,8 +80,9 @@ final class ZMQSocket {
     func bind(_ endpoint: String) throws {
         if endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst(6))
-            try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                     withIntermediateDirectories: true)
+            // A missing directory is created private (0700); an existing one is left as it is (ProcessContext
+            // checks the bus directory before any socket opens).
+            try BusDirectory.createPrivate((path as NSString).deletingLastPathComponent)
         }
         guard zmq_bind(handle, endpoint) == 0 else { throw BusError.zmq("bind \(endpoint)") }
         if endpoint.hasPrefix("ipc://") { ipcFiles.append(String(endpoint.dropFirst(6))) }

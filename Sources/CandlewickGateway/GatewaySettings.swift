@@ -15,11 +15,11 @@ public struct GatewaySettings: Sendable {
     public var commands: String
 
     public init(config: ConfigFile) throws {
-        host = config.string("ib.host", default: "127.0.0.1")
-        port = try config.int("ib.port", default: 4002)
-        clientId = try config.int("ib.client_id", default: 1)
-        connectTimeout = try config.double("ib.connect_timeout_s", default: 10)
-        reconnectMax = try config.double("ib.reconnect_max_s", default: 10)
-        commands = try WorkEndpoints(config: config).gatewayCommands
+        host = config[\.ibHost]
+        port = config[\.ibPort]
+        clientId = config[\.ibClientId]
+        connectTimeout = config[\.ibConnectTimeoutS]
+        reconnectMax = config[\.ibReconnectMaxS]
+        commands = config[\.gatewayCommands]
     }
 }

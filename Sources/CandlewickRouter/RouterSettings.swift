@@ -2,8 +2,8 @@ import CandlewickCore
 import CandlewickRuntime
 import Foundation
 
-/// order-router's configuration (`router.*`, `risk.*`), checked at start-up: a bad value stops the
-/// process with the key and the reason.
+/// order-router's configuration (`router.*`, `risk.*`), read through `ConfigKeys`: every value was
+/// checked, with its file:line, when the configuration loaded.
 public struct RouterSettings: Sendable {
     public var commands: String
     public var journalPath: String
@@ -14,51 +14,37 @@ public struct RouterSettings: Sendable {
     public var policy: RiskPolicy
 
     public init(config: ConfigFile) throws {
-        commands = try WorkEndpoints(config: config).routerCommands
-        journalPath = config.string("router.journal", default: "state/order-router/intents.jsonl")
-        guard let m = LiveArming.Mode(rawValue: config.string("router.mode", default: "paper")) else {
-            throw ConfigError("router.mode", "must be paper or live, got \(config.string("router.mode", default: ""))")
-        }
-        mode = m
-        account = config.string("router.account", default: "")
-        allowedSources = Set(config.string("router.allowed_sources", default: "candlewick-run,cli,test").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        placeTimeout = try config.double("router.place_timeout_s", default: 15)
-        var p = RiskPolicy()
-        func decimal(_ key: String, _ d: Decimal) throws -> Decimal {
-            guard let text = config.string(key) else { return d }
-            guard let v = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), v.isFinite else {
-                throw ConfigError(key, "must be a number, got \"\(text)\"")
-            }
-            return v
-        }
-        guard let sizing = RiskPolicy.Sizing(rawValue: config.string("risk.sizing", default: "fixed")) else {
-            throw ConfigError("risk.sizing", "must be fixed or risk")
-        }
-        p.sizing = sizing
-        p.fixedShares = try config.int("risk.fixed_shares", default: p.fixedShares)
-        p.riskBudget = try decimal("risk.risk_budget", p.riskBudget)
-        p.maxShares = try config.int("risk.max_shares", default: p.maxShares)
-        p.maxOrderNotional = try decimal("risk.max_order_notional", p.maxOrderNotional)
-        p.maxPositionNotional = try decimal("risk.max_position_notional", p.maxPositionNotional)
-        p.maxOpenPositions = try config.int("risk.max_open_positions", default: p.maxOpenPositions)
-        p.allowAdding = try config.bool("risk.allow_adding", default: p.allowAdding)
-        p.allowShort = try config.bool("risk.allow_short", default: p.allowShort)
-        p.dailyNotionalBudget = try decimal("risk.daily_notional_budget", p.dailyNotionalBudget)
-        p.maxDailyLoss = try decimal("risk.max_daily_loss", p.maxDailyLoss)
-        p.maxOrdersPerMinute = try config.int("risk.max_orders_per_minute", default: p.maxOrdersPerMinute)
-        p.tickSize = try decimal("risk.tick_size", p.tickSize)
-        guard let entry = OrderType(rawValue: config.string("risk.entry_type", default: "LIMIT").uppercased()) else {
-            throw ConfigError("risk.entry_type", "must be MARKET, LIMIT, STOP or STOP_LIMIT")
-        }
-        p.entryType = entry
-        guard let tif = TimeInForce(rawValue: config.string("risk.tif", default: "DAY").uppercased()) else {
-            throw ConfigError("risk.tif", "must be DAY or GTC")
-        }
-        p.tif = tif
-        p.marketOrdersWhenClosed = try config.bool("risk.market_orders_when_closed", default: false)
-        p.outsideRth = try config.bool("risk.outside_rth", default: false)
-        do { try p.validate() } catch { throw ConfigError("risk", "\(error)") }
-        policy = p
+        commands = config[\.routerCommands]
+        journalPath = config[\.routerJournal]
+        mode = config[\.routerMode]
+        account = config[\.routerAccount] ?? ""
+        allowedSources = Set(config[\.routerAllowedSources])
+        placeTimeout = config[\.routerPlaceTimeoutS]
+        policy = RiskPolicy(config: config)
+        do { try policy.validate() } catch { throw ConfigError("risk", "\(error)") }
+    }
+}
+
+extension RiskPolicy {
+    /// The policy the `risk.*` keys describe (each already checked by `ConfigKeys` when the file loaded).
+    public init(config: ConfigFile) {
+        self.init()
+        sizing = config[\.riskSizing]
+        fixedShares = config[\.riskFixedShares]
+        riskBudget = config[\.riskRiskBudget]
+        maxShares = config[\.riskMaxShares]
+        maxOrderNotional = config[\.riskMaxOrderNotional]
+        maxPositionNotional = config[\.riskMaxPositionNotional]
+        maxOpenPositions = config[\.riskMaxOpenPositions]
+        allowAdding = config[\.riskAllowAdding]
+        allowShort = config[\.riskAllowShort]
+        dailyNotionalBudget = config[\.riskDailyNotionalBudget]
+        maxDailyLoss = config[\.riskMaxDailyLoss]
+        maxOrdersPerMinute = config[\.riskMaxOrdersPerMinute]
+        tickSize = config[\.riskTickSize]
+        entryType = config[\.riskEntryType]
+        tif = config[\.riskTif]
+        marketOrdersWhenClosed = config[\.riskMarketOrdersWhenClosed]
+        outsideRth = config[\.riskOutsideRth]
     }
 }

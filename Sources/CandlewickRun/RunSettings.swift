@@ -14,16 +14,11 @@ public struct RunSettings: Sendable {
     /// `ib.paper_admin`: where ib-paper's admin line protocol listens (host:port).
     public var paperAdmin: String?
 
-    /// The default `run.universe`: the bundled series that cover ib-paper's default as-of day.
-    public static let defaultUniverse = "AAPL,GOOG,MSFT,SPY"
-
     public init(config: ConfigFile) throws {
         endpoints = try WorkEndpoints(config: config)
-        universe = config.string("run.universe", default: Self.defaultUniverse).split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
-        paperAdvanceDays = try config.int("run.paper_advance_days", default: 0)
-        guard paperAdvanceDays >= 0 else { throw ConfigError("run.paper_advance_days", "must be 0 or more, got \(paperAdvanceDays)") }
-        paperAdmin = config.string("ib.paper_admin")
+        universe = config[\.runUniverse].map { $0.uppercased() }
+        paperAdvanceDays = config[\.runPaperAdvanceDays]
+        paperAdmin = config[\.ibPaperAdmin]
     }
 
     /// A new run id: `<prefix>-<UTC time>` without the characters file systems and MLflow dislike.

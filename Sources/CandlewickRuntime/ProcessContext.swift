@@ -18,10 +18,11 @@ public struct ProcessContext: Sendable {
     public let shutdownBudget: Duration
     public let startedAt: Date
 
-    /// Loads the config, bootstraps logging and resolves the bus endpoints.
+    /// Loads and validates the config (every key, by `ConfigKeys`), bootstraps logging, resolves the bus
+    /// endpoints and prepares the bus directory (0700, refused when not private) if this process uses it.
     public init(process: String, options: CommonOptions) throws {
         let config = try ConfigFile.load(path: options.config)
-        let format = LineLogHandler.Format(rawValue: options.logFormat ?? config.string("runtime.log_format", default: "text")) ?? .text
+        let format = options.logFormat.flatMap(LineLogHandler.Format.init(rawValue:)) ?? config[\.runtimeLogFormat]
         LogSetup.bootstrap(level: Logger.Level(rawValue: options.logLevel) ?? .info, format: format)
         self.process = process
         self.instance = options.instance ?? "\(process).\(ProcessInfo.processInfo.processIdentifier)"
@@ -29,20 +30,34 @@ public struct ProcessContext: Sendable {
         var logger = Logger(label: process)
         logger[metadataKey: "instance"] = "\(instance)"
         self.logger = logger
-        let defaults = BusEndpoints.ipc(in: EndpointDefaults.directory(in: config))
-        endpoints = BusEndpoints(
-            publish: options.busPublish ?? config.string("bus.publish", default: defaults.publish),
-            subscribe: options.busSubscribe ?? config.string("bus.subscribe", default: defaults.subscribe))
+        endpoints = BusEndpoints(publish: options.busPublish ?? config[\.busPublish], subscribe: options.busSubscribe ?? config[\.busSubscribe])
+        try Self.prepareBusDirectory(config: config, process: ConfigProcess(rawValue: process), endpoints: endpoints)
         var socketOptions = SocketOptions()
-        let hwm = try config.int("bus.high_water_mark", default: 10_000)
-        socketOptions.sendHighWaterMark = Int32(clamping: hwm)
-        socketOptions.receiveHighWaterMark = Int32(clamping: hwm)
-        socketOptions.maxMessageSize = Int64(try config.int("bus.max_message_bytes", default: 64 << 20))
-        socketOptions.lingerMs = Int32(clamping: try config.int("bus.linger_ms", default: 500))
+        socketOptions.sendHighWaterMark = Int32(clamping: config[\.busHighWaterMark])
+        socketOptions.receiveHighWaterMark = Int32(clamping: config[\.busHighWaterMark])
+        socketOptions.maxMessageSize = Int64(config[\.busMaxMessageBytes])
+        socketOptions.lingerMs = Int32(clamping: config[\.busLingerMs])
         self.socketOptions = socketOptions
-        heartbeatInterval = .milliseconds(Int(try config.double("runtime.heartbeat_interval_s", default: 2) * 1000))
-        shutdownBudget = .milliseconds(Int(try config.double("runtime.shutdown_budget_s", default: 5) * 1000))
+        heartbeatInterval = .milliseconds(Int(config[\.runtimeHeartbeatIntervalS] * 1000))
+        shutdownBudget = .milliseconds(Int(config[\.runtimeShutdownBudgetS] * 1000))
         startedAt = Date()
+    }
+
+    /// Creates and checks `bus.directory` when an endpoint `process` reads (every endpoint for a process
+    /// the table does not know) is an `ipc://` path inside it.
+    static func prepareBusDirectory(config: ConfigFile, process: ConfigProcess?, endpoints: BusEndpoints) throws {
+        let directory = config[\.busDirectory]
+        var used = [endpoints.publish, endpoints.subscribe].filter { _ in process.map(ConfigProcess.busUsers.contains) ?? true }
+        for spec in ConfigKeys.all where spec.kind == .endpoint && !["bus.publish", "bus.subscribe"].contains(spec.name) {
+            if process.map(spec.processes.contains) ?? true, let e = config.text(of: spec.name) { used.append(e) }
+        }
+        let inside = used.contains { e in
+            e.hasPrefix("ipc://") && ((String(e.dropFirst(6)) as NSString).deletingLastPathComponent as NSString).standardizingPath == (directory as NSString).standardizingPath
+        }
+        guard inside else { return }
+        do { try BusDirectory.prepare(directory) } catch {
+            throw ConfigError(config.origin(of: "bus.directory") ?? "bus.directory (default \(BusDirectory.defaultPath))", "\(error)")
+        }
     }
 
     /// A frame codec honouring `bus.max_message_bytes`.

@@ -18,15 +18,15 @@ public struct TrackerSettings: Sendable {
 
     /// - Parameter environment: `MLFLOW_TRACKING_URI` is the default of `tracker.mlflow_uri`.
     public init(config: ConfigFile, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        directory = config.string("tracker.directory", default: "runs")
-        mlflowURI = config.string("tracker.mlflow_uri", default: environment["MLFLOW_TRACKING_URI"] ?? "")
+        directory = config[\.trackerDirectory]
+        mlflowURI = config[\.trackerMlflowUri] ?? environment["MLFLOW_TRACKING_URI"] ?? ""
         guard mlflowURI.isEmpty || mlflowURI.hasPrefix("http://") || mlflowURI.hasPrefix("https://") else {
             throw ConfigError(config.origin(of: "tracker.mlflow_uri") ?? "MLFLOW_TRACKING_URI",
                               "tracker.mlflow_uri must be an http(s) URL of an MLflow tracking server, got \"\(mlflowURI)\"")
         }
-        experiment = config.string("tracker.experiment", default: "candlewick")
-        spoolDirectory = config.string("tracker.spool_dir", default: (directory as NSString).appendingPathComponent(".tracker-spool"))
-        requestTimeout = try config.double("tracker.request_timeout_s", default: 15)
-        retryMax = try config.double("tracker.retry_max_s", default: 5)
+        experiment = config[\.trackerExperiment]
+        spoolDirectory = config[\.trackerSpoolDir]
+        requestTimeout = config[\.trackerRequestTimeoutS]
+        retryMax = config[\.trackerRetryMaxS]
     }
 }

@@ -28,7 +28,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         }
         let analysis = try Self.context(symbol: symbol, json: indicators)
         let id = signalId ?? SHA256Digest.hex(of: ([symbol] + charts.map { SHA256Digest.hex(of: $0) }).joined(separator: "|")).prefix(32).description
-        let choice = try ProviderFactory.choose(settings: { context.config.string($0) }, environment: ProcessInfo.processInfo.environment)
+        let choice = try ProviderFactory.choose(config: context.config, environment: ProcessInfo.processInfo.environment)
         let signalJSON: Data
         switch choice {
         case .rules:

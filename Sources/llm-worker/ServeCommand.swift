@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
         let context = try ProcessContext(process: "llm-worker", options: common)
         let endpoints = try WorkEndpoints(config: context.config)
         let analyst: AnalysisService.Analyst
-        switch try ProviderFactory.choose(settings: { context.config.string($0) }, environment: ProcessInfo.processInfo.environment) {
+        switch try ProviderFactory.choose(config: context.config, environment: ProcessInfo.processInfo.environment) {
         case .rules:
             analyst = .rules
         case .model(let provider, let maxConcurrent, let perMinute, let cacheDirectory):

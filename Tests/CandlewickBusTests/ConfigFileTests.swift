@@ -13,16 +13,17 @@ struct ConfigFileTests {
             [runtime]
             heartbeat_interval_s = 0.5
             """, origin: "test.conf", environment: [:])
-        #expect(c.string("bus.directory") == "/tmp/x y")
-        #expect(try c.int("bus.high_water_mark", default: 1) == 77)
-        #expect(try c.double("runtime.heartbeat_interval_s", default: 2) == 0.5)
-        #expect(try c.int("bus.linger_ms", default: 500) == 500)
+        #expect(c[\.busDirectory] == "/tmp/x y")
+        #expect(c[\.busHighWaterMark] == 77)
+        #expect(c[\.runtimeHeartbeatIntervalS] == 0.5)
+        #expect(c[\.busLingerMs] == 500)
+        #expect(!c.isSet(\.busLingerMs) && c.isSet(\.busHighWaterMark))
     }
 
     @Test func environmentOverridesFile() throws {
         let c = try ConfigFile(text: "[bus]\nhigh_water_mark = 5\n", origin: "f",
                                environment: ["CANDLEWICK_BUS_HIGH_WATER_MARK": "9"])
-        #expect(try c.int("bus.high_water_mark", default: 1) == 9)
+        #expect(c[\.busHighWaterMark] == 9)
         #expect(c.origin(of: "bus.high_water_mark") == "environment CANDLEWICK_BUS_HIGH_WATER_MARK")
     }
 
@@ -43,12 +44,21 @@ struct ConfigFileTests {
         }
     }
 
-    @Test func typeErrorsNameTheOrigin() throws {
-        let c = try ConfigFile(text: "[bus]\nhigh_water_mark = lots\n", origin: "t.conf", environment: [:])
-        #expect { _ = try c.int("bus.high_water_mark", default: 1) } throws: { "\($0)".contains("t.conf:2") }
-        let e = try ConfigFile(environment: ["CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S": "nan"])
-        #expect { _ = try e.double("runtime.heartbeat_interval_s", default: 1) } throws: {
-            "\($0)".contains("CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S")
+    @Test func typeErrorsNameTheOriginWhenLoading() {
+        #expect { _ = try ConfigFile(text: "[bus]\nhigh_water_mark = lots\n", origin: "t.conf", environment: [:]) } throws: {
+            "\($0)".contains("t.conf:2: bus.high_water_mark = \"lots\"")
+        }
+        #expect { _ = try ConfigFile(environment: ["CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S": "nan"]) } throws: {
+            "\($0)".contains("environment CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S: runtime.heartbeat_interval_s = \"nan\"")
+        }
+    }
+
+    @Test func everyBadValueIsReportedAtOnceInFileOrder() {
+        let text = "[llm]\nimage_detail = hgih\n[runtime]\nshutdown_budget_s = -1\n[router]\nmode = lve\n"
+        #expect { _ = try ConfigFile(text: text, origin: "a.conf", environment: ["CANDLEWICK_RISK_ENTRY_TYPE": "limt"]) } throws: { e in
+            let lines = "\(e)".split(separator: "\n").map(String.init)
+            return lines.count == 4 && lines[0].hasPrefix("a.conf:2: llm.image_detail") && lines[1].hasPrefix("a.conf:4: runtime.shutdown_budget_s")
+                && lines[2].hasPrefix("a.conf:6: router.mode") && lines[3].hasPrefix("environment CANDLEWICK_RISK_ENTRY_TYPE: risk.entry_type")
         }
     }
 
