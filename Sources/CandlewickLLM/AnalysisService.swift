@@ -51,7 +51,7 @@ public struct AnalysisService: Service {
         let id = "sig-" + job.jobId
         let report: AnalysisReport
         if message.attachments.count != 2 {
-            let reasons = ["job carries \(message.attachments.count) chart attachment(s); two are needed"]
+            let reasons = [Refusal(.callNoCharts, "job carries \(message.attachments.count) chart attachment(s); two are needed").description]
             let hold = SignalValidator.hold(context: context, reasons: reasons, provider: "none", model: "none",
                                             promptVersion: AnalysisPrompt.version, signalId: id, now: Date())
             report = AnalysisReport(outcome: AnalysisOutcome(signal: hold, reasons: reasons, rawAnswer: ""),

@@ -91,16 +91,14 @@ public struct Analyzer: Sendable {
         let outcome: AnalysisOutcome
         if let answer {
             usage = answer.usage
-            if let refusal = answer.refusal {
-                outcome = hold(context, ["model refused: \(refusal.prefix(200))"], raw: answer.text ?? "", signalId: signalId, now: now)
-            } else if answer.truncated {
-                outcome = hold(context, ["answer truncated at the token limit"], raw: answer.text ?? "", signalId: signalId, now: now)
-            } else {
-                outcome = validator.validate(answer.text ?? "", context: context, provider: provider.name, model: provider.model,
+            if let text = answer.text {
+                outcome = validator.validate(text, context: context, provider: provider.name, model: provider.model,
                                              promptVersion: AnalysisPrompt.version, signalId: signalId, now: now)
+            } else {
+                outcome = hold(context, [answer.refusal ?? Refusal(.envelopeNoAnswer, "no answer")], raw: answer.raw, signalId: signalId, now: now)
             }
         } else {
-            outcome = hold(context, [failure ?? "no answer"], raw: "", signalId: signalId, now: now)
+            outcome = hold(context, [Refusal(.callFailed, failure ?? "no answer")], raw: "", signalId: signalId, now: now)
         }
         let signalJSON = (try? CandlewickJSON.encode(outcome.signal)) ?? Data()
         // Only model answers are cached (a transport failure is not an answer worth replaying).
@@ -110,10 +108,9 @@ public struct Analyzer: Sendable {
         return AnalysisReport(outcome: outcome, signalJSON: signalJSON, usage: usage, attempts: attempts, latencyMs: ms(), cached: false)
     }
 
-    private func hold(_ c: AnalysisContext, _ reasons: [String], raw: String, signalId: String, now: Date) -> AnalysisOutcome {
-        AnalysisOutcome(signal: SignalValidator.hold(context: c, reasons: reasons, provider: provider.name, model: provider.model,
-                                                     promptVersion: AnalysisPrompt.version, signalId: signalId, now: now),
-                        reasons: reasons, rawAnswer: raw)
+    private func hold(_ c: AnalysisContext, _ refusals: [Refusal], raw: String, signalId: String, now: Date) -> AnalysisOutcome {
+        SignalValidator.refused(refusals, context: c, provider: provider.name, model: provider.model, promptVersion: AnalysisPrompt.version,
+                                signalId: signalId, now: now, raw: AuditText.bounded(raw, limit: max(validator.policy.maxAnswerBytes, 16_384)))
     }
 }
 
