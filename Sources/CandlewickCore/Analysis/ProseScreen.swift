@@ -170,9 +170,12 @@ public struct ProseScreen: Sendable {
             return out
         }
         // Price or SMA 50 above/below an average.
-        for m in Self.groups(#"(\bSMA(?:20|50)\b)?[^.,;]{0,30}?\b(above|over|below|under|beneath)\s+(?:the\s+|its\s+|both\s+(?:the\s+)?)?(?:rising\s+|falling\s+|flat\s+|weekly\s+|daily\s+)?SMA(20|50|200)\b(?:\s+and\s+(?:the\s+)?SMA(20|50|200)\b)?"#, in: sentence) {
+        // The subject is an SMA when one stands just before the comparison (its value may follow it in
+        // parentheses or as a number), else the price; a clause naming the price breaks the link.
+        let gap = #"(?:(?!\b(?:price|close|closing|closed|stock|it|shares|and|but|while|whereas|SMA\d*)\b)[^,;]){0,30}?"#
+        for m in Self.groups(#"(?:\bSMA(20|50)\b)?"# + gap + #"\b(above|over|below|under|beneath)\s+(?:the\s+|its\s+|both\s+(?:the\s+)?)?(?:rising\s+|falling\s+|flat\s+|weekly\s+|daily\s+)?SMA(20|50|200)\b(?:\s+and\s+(?:the\s+)?SMA(20|50|200)\b)?"#, in: sentence) {
             let above = ["above", "over"].contains(m[2].lowercased())
-            let subject = m[1].isEmpty ? nil : Int(m[1].dropFirst(3))
+            let subject = Int(m[1])
             for p in [m[3], m[4]].compactMap({ Int($0) }) where p != subject {
                 let ok = holds { i in
                     let avg = Self.sma(i, p)
@@ -196,7 +199,8 @@ public struct ProseScreen: Sendable {
         }
         out += macd(sentence, holds: holds, quote: quote, names: names, close: close)
         // RSI zones.
-        for m in Self.groups(#"\bRSI\b[^.;,]{0,25}?\b(overbought|oversold)\b|\b(overbought|oversold)\b[^.;,]{0,12}?\bRSI\b"#, in: sentence) {
+        let softeners = #"(?!\b(?:before|room|below|under|short|away|far|not|yet|approach\w*|toward\w*|near\w*|from|than|shy|nor|neither|no|nearly|almost|close)\b)"#
+        for m in Self.groups(#"\bRSI\b(?:"# + softeners + #"[^.;,]){0,25}?\b(overbought|oversold)\b|\b(overbought|oversold)\b[^.;,]{0,12}?\bRSI\b"#, in: sentence) {
             let zone = (m[1].isEmpty ? m[2] : m[1]).lowercased()
             let ok = holds { i in i.rsi14.map { zone == "overbought" ? $0 >= 70 - policy.rsiZoneTolerance - 1 : $0 <= 30 + policy.rsiZoneTolerance + 1 } }
             if !ok { out.append(Refusal(.proseRSIZone, "\(quote) calls RSI \(zone) but the computed \(names) RSI 14 is \(Self.values(frames, \.rsi14))")) }
