@@ -71,14 +71,14 @@ let package = Package(
         // llm-worker's role: model providers, the analysis service.
         .target(
             name: "CandlewickLLM",
-            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
         // tracker's role: the durable spool, the MLflow REST client, the local run folder and report.
         .target(
             name: "CandlewickTracker",
-            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),

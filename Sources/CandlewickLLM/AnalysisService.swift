@@ -72,7 +72,8 @@ public struct AnalysisService: Service {
             let result = try AnalysisResult(
                 jobId: job.jobId, signal: report.outcome.signal, reasons: report.outcome.reasons, rawAnswer: report.outcome.rawAnswer,
                 inputTokens: report.usage.inputTokens, outputTokens: report.usage.outputTokens, imageTokens: report.usage.imageTokens,
-                latencyMs: report.latencyMs, attempts: report.attempts, cached: report.cached, worker: worker)
+                latencyMs: report.latencyMs, attempts: report.attempts, cached: report.cached, worker: worker,
+                costUsd: report.costUSD, shadow: report.shadow)
             try results.publish(result, runId: message.header.runId, causationId: message.header.id)
             counters.done.add(1, ordering: .relaxed)
             if !report.outcome.accepted { counters.refused.add(1, ordering: .relaxed) }

@@ -135,7 +135,7 @@ struct RunCommand: AsyncParsableCommand {
                 idle = false
                 guard let a = message.payload(as: AnalysisResult.self) else { continue }
                 signals[a.jobId] = a
-                if let submitter, a.signal.isActionable, submissions[a.signal.symbol] == nil {
+                if let submitter, a.signal.isActionable, !a.shadow, submissions[a.signal.symbol] == nil {  // shadow signals are recorded only
                     let last = rendered[a.jobId]?.lastClose
                     submissions[a.signal.symbol] = Task { await submitter.submit(a.signal, lastPrice: last) }
                 }
@@ -172,7 +172,7 @@ struct RunCommand: AsyncParsableCommand {
         summary.printTable(folder: folder)
         await tracking.finished(failed: !failures.isEmpty, totals: [
             "symbols": Double(signals.count), "actionable": Double(signals.values.filter(\.signal.isActionable).count),
-            "failed": Double(failures.count)])
+            "failed": Double(failures.count)].merging(summary.llmTotals) { $1 })
         if !failures.isEmpty { throw ExitCode(1) }
     }
 

@@ -13,6 +13,22 @@ struct RunSummary {
     /// Orders, fills and the portfolio (nil when the run sent no orders).
     var orders: RunOrders? = nil
 
+    /// Model spend of the run in USD (analyses without a price count 0; see `unpricedAnalyses`).
+    var costUSD: Double { signals.compactMap(\.costUsd).reduce(0, +) }
+    /// Analyses whose model has no price in `llm.prices` (their cost is unknown, not 0).
+    var unpricedAnalyses: Int { signals.filter { $0.costUsd == nil }.count }
+    /// Refused answers / analyses (0 when there were none).
+    var refusalRate: Double { signals.isEmpty ? 0 : Double(signals.filter { !$0.reasons.isEmpty }.count) / Double(signals.count) }
+    /// Refusals per rule id (the prefix of each reason), for the summary.
+    var refusalsByRule: [String: Int] {
+        signals.flatMap(\.reasons).reduce(into: [:]) { $0[String($1.prefix { $0 != ":" }), default: 0] += 1 }
+    }
+    /// The run's LLM totals for the tracker (`total_cost_usd`, `total_refusal_rate`, … in MLflow).
+    var llmTotals: [String: Double] {
+        ["cost_usd": costUSD, "refusal_rate": refusalRate, "refused": Double(signals.filter { !$0.reasons.isEmpty }.count),
+         "unpriced_analyses": Double(unpricedAnalyses), "shadow": signals.contains(where: \.shadow) ? 1 : 0]
+    }
+
     func write(folder: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -33,11 +49,13 @@ struct RunSummary {
                         "stop_loss": s.stopLoss.map { "\($0)" } ?? NSNull(), "take_profit": s.takeProfit.map { "\($0)" } ?? NSNull(),
                         "is_actionable": s.isActionable, "provider": s.provider ?? "", "refused_reasons": a.reasons,
                         "latency_ms": a.latencyMs, "order": orders?.status(s.symbol) ?? "",
+                        "cost_usd": a.costUsd ?? NSNull(), "shadow": a.shadow,
                         "intent_id": orders?.decisions[s.symbol]?.intentId ?? NSNull()]
             },
             "failures": failures.map { ["symbol": $0.0, "reason": $0.1] },
             "totals": ["symbols": signals.count, "actionable": signals.filter(\.signal.isActionable).count,
-                       "failed": failures.count, "reissued": reissued, "duplicates": duplicates],
+                       "failed": failures.count, "reissued": reissued, "duplicates": duplicates, "cost_usd": costUSD,
+                       "unpriced_analyses": unpricedAnalyses, "refusal_rate": refusalRate, "refusals_by_rule": refusalsByRule],
             "stage_seconds": stageSeconds,
             "orders": ["placed": orders?.decisions.values.filter { $0.outcome == .placed || $0.outcome == .duplicate }.count ?? 0,
                        "filled": orders?.fills.count ?? 0, "paper_clock": orders?.paperDay ?? ""],
@@ -76,6 +94,9 @@ struct RunSummary {
         print(String(format: "\n%d symbols, %d actionable, %d failed, %d re-issued, %d duplicate results; charts %.1f s, total %.1f s",
                      signals.count, signals.filter(\.signal.isActionable).count, failures.count, reissued, duplicates,
                      t["charts"] ?? 0, t["total"] ?? 0))
+        print(String(format: "model: cost %.4f USD%@, refusal rate %.0f%%%@", costUSD,
+                     unpricedAnalyses > 0 ? " (+\(unpricedAnalyses) unpriced)" : "", refusalRate * 100,
+                     signals.contains(where: \.shadow) ? "; SHADOW: nothing submitted" : ""))
         if let o = orders {
             let placed = o.decisions.values.filter { $0.outcome == .placed || $0.outcome == .duplicate }.count
             var line = "orders: \(placed) bracket(s) at IB, \(o.fills.count) filled"

@@ -48,7 +48,7 @@ final class RunTracking {
             let record = try SymbolRecord(
                 runId: runId, symbol: s.symbol, signal: s, rawAnswer: a.rawAnswer, reasons: a.reasons, llmProvider: s.provider ?? "unknown",
                 llmModel: s.model ?? "unknown", promptVersion: s.promptVersion ?? "unknown", inputTokens: a.inputTokens,
-                outputTokens: a.outputTokens, llmLatencyMs: a.latencyMs, latestPrice: chart.lastClose,
+                outputTokens: a.outputTokens, llmLatencyMs: a.latencyMs, costUsd: a.costUsd, latestPrice: chart.lastClose,
                 stageTimings: ["charts": chart.at, "analysis": max(0, at - chart.at)])
             send(record, attachments: chart.pngs)
         } catch {
