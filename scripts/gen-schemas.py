@@ -66,7 +66,8 @@ RISK_NOTE = obj({
                       "size_zero", "order_notional_clamped", "order_notional", "position_limit_clamped", "position_limit",
                       "daily_budget_clamped", "daily_budget", "daily_loss", "rate_limit", "market_closed",
                       "duplicate_signal", "duplicate_symbol", "unknown_symbol", "invalid_signal", "not_reconciled",
-                      "gateway_rejected", "gateway_unavailable", "unknown_source"]},
+                      "gateway_rejected", "gateway_unavailable", "unknown_source", "stop_too_close", "reward_risk_low",
+                      "entry_too_far"]},
     "detail": {"type": "string"},
 }, ["code", "detail"])
 CHART_RESULT = obj({

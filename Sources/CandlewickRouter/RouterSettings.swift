@@ -59,6 +59,11 @@ public struct RouterSettings: Sendable {
         p.tif = tif
         p.marketOrdersWhenClosed = try config.bool("risk.market_orders_when_closed", default: false)
         p.outsideRth = try config.bool("risk.outside_rth", default: false)
+        p.minRewardRisk = try decimal("risk.min_reward_risk", p.minRewardRisk)
+        p.minStopFraction = try decimal("risk.min_stop_pct", p.minStopFraction)
+        p.minStopATR = try decimal("risk.min_stop_atr", p.minStopATR)
+        p.maxEntryFraction = try decimal("risk.max_entry_pct", p.maxEntryFraction)
+        p.maxEntryATR = try decimal("risk.max_entry_atr", p.maxEntryATR)
         do { try p.validate() } catch { throw ConfigError("risk", "\(error)") }
         policy = p
     }

@@ -33,6 +33,9 @@ public struct RiskNote: Sendable, Hashable, Codable, CustomStringConvertible {
         case gatewayRejected = "gateway_rejected"
         case gatewayUnavailable = "gateway_unavailable"
         case unknownSource = "unknown_source"
+        case stopTooClose = "stop_too_close"
+        case rewardRiskLow = "reward_risk_low"
+        case entryTooFar = "entry_too_far"
     }
 
     public let code: Code
