@@ -49,3 +49,17 @@ struct SignalCorpusTests {
         #expect((actions[.buy] ?? 0) >= 5 && (actions[.sell] ?? 0) >= 4 && (actions[.hold] ?? 0) >= 8, "\(actions)")
     }
 }
+
+@Suite("Refusal rules are documented")
+struct RefusalRuleDocTests {
+    /// docs/signals.md lists every rule id with its summary, and nothing else.
+    @Test func docsListEveryRule() throws {
+        let doc = try String(contentsOf: SignalCorpusTests.root.appendingPathComponent("docs/signals.md"), encoding: .utf8)
+        for rule in RefusalRule.allCases {
+            #expect(doc.contains("| `\(rule.rawValue)` | \(rule.summary) |"), "\(rule.rawValue) missing from docs/signals.md")
+        }
+        let section = try #require(doc.range(of: "## Refusal rules")).upperBound
+        let listed = doc[section...].split(separator: "\n").filter { $0.hasPrefix("| `") }.map { String($0.split(separator: "`")[1]) }
+        #expect(listed == RefusalRule.allCases.map(\.rawValue), "the table lists exactly the rules, in order")
+    }
+}
