@@ -40,19 +40,15 @@ public struct AnthropicProvider: ModelProvider {
     /// precede it), `stop_reason` `end_turn`. Refusals and truncation are refusals; anything else
     /// is refused naming the rule.
     public func parse(_ response: HTTPResponse) throws -> ModelAnswer {
-        try requireSuccess(response)
-        let o: StrictJSON.Node
-        switch envelope(response) {
-        case .success(let n): o = n
-        case .failure(let e): return ModelAnswer(refusal: e.refusal, raw: bodyText(response), usage: TokenUsage())
-        }
-        let usage = o["usage"]
-        let tokens = TokenUsage(inputTokens: count(usage?["input_tokens"]), outputTokens: count(usage?["output_tokens"]),
-                                cacheReadTokens: count(usage?["cache_read_input_tokens"]),
-                                cacheWriteTokens: count(usage?["cache_creation_input_tokens"]))
-        func refuse(_ rule: RefusalRule, _ detail: String) -> ModelAnswer {
-            ModelAnswer(refusal: Refusal(rule, detail), raw: bodyText(response), usage: tokens)
-        }
+        try answer(response, usage: { o in
+            let usage = o["usage"]
+            return TokenUsage(inputTokens: count(usage?["input_tokens"]), outputTokens: count(usage?["output_tokens"]),
+                              cacheReadTokens: count(usage?["cache_read_input_tokens"]),
+                              cacheWriteTokens: count(usage?["cache_creation_input_tokens"]))
+        }, read: { read($0, $1, $2, body: response.body) })
+    }
+
+    private func read(_ o: StrictJSON.Node, _ tokens: TokenUsage, _ refuse: (RefusalRule, String) -> ModelAnswer, body: Data) -> ModelAnswer {
         guard o["type"]?.string == "message", o["role"]?.string == "assistant", let blocks = o["content"]?.array else {
             return refuse(.envelopeMalformed, "not an assistant message with a content array")
         }
@@ -84,7 +80,7 @@ public struct AnthropicProvider: ModelProvider {
             }
             guard stop == "tool_use" else { return refuse(.envelopeFinishReason, "stop_reason \(stop.prefix(40)) in tool mode; tool_use is expected") }
             guard let input = tools[0]["input"] else { return refuse(.envelopeNoAnswer, "tool_use block without input") }
-            return ModelAnswer(text: String(decoding: response.body[response.body.startIndex + input.span.lowerBound ..< response.body.startIndex + input.span.upperBound],
+            return ModelAnswer(text: String(decoding: body[body.startIndex + input.span.lowerBound ..< body.startIndex + input.span.upperBound],
                                             as: UTF8.self), usage: tokens)
         }
         guard tools.isEmpty else { return refuse(.envelopeToolInJSONMode, "\(tools.count) tool_use block(s) in json_schema mode") }

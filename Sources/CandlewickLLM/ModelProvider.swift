@@ -136,6 +136,21 @@ extension ModelProvider {
         }
     }
 
+    /// Reads a 2xx response: the envelope strictly, the usage, then `read` picks the answer out of
+    /// it (its `refuse` makes a refusal that keeps the body for audit). Throws `ProviderHTTPError`
+    /// for any other status.
+    func answer(_ response: HTTPResponse, usage: (StrictJSON.Node) -> TokenUsage,
+                read: (StrictJSON.Node, _ usage: TokenUsage, _ refuse: (RefusalRule, String) -> ModelAnswer) -> ModelAnswer) throws -> ModelAnswer {
+        try requireSuccess(response)
+        switch envelope(response) {
+        case .failure(let e):
+            return ModelAnswer(refusal: e.refusal, raw: bodyText(response), usage: TokenUsage())
+        case .success(let o):
+            let tokens = usage(o)
+            return read(o, tokens) { ModelAnswer(refusal: Refusal($0, $1), raw: bodyText(response), usage: tokens) }
+        }
+    }
+
     /// The body as text, for audit when no answer could be taken from it.
     func bodyText(_ r: HTTPResponse) -> String { String(decoding: r.body, as: UTF8.self) }
 

@@ -34,19 +34,15 @@ public struct OpenAIProvider: ModelProvider {
     /// `refusal`, no `tool_calls`/`function_call`, and `content` a string. Anything else is a
     /// refusal naming the rule (see `RefusalRule`).
     public func parse(_ response: HTTPResponse) throws -> ModelAnswer {
-        try requireSuccess(response)
-        let o: StrictJSON.Node
-        switch envelope(response) {
-        case .success(let n): o = n
-        case .failure(let e): return ModelAnswer(refusal: e.refusal, raw: bodyText(response), usage: TokenUsage())
-        }
-        let usage = o["usage"]
-        let tokens = TokenUsage(inputTokens: count(usage?["prompt_tokens"]), outputTokens: count(usage?["completion_tokens"]),
-                                imageTokens: usage?["prompt_tokens_details"]?["image_tokens"]?.number.flatMap { Int(exactly: $0) },
-                                cacheReadTokens: count(usage?["prompt_tokens_details"]?["cached_tokens"]))
-        func refuse(_ rule: RefusalRule, _ detail: String) -> ModelAnswer {
-            ModelAnswer(refusal: Refusal(rule, detail), raw: bodyText(response), usage: tokens)
-        }
+        try answer(response, usage: { o in
+            let usage = o["usage"]
+            return TokenUsage(inputTokens: count(usage?["prompt_tokens"]), outputTokens: count(usage?["completion_tokens"]),
+                              imageTokens: usage?["prompt_tokens_details"]?["image_tokens"]?.number.flatMap { Int(exactly: $0) },
+                              cacheReadTokens: count(usage?["prompt_tokens_details"]?["cached_tokens"]))
+        }, read: read)
+    }
+
+    private func read(_ o: StrictJSON.Node, _ tokens: TokenUsage, _ refuse: (RefusalRule, String) -> ModelAnswer) -> ModelAnswer {
         guard let choices = o["choices"]?.array else { return refuse(.envelopeMalformed, "no choices array") }
         guard choices.count == 1, let message = choices[0]["message"] else {
             return refuse(.envelopeMalformed, "\(choices.count) choices; exactly one with a message is expected")

@@ -19,15 +19,21 @@ struct ChartLegendTests {
         return timeframe == .daily ? daily : weekly
     }
 
+    /// The daily (60 bars) and weekly (52 weeks) chart of a case.
+    static func charts(_ spec: String) throws -> [(Timeframe, ChartInput, ChartConfig)] {
+        try [Timeframe.daily, .weekly].map { timeframe in
+            let input = try Self.input(spec, timeframe)
+            return (timeframe, input, try ChartConfig(symbol: input.symbol, timeframe: timeframe, lookbackPeriods: timeframe == .daily ? 60 : 52))
+        }
+    }
+
     static let seriesColors: [RGB] = [Palette.macd, Palette.signal, Palette.rsi, Palette.upVolume, Palette.downVolume,
                                       Palette.sma20, Palette.sma50, Palette.sma200, Palette.up, Palette.down]
 
     @Test(arguments: cases)
     func noSeriesPixelIsCoveredByALabel(spec: String) throws {
         let renderer = try ChartRenderer()
-        for timeframe in [Timeframe.daily, .weekly] {
-            let input = try Self.input(spec, timeframe)
-            let config = try ChartConfig(symbol: input.symbol, timeframe: timeframe, lookbackPeriods: timeframe == .daily ? 60 : 52)
+        for (timeframe, input, config) in try Self.charts(spec) {
             let (drawn, layout, _, _) = try renderer.draw(input, config: config, panelLabels: true)
             let (bare, _, _, _) = try renderer.draw(input, config: config, panelLabels: false)
             for (name, panel) in [("price", layout.price), ("volume", layout.volume), ("rsi", layout.rsi), ("macd", layout.macd)] {
@@ -59,9 +65,7 @@ struct ChartLegendTests {
     @Test(arguments: cases)
     func everyPanelAxisHasThreeLabels(spec: String) throws {
         let renderer = try ChartRenderer()
-        for timeframe in [Timeframe.daily, .weekly] {
-            let input = try Self.input(spec, timeframe)
-            let config = try ChartConfig(symbol: input.symbol, timeframe: timeframe, lookbackPeriods: timeframe == .daily ? 60 : 52)
+        for (timeframe, input, config) in try Self.charts(spec) {
             let (canvas, layout, _, _) = try renderer.draw(input, config: config)
             for (name, panel) in [("price", layout.price), ("volume", layout.volume), ("rsi", layout.rsi), ("macd", layout.macd)] {
                 let n = Self.axisLabelCount(canvas, panel: panel, layout: layout)

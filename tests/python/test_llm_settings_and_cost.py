@@ -12,18 +12,9 @@ import pytest
 
 from conftest import ROOT, binary, free_port
 from llm_mock import MockLLM
+from test_llm_worker import charts  # noqa: F401 (the rendered SPY charts fixture)
 
 KEY = "sk-test-secret-123"
-
-
-@pytest.fixture(scope="module")
-def charts(tmp_path_factory):
-    out = tmp_path_factory.mktemp("charts")
-    r = subprocess.run([binary("chart-worker"), "render", "--csv", str(ROOT / "deploy" / "data" / "daily" / "SPY.csv"),
-                        "--symbol", "SPY", "--out", str(out)], capture_output=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    (out / "spy.json").write_bytes(r.stdout)
-    return out
 
 
 def analyze(charts, env, config=None, report=None):
