@@ -66,7 +66,8 @@ RISK_NOTE = obj({
                       "size_zero", "order_notional_clamped", "order_notional", "position_limit_clamped", "position_limit",
                       "daily_budget_clamped", "daily_budget", "daily_loss", "rate_limit", "market_closed",
                       "duplicate_signal", "duplicate_symbol", "unknown_symbol", "invalid_signal", "not_reconciled",
-                      "gateway_rejected", "gateway_unavailable", "unknown_source"]},
+                      "gateway_rejected", "gateway_unavailable", "unknown_source", "stop_too_close", "reward_risk_low",
+                      "entry_too_far"]},
     "detail": {"type": "string"},
 }, ["code", "detail"])
 CHART_RESULT = obj({
@@ -129,7 +130,12 @@ PAYLOADS = {
         "output_tokens": {"type": "integer", "minimum": 0}, "image_tokens": {"type": ["integer", "null"]},
         "latency_ms": {"type": "number", "minimum": 0}, "attempts": {"type": "integer", "minimum": 0},
         "cached": {"type": "boolean"}, "worker": NONEMPTY,
-    }, ["job_id", "signal", "input_tokens", "output_tokens", "latency_ms", "attempts", "cached", "worker"]),
+        "cost_usd": nullable({"type": "number", "minimum": 0}), "shadow": nullable({"type": "boolean"}),
+    }, ["job_id", "signal", "input_tokens", "output_tokens", "latency_ms", "attempts", "cached", "worker"]) | {
+        "description": "Each entry of reasons starts with a refusal rule id (docs/signals.md), e.g. \"json.duplicate_key: ...\". "
+                       "cost_usd: USD of the model call from llm.prices (0: no call; absent/null: no price). "
+                       "shadow: llm.shadow was on; the signal is recorded, never submitted.",
+    },
     "signal": obj({
         "signal_id": NONEMPTY, "symbol": SYMBOL, "action": {"enum": ["BUY", "SELL", "HOLD"]},
         "confidence": {"enum": ["HIGH", "MEDIUM", "LOW"]}, "confidence_score": {"type": "number", "minimum": 0, "maximum": 100},
@@ -249,7 +255,7 @@ PAYLOADS = {
         "llm_provider": {"type": "string"}, "llm_model": {"type": "string"}, "prompt_version": {"type": "string"},
         "input_tokens": nullable({"type": "integer", "minimum": 0}), "output_tokens": nullable({"type": "integer", "minimum": 0}),
         "llm_latency_ms": nullable({"type": "number", "minimum": 0}), "latest_price": PRICE,
-        "stage_timings": nullable(NUM_MAP),
+        "stage_timings": nullable(NUM_MAP), "cost_usd": nullable({"type": "number", "minimum": 0}),
     }, ["run_id", "symbol", "signal", "llm_provider", "llm_model", "prompt_version", "latest_price"]) | {
         "description": "Not expressible here, checked by Swift: signal.symbol equals symbol. The daily and weekly chart "
                        "PNGs travel as attachments named daily_chart.png and weekly_chart.png.",

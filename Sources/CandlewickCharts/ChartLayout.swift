@@ -10,6 +10,13 @@ public struct ChartLayout: Sendable {
     public let rsi: PixelRect
     public let macd: PixelRect
     public let titleArea: PixelRect
+    /// Height of the label row at the top of the volume, RSI and MACD panels. No data maps into
+    /// it: the panel's label and legend sit above the series, never on them.
+    public let labelStrip: Int
+    /// Where the volume, RSI and MACD data are drawn: each panel below its label row.
+    public let volumePlot: PixelRect
+    public let rsiPlot: PixelRect
+    public let macdPlot: PixelRect
     /// Number of bar slots across the plot.
     public let slots: Int
     public let priceRange: ClosedRange<Double>
@@ -32,6 +39,10 @@ public struct ChartLayout: Sendable {
         rsi = PixelRect(x0: left, y0: volume.y1 + gap, x1: right, y1: volume.y1 + gap + hRSI)
         macd = PixelRect(x0: left, y0: rsi.y1 + gap, x1: right, y1: bottom)
         titleArea = PixelRect(x0: 0, y0: 0, x1: width, y1: top)
+        labelStrip = Int((30 * s).rounded())
+        volumePlot = PixelRect(x0: volume.x0, y0: volume.y0 + labelStrip, x1: volume.x1, y1: volume.y1)
+        rsiPlot = PixelRect(x0: rsi.x0, y0: rsi.y0 + labelStrip, x1: rsi.x1, y1: rsi.y1)
+        macdPlot = PixelRect(x0: macd.x0, y0: macd.y0 + labelStrip, x1: macd.x1, y1: macd.y1)
         self.slots = max(1, slots)
         self.priceRange = priceRange
         self.macdRange = macdRange
@@ -48,14 +59,14 @@ public struct ChartLayout: Sendable {
     public func yPrice(_ p: Double) -> Double { y(p, in: priceRange, rect: price) }
 
     /// The y of an RSI value (0…100) in the RSI panel.
-    public func yRSI(_ v: Double) -> Double { y(v, in: 0...100, rect: rsi) }
+    public func yRSI(_ v: Double) -> Double { y(v, in: 0...100, rect: rsiPlot) }
 
     /// The y of a MACD value in the MACD panel.
-    public func yMACD(_ v: Double) -> Double { y(v, in: macdRange, rect: macd) }
+    public func yMACD(_ v: Double) -> Double { y(v, in: macdRange, rect: macdPlot) }
 
     /// The y of a volume in the volume panel (0 at the bottom).
     public func yVolume(_ v: Double) -> Double {
-        maxVolume > 0 ? y(v, in: 0...maxVolume * 1.08, rect: volume) : Double(volume.y1)
+        maxVolume > 0 ? y(v, in: 0...maxVolume * 1.08, rect: volumePlot) : Double(volume.y1)
     }
 
     private func y(_ v: Double, in range: ClosedRange<Double>, rect: PixelRect) -> Double {

@@ -44,11 +44,17 @@ public final class ChartRenderer {
 
     /// Draws the chart into a canvas without encoding it (benchmarks separate the two).
     public func draw(_ input: ChartInput, config: ChartConfig) throws -> (Canvas, ChartLayout, [String], Int) {
+        try draw(input, config: config, panelLabels: true)
+    }
+
+    /// `panelLabels: false` draws the same chart without panel labels and legends (tests compare the two).
+    func draw(_ input: ChartInput, config: ChartConfig, panelLabels: Bool) throws -> (Canvas, ChartLayout, [String], Int) {
         guard !input.bars.isEmpty else { throw ChartError("\(input.symbol): no bars to chart") }
         guard config.symbol == input.symbol else {
             throw ChartError("chart config is for \(config.symbol), data is for \(input.symbol)")
         }
         var scene = ChartScene(input: input, config: config, fonts: fonts)
+        scene.showPanelLabels = panelLabels
         scene.drawAll()
         return (scene.canvas, scene.layout, scene.drawnIndicators, scene.shown)
     }

@@ -19,8 +19,8 @@ extension ChartScene {
         let lastVolume = series.volumes[input.bars.count - 1]
         panelLabel("Volume \(AxisTicks.compact(lastVolume))", in: rect, color: Palette.mutedText)
         if layout.maxVolume > 0 {
-            fonts.draw(AxisTicks.compact(layout.maxVolume), x: rect.x1 + px(8), y: Int(layout.yVolume(layout.maxVolume)) + px(12),
-                       size: px(14), color: Palette.mutedText, on: &canvas)
+            axisLabels(low: 0, high: layout.maxVolume * 1.08, in: layout.volumePlot, y: { [layout] in layout.yVolume($0) },
+                       label: { v, _ in AxisTicks.compact(v) })
         }
         drawnIndicators.append("volume")
     }
@@ -31,8 +31,9 @@ extension ChartScene {
         canvas.fillRect(x0: rect.x0, y0: y70, x1: rect.x1, y1: y30, Palette.rsiBand)
         canvas.horizontalLine(y: y70, x0: rect.x0, x1: rect.x1, Palette.down, dash: px(6), gap: px(4))
         canvas.horizontalLine(y: y30, x0: rect.x0, x1: rect.x1, Palette.up, dash: px(6), gap: px(4))
-        for (v, y) in [(70, y70), (30, y30)] {
-            fonts.draw("\(v)", x: rect.x1 + px(8), y: y + px(5), size: px(14), color: Palette.mutedText, on: &canvas)
+        for v in [70, 50, 30] {
+            fonts.draw("\(v)", x: rect.x1 + px(8), y: Int(layout.yRSI(Double(v)).rounded()) + px(5), size: px(14),
+                       color: Palette.mutedText, on: &canvas)
         }
         let pts = points(input.series.rsi14) { [layout] in layout.yRSI($0) }
         do {
@@ -70,39 +71,60 @@ extension ChartScene {
             canvas.polyline(line, width: 2 * s, Palette.macd)
             canvas.polyline(signal, width: 1.8 * s, Palette.signal)
         }
-        let ticks = AxisTicks.ticks(low: layout.macdRange.lowerBound, high: layout.macdRange.upperBound, target: 3)
-        let step = ticks.count > 1 ? ticks[1] - ticks[0] : 1
-        for t in ticks {
-            let y = Int(layout.yMACD(t).rounded())
-            guard y > rect.y0 + 6, y < rect.y1 - 6 else { continue }
-            fonts.draw(AxisTicks.priceLabel(t, step: step), x: rect.x1 + px(8), y: y + px(5), size: px(14),
-                       color: Palette.mutedText, on: &canvas)
-        }
+        axisLabels(low: layout.macdRange.lowerBound, high: layout.macdRange.upperBound, in: layout.macdPlot,
+                   y: { [layout] in layout.yMACD($0) }, label: { AxisTicks.priceLabel($0, step: $1) })
         func last(_ a: [Double]) -> String { a.last.flatMap { $0.isFinite ? String(format: "%.3f", $0) : nil } ?? "n/a" }
         var x = panelLabel("MACD 12,26,9", in: rect, color: Palette.text)
-        x = legendItem("MACD \(last(series.macd))", color: Palette.macd, x: x + px(16), y: rect.y0 + px(20))
-        x = legendItem("Signal \(last(series.macdSignal))", color: Palette.signal, x: x + px(16), y: rect.y0 + px(20))
-        _ = legendItem("Hist \(last(series.macdHistogram))", color: Palette.upVolume, x: x + px(16), y: rect.y0 + px(20))
+        x = legendItem("MACD \(last(series.macd))", color: Palette.macd, x: x + px(16), y: rect.y0 + px(21))
+        x = legendItem("Signal \(last(series.macdSignal))", color: Palette.signal, x: x + px(16), y: rect.y0 + px(21))
+        _ = legendItem("Hist \(last(series.macdHistogram))", color: Palette.upVolume, x: x + px(16), y: rect.y0 + px(21))
         if line.contains(where: { $0 != nil }) { drawnIndicators.append("macd") }
     }
 
-    /// A label at the top-left of a panel, on a white backing so lines do not cross it; returns its right edge.
+    /// At least three value labels on a panel's right axis: the roundest steps of which three fit
+    /// inside the plot area; for a range too narrow for that, its top, middle and bottom values.
+    mutating func axisLabels(low: Double, high: Double, in plot: PixelRect, y: (Double) -> Double,
+                             label: (Double, Double) -> String) {
+        let margin = Double(px(8))
+        let top = Double(plot.y0) + margin, bottom = Double(plot.y1) - margin
+        var chosen: [Double] = []
+        var step = high - low
+        for target in 3...12 {
+            let t = AxisTicks.ticks(low: low, high: high, target: target).filter { y($0) >= top && y($0) <= bottom }
+            if t.count >= 3 {
+                (chosen, step) = (t, t[1] - t[0])
+                break
+            }
+        }
+        if chosen.count < 3 {
+            // Linear scale: the values at the top and bottom margins, and halfway.
+            let perPixel = (high - low) / max(1, y(low) - y(high))
+            let vTop = low + (y(low) - top) * perPixel, vBottom = low + (y(low) - bottom) * perPixel
+            chosen = [vBottom, (vBottom + vTop) / 2, vTop]
+            step = (vTop - vBottom) / 2
+        }
+        for v in chosen {
+            fonts.draw(label(v, step), x: plot.x1 + px(8), y: Int(y(v).rounded()) + px(5), size: px(14), color: Palette.mutedText, on: &canvas)
+        }
+    }
+
+    /// A label in the label row at the top of a panel (above the plot area, so it covers no data); returns its right edge.
     @discardableResult
     mutating func panelLabel(_ text: String, in rect: PixelRect, color: RGB) -> Int {
         let size = px(16)
         let w = fonts.measure(text, size: size, bold: true)
-        canvas.fillRect(x0: rect.x0 + px(4), y0: rect.y0 + px(4), x1: rect.x0 + px(12) + w, y1: rect.y0 + px(26), Palette.background)
-        fonts.draw(text, x: rect.x0 + px(8), y: rect.y0 + px(20), size: size, color: color, bold: true, on: &canvas)
+        if showPanelLabels { fonts.draw(text, x: rect.x0 + px(8), y: rect.y0 + px(21), size: size, color: color, bold: true, on: &canvas) }
         return rect.x0 + px(12) + w
     }
 
     /// A coloured swatch and a label; returns the right edge.
     mutating func legendItem(_ text: String, color: RGB, x: Int, y: Int, size: Int? = nil) -> Int {
         let size = size ?? px(15)
-        canvas.fillRect(x0: x, y0: y - size / 2 - px(1), x1: x + px(18), y1: y - size / 2 + px(2), color)
         let w = fonts.measure(text, size: size)
-        canvas.fillRect(x0: x + px(22), y0: y - size, x1: x + px(26) + w, y1: y + px(5), Palette.background)
-        fonts.draw(text, x: x + px(24), y: y, size: size, color: Palette.text, on: &canvas)
+        if showPanelLabels {
+            canvas.fillRect(x0: x, y0: y - size / 2 - px(1), x1: x + px(18), y1: y - size / 2 + px(2), color)
+            fonts.draw(text, x: x + px(24), y: y, size: size, color: Palette.text, on: &canvas)
+        }
         return x + px(26) + w
     }
 }

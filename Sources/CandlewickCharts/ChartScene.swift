@@ -11,6 +11,8 @@ struct ChartScene {
     let layout: ChartLayout
     var canvas: Canvas
     var drawnIndicators: [String] = []
+    /// Off only in tests: the same chart without panel labels, to prove the labels cover no series pixel.
+    var showPanelLabels = true
 
     init(input: ChartInput, config: ChartConfig, fonts: FontRenderer) {
         self.input = input

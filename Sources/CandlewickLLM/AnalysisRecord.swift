@@ -1,9 +1,11 @@
 import CandlewickCore
 import Foundation
 
-/// What is recorded with each signal for audit and cost tracking: the signal, the raw model answer,
-/// why an answer was refused, token usage (image tokens included when reported), latency,
-/// attempts and whether it came from the cache. Never contains secrets.
+/// What is recorded with each signal for audit and cost tracking: the signal, the raw model answer
+/// (the provider's bytes; bounded with size and sha256 when oversize), why an answer was refused
+/// (each reason starts with its `RefusalRule` id), token usage (image tokens as reported or
+/// computed, cache tokens), `cost_usd`, latency, attempts, whether it came from the cache and
+/// whether it is a shadow signal. Never contains secrets.
 public struct AnalysisRecord: Encodable, Sendable {
     public let signal: TradingSignal
     public let rawAnswer: String
@@ -12,6 +14,8 @@ public struct AnalysisRecord: Encodable, Sendable {
     public let latencyMs: Double
     public let attempts: Int
     public let cached: Bool
+    public let costUSD: Double?
+    public let shadow: Bool
 
     public init(_ r: AnalysisReport) {
         signal = r.outcome.signal
@@ -21,6 +25,8 @@ public struct AnalysisRecord: Encodable, Sendable {
         latencyMs = r.latencyMs
         attempts = r.attempts
         cached = r.cached
+        costUSD = r.costUSD
+        shadow = r.shadow
     }
 
     /// A record for the rules analyst (no model call).
@@ -32,11 +38,26 @@ public struct AnalysisRecord: Encodable, Sendable {
         self.latencyMs = latencyMs
         attempts = 0
         cached = false
+        costUSD = 0
+        shadow = false
     }
 
     enum CodingKeys: String, CodingKey {
-        case signal, reasons, usage, attempts, cached
-        case rawAnswer = "raw_answer", latencyMs = "latency_ms"
+        case signal, reasons, usage, attempts, cached, shadow
+        case rawAnswer = "raw_answer", latencyMs = "latency_ms", costUSD = "cost_usd"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(signal, forKey: .signal)
+        try c.encode(rawAnswer, forKey: .rawAnswer)
+        try c.encode(reasons, forKey: .reasons)
+        try c.encode(usage, forKey: .usage)
+        try c.encode(latencyMs, forKey: .latencyMs)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(cached, forKey: .cached)
+        try c.encode(costUSD, forKey: .costUSD)  // null when the model has no price: present, never silently absent
+        try c.encode(shadow, forKey: .shadow)
     }
 
     public func write(to path: String) throws {

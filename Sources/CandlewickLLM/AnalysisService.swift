@@ -51,7 +51,7 @@ public struct AnalysisService: Service {
         let id = "sig-" + job.jobId
         let report: AnalysisReport
         if message.attachments.count != 2 {
-            let reasons = ["job carries \(message.attachments.count) chart attachment(s); two are needed"]
+            let reasons = [Refusal(.callNoCharts, "job carries \(message.attachments.count) chart attachment(s); two are needed").description]
             let hold = SignalValidator.hold(context: context, reasons: reasons, provider: "none", model: "none",
                                             promptVersion: AnalysisPrompt.version, signalId: id, now: Date())
             report = AnalysisReport(outcome: AnalysisOutcome(signal: hold, reasons: reasons, rawAnswer: ""),
@@ -72,7 +72,8 @@ public struct AnalysisService: Service {
             let result = try AnalysisResult(
                 jobId: job.jobId, signal: report.outcome.signal, reasons: report.outcome.reasons, rawAnswer: report.outcome.rawAnswer,
                 inputTokens: report.usage.inputTokens, outputTokens: report.usage.outputTokens, imageTokens: report.usage.imageTokens,
-                latencyMs: report.latencyMs, attempts: report.attempts, cached: report.cached, worker: worker)
+                latencyMs: report.latencyMs, attempts: report.attempts, cached: report.cached, worker: worker,
+                costUsd: report.costUSD, shadow: report.shadow)
             try results.publish(result, runId: message.header.runId, causationId: message.header.id)
             counters.done.add(1, ordering: .relaxed)
             if !report.outcome.accepted { counters.refused.add(1, ordering: .relaxed) }

@@ -13,19 +13,27 @@ public struct AnalysisReport: Sendable {
     public let attempts: Int
     public let latencyMs: Double
     public let cached: Bool
+    /// What the call cost (0 when no call was made; nil when the model has no price in `llm.prices`).
+    public let costUSD: Double?
+    /// Shadow mode: the signal is recorded, never submitted.
+    public let shadow: Bool
 
-    public init(outcome: AnalysisOutcome, signalJSON: Data, usage: TokenUsage, attempts: Int, latencyMs: Double, cached: Bool) {
+    public init(outcome: AnalysisOutcome, signalJSON: Data, usage: TokenUsage, attempts: Int, latencyMs: Double, cached: Bool,
+                costUSD: Double? = 0, shadow: Bool = false) {
         self.outcome = outcome
         self.signalJSON = signalJSON
         self.usage = usage
         self.attempts = attempts
         self.latencyMs = latencyMs
         self.cached = cached
+        self.costUSD = costUSD
+        self.shadow = shadow
     }
 }
 
-/// Runs analyses against one provider: cache first, then the request through the gate with the
-/// retry policy, then validation. Failures never throw past it: they become HOLD with the reason.
+/// Runs analyses against one provider: cache first, then the spend guard, then the request through
+/// the gate with the retry policy, then validation and costing. Failures never throw past it: they
+/// become HOLD with the reason.
 public struct Analyzer: Sendable {
     public let provider: any ModelProvider
     public let http: HTTPClient
@@ -34,9 +42,13 @@ public struct Analyzer: Sendable {
     public let validator: SignalValidator
     public let cache: AnalysisCache?
     public let logger: Logger
+    public let costing: Costing
+    public let spend: SpendGuard?
+    public let shadow: Bool
 
     public init(provider: any ModelProvider, gate: RequestGate, cache: AnalysisCache?, logger: Logger,
-                retry: RetryPolicy = RetryPolicy(), validator: SignalValidator = SignalValidator(), http: HTTPClient = HTTPClient()) {
+                retry: RetryPolicy = RetryPolicy(), validator: SignalValidator = SignalValidator(), http: HTTPClient = HTTPClient(),
+                costing: Costing = Costing(), spend: SpendGuard? = nil, shadow: Bool = false) {
         self.provider = provider
         self.gate = gate
         self.cache = cache
@@ -44,6 +56,9 @@ public struct Analyzer: Sendable {
         self.retry = retry
         self.validator = validator
         self.http = http
+        self.costing = costing
+        self.spend = spend
+        self.shadow = shadow
     }
 
     public func analyze(_ context: AnalysisContext, charts: [Data], signalId: String) async -> AnalysisReport {
@@ -54,21 +69,33 @@ public struct Analyzer: Sendable {
                                    prompt: prompt)
         if let entry = cache?.load(key), let signal = try? CandlewickJSON.decode(TradingSignal.self, from: entry.signalJSON) {
             let outcome = AnalysisOutcome(signal: signal, reasons: entry.reasons, rawAnswer: entry.rawAnswer)
-            return AnalysisReport(outcome: outcome, signalJSON: entry.signalJSON, usage: entry.usage, attempts: 0, latencyMs: ms(), cached: true)
+            return AnalysisReport(outcome: outcome, signalJSON: entry.signalJSON, usage: entry.usage, attempts: 0, latencyMs: ms(), cached: true,
+                                  costUSD: 0, shadow: shadow)
         }
         var attempts = 0
         var usage = TokenUsage()
         var failure: String?
         var answer: ModelAnswer?
+        var overBudget: String?
         do {
             let request = try provider.request(system: AnalysisPrompt.system, prompt: prompt, images: charts)
             while answer == nil && failure == nil {
                 attempts += 1
                 await gate.acquire()
+                // The spend guard is read and charged inside the gate, so calls in flight cannot overshoot it.
+                if let why = await spend?.refusal(now: Date()) {
+                    await gate.release()
+                    overBudget = why
+                    break
+                }
                 let result: Result<HTTPResponse, any Error> = await Result { try await http.send(request) }
+                let parsed = Result { try provider.parse(try result.get()) }
+                if let spend, case .success(let a) = parsed, let c = costing.cost(provider: provider.name, model: provider.model, usage: a.usage) {
+                    await spend.add(c, now: Date())
+                }
                 await gate.release()
                 do {
-                    answer = try provider.parse(try result.get())
+                    answer = try parsed.get()
                 } catch {
                     let (status, after, body): (Int?, Double?, String) = switch error {
                     case let e as ProviderHTTPError: (e.status, RetryPolicy.retryAfter(headers: e.headers), e.body)
@@ -91,29 +118,32 @@ public struct Analyzer: Sendable {
         let outcome: AnalysisOutcome
         if let answer {
             usage = answer.usage
-            if let refusal = answer.refusal {
-                outcome = hold(context, ["model refused: \(refusal.prefix(200))"], raw: answer.text ?? "", signalId: signalId, now: now)
-            } else if answer.truncated {
-                outcome = hold(context, ["answer truncated at the token limit"], raw: answer.text ?? "", signalId: signalId, now: now)
-            } else {
-                outcome = validator.validate(answer.text ?? "", context: context, provider: provider.name, model: provider.model,
+            if usage.imageTokens == nil { usage.imageTokens = costing.imageTokens(charts) }
+            if let text = answer.text {
+                outcome = validator.validate(text, context: context, provider: provider.name, model: provider.model,
                                              promptVersion: AnalysisPrompt.version, signalId: signalId, now: now)
+            } else {
+                outcome = hold(context, [answer.refusal ?? Refusal(.envelopeNoAnswer, "no answer")], raw: answer.raw, signalId: signalId, now: now)
             }
+        } else if let overBudget {
+            outcome = hold(context, [Refusal(.callSpendLimit, overBudget)], raw: "", signalId: signalId, now: now)
+            attempts = 0
         } else {
-            outcome = hold(context, [failure ?? "no answer"], raw: "", signalId: signalId, now: now)
+            outcome = hold(context, [Refusal(.callFailed, failure ?? "no answer")], raw: "", signalId: signalId, now: now)
         }
+        let cost = answer == nil ? 0 : costing.cost(provider: provider.name, model: provider.model, usage: usage)
         let signalJSON = (try? CandlewickJSON.encode(outcome.signal)) ?? Data()
         // Only model answers are cached (a transport failure is not an answer worth replaying).
         if answer != nil, let cache {
             try? cache.store(.init(signalJSON: signalJSON, rawAnswer: outcome.rawAnswer, reasons: outcome.reasons, usage: usage), for: key)
         }
-        return AnalysisReport(outcome: outcome, signalJSON: signalJSON, usage: usage, attempts: attempts, latencyMs: ms(), cached: false)
+        return AnalysisReport(outcome: outcome, signalJSON: signalJSON, usage: usage, attempts: attempts, latencyMs: ms(), cached: false,
+                              costUSD: cost, shadow: shadow)
     }
 
-    private func hold(_ c: AnalysisContext, _ reasons: [String], raw: String, signalId: String, now: Date) -> AnalysisOutcome {
-        AnalysisOutcome(signal: SignalValidator.hold(context: c, reasons: reasons, provider: provider.name, model: provider.model,
-                                                     promptVersion: AnalysisPrompt.version, signalId: signalId, now: now),
-                        reasons: reasons, rawAnswer: raw)
+    private func hold(_ c: AnalysisContext, _ refusals: [Refusal], raw: String, signalId: String, now: Date) -> AnalysisOutcome {
+        SignalValidator.refused(refusals, context: c, provider: provider.name, model: provider.model, promptVersion: AnalysisPrompt.version,
+                                signalId: signalId, now: now, raw: AuditText.bounded(raw, limit: max(validator.policy.maxAnswerBytes, 16_384)))
     }
 }
 

@@ -34,21 +34,60 @@ public struct AnthropicProvider: ModelProvider {
         return try jsonRequest(settings, path: "/v1/messages", headers: headers, body: body)
     }
 
+    /// Reads the Messages envelope exactly. Tool mode: exactly one `tool_use` block, named as
+    /// requested, no text beside it, `stop_reason` `tool_use`; the answer is the exact bytes of its
+    /// `input`. json_schema mode: no `tool_use` block, exactly one text block (thinking blocks may
+    /// precede it), `stop_reason` `end_turn`. Refusals and truncation are refusals; anything else
+    /// is refused naming the rule.
     public func parse(_ response: HTTPResponse) throws -> ModelAnswer {
-        try requireSuccess(response)
-        let o = try json(response)
-        let blocks = o["content"] as? [[String: Any]] ?? []
-        let stop = o["stop_reason"] as? String
-        var text = blocks.first { $0["type"] as? String == "text" }?["text"] as? String
-        if let tool = blocks.first(where: { $0["type"] as? String == "tool_use" })?["input"],
-           let data = try? JSONSerialization.data(withJSONObject: tool, options: [.sortedKeys]) {
-            text = String(decoding: data, as: UTF8.self)
+        try answer(response, usage: { o in
+            let usage = o["usage"]
+            return TokenUsage(inputTokens: count(usage?["input_tokens"]), outputTokens: count(usage?["output_tokens"]),
+                              cacheReadTokens: count(usage?["cache_read_input_tokens"]),
+                              cacheWriteTokens: count(usage?["cache_creation_input_tokens"]))
+        }, read: { read($0, $1, $2, body: response.body) })
+    }
+
+    private func read(_ o: StrictJSON.Node, _ tokens: TokenUsage, _ refuse: (RefusalRule, String) -> ModelAnswer, body: Data) -> ModelAnswer {
+        guard o["type"]?.string == "message", o["role"]?.string == "assistant", let blocks = o["content"]?.array else {
+            return refuse(.envelopeMalformed, "not an assistant message with a content array")
         }
-        let usage = o["usage"] as? [String: Any]
-        let tokens = TokenUsage(inputTokens: usage?["input_tokens"] as? Int ?? 0, outputTokens: usage?["output_tokens"] as? Int ?? 0)
-        let details = o["stop_details"] as? [String: Any]
-        let refusal = stop == "refusal" ? (details?["explanation"] as? String ?? "refused") : nil
-        return ModelAnswer(text: text, refusal: refusal, truncated: stop == "max_tokens" || stop == "model_context_window_exceeded",
-                           usage: tokens)
+        let stop = o["stop_reason"]?.string ?? "(none)"
+        switch stop {
+        case "refusal":
+            let why = o["stop_details"]?["explanation"]?.string ?? "refused"
+            return refuse(.envelopeRefusal, "model refused: \(why.prefix(200))")
+        case "max_tokens", "model_context_window_exceeded":
+            return refuse(.envelopeTruncated, "answer truncated (stop_reason \(stop))")
+        default: break
+        }
+        var texts: [StrictJSON.Node] = [], tools: [StrictJSON.Node] = []
+        for b in blocks {
+            switch b["type"]?.string {
+            case "text": texts.append(b)
+            case "tool_use": tools.append(b)
+            case "thinking", "redacted_thinking": continue
+            case let t: return refuse(.envelopeMalformed, "unexpected content block type \((t ?? "(none)").prefix(40))")
+            }
+        }
+        let toolMode = settings.structuredMode == "tool"
+        if toolMode {
+            guard tools.count == 1 else { return refuse(.envelopeToolCount, "\(tools.count) tool_use blocks; exactly one is expected") }
+            let name = tools[0]["name"]?.string ?? "(none)"
+            guard name == Self.toolName else { return refuse(.envelopeToolName, "tool_use block for \(name.prefix(40)), not \(Self.toolName)") }
+            if texts.contains(where: { !($0["text"]?.string ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+                return refuse(.envelopeTextWithTool, "a text block beside the tool_use block")
+            }
+            guard stop == "tool_use" else { return refuse(.envelopeFinishReason, "stop_reason \(stop.prefix(40)) in tool mode; tool_use is expected") }
+            guard let input = tools[0]["input"] else { return refuse(.envelopeNoAnswer, "tool_use block without input") }
+            return ModelAnswer(text: String(decoding: body[body.startIndex + input.span.lowerBound ..< body.startIndex + input.span.upperBound],
+                                            as: UTF8.self), usage: tokens)
+        }
+        guard tools.isEmpty else { return refuse(.envelopeToolInJSONMode, "\(tools.count) tool_use block(s) in json_schema mode") }
+        guard texts.count == 1, let text = texts[0]["text"]?.string else {
+            return refuse(.envelopeNoAnswer, "\(texts.count) text blocks; exactly one is expected")
+        }
+        guard stop == "end_turn" else { return refuse(.envelopeFinishReason, "stop_reason \(stop.prefix(40)); end_turn is expected") }
+        return ModelAnswer(text: text, usage: tokens)
     }
 }

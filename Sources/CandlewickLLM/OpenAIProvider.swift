@@ -30,18 +30,40 @@ public struct OpenAIProvider: ModelProvider {
         return try jsonRequest(settings, path: "/v1/chat/completions", headers: headers, body: body)
     }
 
+    /// Reads the Chat Completions envelope exactly: one choice, `finish_reason` `stop`, no
+    /// `refusal`, no `tool_calls`/`function_call`, and `content` a string. Anything else is a
+    /// refusal naming the rule (see `RefusalRule`).
     public func parse(_ response: HTTPResponse) throws -> ModelAnswer {
-        try requireSuccess(response)
-        let o = try json(response)
-        let choice = (o["choices"] as? [[String: Any]])?.first
-        let message = choice?["message"] as? [String: Any]
-        let finish = choice?["finish_reason"] as? String
-        let usage = o["usage"] as? [String: Any]
-        let details = usage?["prompt_tokens_details"] as? [String: Any]
-        let tokens = TokenUsage(inputTokens: usage?["prompt_tokens"] as? Int ?? 0, outputTokens: usage?["completion_tokens"] as? Int ?? 0,
-                                imageTokens: details?["image_tokens"] as? Int)
-        let refusal = (message?["refusal"] as? String) ?? (finish == "content_filter" ? "content filter" : nil)
-        return ModelAnswer(text: message?["content"] as? String, refusal: refusal, truncated: finish == "length", usage: tokens)
+        try answer(response, usage: { o in
+            let usage = o["usage"]
+            return TokenUsage(inputTokens: count(usage?["prompt_tokens"]), outputTokens: count(usage?["completion_tokens"]),
+                              imageTokens: usage?["prompt_tokens_details"]?["image_tokens"]?.number.flatMap { Int(exactly: $0) },
+                              cacheReadTokens: count(usage?["prompt_tokens_details"]?["cached_tokens"]))
+        }, read: read)
+    }
+
+    private func read(_ o: StrictJSON.Node, _ tokens: TokenUsage, _ refuse: (RefusalRule, String) -> ModelAnswer) -> ModelAnswer {
+        guard let choices = o["choices"]?.array else { return refuse(.envelopeMalformed, "no choices array") }
+        guard choices.count == 1, let message = choices[0]["message"] else {
+            return refuse(.envelopeMalformed, "\(choices.count) choices; exactly one with a message is expected")
+        }
+        if let refusal = message["refusal"], !refusal.isNull {
+            return refuse(.envelopeRefusal, "model refused: \((refusal.string ?? "non-text refusal").prefix(200))")
+        }
+        for key in ["tool_calls", "function_call"] {
+            if let calls = message[key], !calls.isNull, calls.array?.isEmpty != true {
+                return refuse(.envelopeToolCalls, "the message carries \(key) instead of content")
+            }
+        }
+        let finish = choices[0]["finish_reason"]?.string ?? "(none)"
+        switch finish {
+        case "stop": break
+        case "length": return refuse(.envelopeTruncated, "answer truncated at the token limit (finish_reason length)")
+        case "content_filter": return refuse(.envelopeRefusal, "content filter (finish_reason content_filter)")
+        default: return refuse(.envelopeFinishReason, "finish_reason \(finish.prefix(40)); only stop is accepted")
+        }
+        guard let content = message["content"]?.string else { return refuse(.envelopeNoAnswer, "message.content is not a string") }
+        return ModelAnswer(text: content, usage: tokens)
     }
 }
 

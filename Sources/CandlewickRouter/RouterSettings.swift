@@ -46,5 +46,10 @@ extension RiskPolicy {
         tif = config[\.riskTif]
         marketOrdersWhenClosed = config[\.riskMarketOrdersWhenClosed]
         outsideRth = config[\.riskOutsideRth]
+        minRewardRisk = config[\.riskMinRewardRisk]
+        minStopFraction = config[\.riskMinStopPct]
+        minStopATR = config[\.riskMinStopAtr]
+        maxEntryFraction = config[\.riskMaxEntryPct]
+        maxEntryATR = config[\.riskMaxEntryAtr]
     }
 }

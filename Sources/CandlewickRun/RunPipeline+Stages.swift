@@ -82,8 +82,8 @@ extension RunPipeline {
         signals[a.jobId] = a
         var actions: [Action] = []
         let s = a.signal
-        // One order per symbol per run, actionable signals only.
-        if settings.trading, s.isActionable, submissions[s.symbol] == nil {
+        // One order per symbol per run, actionable signals only; shadow signals are recorded, never submitted.
+        if settings.trading, s.isActionable, !a.shadow, submissions[s.symbol] == nil {
             do {
                 let submission = try SignalSubmission(runId: settings.runId, signal: s, lastPrice: rendered[a.jobId]?.lastClose,
                                                       source: Self.submitterSource)
@@ -98,7 +98,7 @@ extension RunPipeline {
                 let symbolRecord = try SymbolRecord(
                     runId: settings.runId, symbol: s.symbol, signal: s, rawAnswer: a.rawAnswer, reasons: a.reasons,
                     llmProvider: s.provider ?? "unknown", llmModel: s.model ?? "unknown", promptVersion: s.promptVersion ?? "unknown",
-                    inputTokens: a.inputTokens, outputTokens: a.outputTokens, llmLatencyMs: a.latencyMs, latestPrice: chart.lastClose,
+                    inputTokens: a.inputTokens, outputTokens: a.outputTokens, llmLatencyMs: a.latencyMs, costUsd: a.costUsd, latestPrice: chart.lastClose,
                     stageTimings: ["charts": chart.at, "analysis": max(0, now - chart.at)])
                 actions += record(.symbol(symbolRecord, charts: chart.pngs))
             } catch {

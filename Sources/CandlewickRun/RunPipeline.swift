@@ -297,7 +297,7 @@ public struct RunPipeline: Sendable {
         outcome = result
         phase = .closing
         let totals = ["symbols": Double(sortedSignals.count), "actionable": Double(sortedSignals.filter(\.signal.isActionable).count),
-                      "failed": Double(failures.count)]
+                      "failed": Double(failures.count)].merging(AnalysisTotals(sortedSignals).tracked) { $1 }
         return record(.finished(status: failures.isEmpty ? .finished : .failed, totals: totals)) + advance(now: now)
     }
 

@@ -109,6 +109,16 @@ public struct ConfigKeys: Sendable {
         "allow market orders into a closed market", [.orderRouter])
     public let riskOutsideRth = ConfigKey<Bool>("risk.outside_rth", .boolean, default: "false",
         "let orders fill outside regular trading hours", [.orderRouter])
+    public let riskMinRewardRisk = ConfigKey<Decimal>("risk.min_reward_risk", .decimal(min: 0, minInclusive: true, max: 100), default: "1",
+        "smallest |target - entry| / |entry - stop| of an opening bracket (reason code reward_risk_low)", [.orderRouter])
+    public let riskMinStopPct = ConfigKey<Decimal>("risk.min_stop_pct", .decimal(min: 0, minInclusive: true, max: 1), default: "0.002",
+        "smallest |entry - stop| as a fraction of the entry (reason code stop_too_close)", [.orderRouter])
+    public let riskMinStopAtr = ConfigKey<Decimal>("risk.min_stop_atr", .decimal(min: 0, minInclusive: true, max: 20), default: "0.5",
+        "smallest |entry - stop| in ATR 14 when the ATR is known (stop_too_close)", [.orderRouter])
+    public let riskMaxEntryPct = ConfigKey<Decimal>("risk.max_entry_pct", .decimal(min: 0, minInclusive: true, max: 1), default: "0.03",
+        "largest |entry - last price| as a fraction of the last price (entry_too_far)", [.orderRouter])
+    public let riskMaxEntryAtr = ConfigKey<Decimal>("risk.max_entry_atr", .decimal(min: 0, minInclusive: true, max: 20), default: "1",
+        "largest |entry - last price| in ATR 14 when the ATR is known (entry_too_far)", [.orderRouter])
 
     // MARK: run
     public let runPaperAdvanceDays = ConfigKey<Int>("run.paper_advance_days", .integer(0...3_650), default: "0",
@@ -147,6 +157,30 @@ public struct ConfigKeys: Sendable {
         "total time limit per request, seconds", [.llmWorker])
     public let llmCacheDir = ConfigKey<String?>("llm.cache_dir", .path, note: "unset (no cache)",
         "response cache directory: replays identical analyses without HTTP", [.llmWorker])
+    public let llmMaxAnswerBytes = ConfigKey<Int>("llm.max_answer_bytes", .integer(256...1_048_576), default: "8192",
+        "largest model answer accepted, bytes; larger ones are refused (json.too_large)", [.llmWorker])
+    public let llmMinStopAtr = ConfigKey<Double>("llm.min_stop_atr", .number(min: 0, minInclusive: true, max: 20), default: "0.5",
+        "smallest |entry - stop| in daily ATR 14", [.llmWorker])
+    public let llmMinRewardRisk = ConfigKey<Double>("llm.min_reward_risk", .number(min: 0, minInclusive: true, max: 100), default: "1",
+        "smallest |target - entry| / |entry - stop|", [.llmWorker])
+    public let llmMaxEntryAtr = ConfigKey<Double>("llm.max_entry_atr", .number(min: 0, minInclusive: true, max: 20), default: "1",
+        "largest |entry - last close| in daily ATR 14", [.llmWorker])
+    public let llmMaxEntryPct = ConfigKey<Double>("llm.max_entry_pct", .number(min: 0, minInclusive: true, max: 0.5), default: "0.03",
+        "largest |entry - last close| / last close", [.llmWorker])
+    public let llmChartRangeSlack = ConfigKey<Double>("llm.chart_range_slack", .number(min: 0, minInclusive: true, max: 1), default: "0.05",
+        "stop and target must lie in the daily chart's low-high widened by this fraction of it", [.llmWorker])
+    public let llmPrices = ConfigKey<String?>("llm.prices", .text(nonEmpty: true), note: "unset (cost_usd null)",
+        "USD per million tokens: model=input/output[/cache_read[/cache_write]], comma separated", [.llmWorker])
+    public let llmImageTokenFormula = ConfigKey<String?>("llm.image_token_formula",
+        .choice(["openai-tile", "openai-patch", "anthropic"], caseInsensitive: false), note: "by provider",
+        "how image tokens are counted", [.llmWorker])
+    public let llmImagePatchMultiplier = ConfigKey<Double>("llm.image_patch_multiplier", .number(min: 0.01, minInclusive: true, max: 100),
+        default: "1", "openai-patch models' token multiplier (1.62 for gpt-4.1-mini)", [.llmWorker])
+    public let llmShadow = ConfigKey<Bool>("llm.shadow", .boolean, default: "false",
+        "true: analyse and record signals, submit nothing", [.llmWorker])
+    public let llmMaxDailyCostUsd = ConfigKey<Double?>("llm.max_daily_cost_usd", .number(min: 0, minInclusive: true, max: 1_000_000),
+        note: "unset (no limit)", "model spend per UTC day after which no model call is made (HOLD, call.spend_limit); needs the model in llm.prices",
+        [.llmWorker])
 
     // MARK: tracker
     public let trackerMlflowUri = ConfigKey<String?>("tracker.mlflow_uri", .url(allowEmpty: true), note: "$MLFLOW_TRACKING_URI, else empty",

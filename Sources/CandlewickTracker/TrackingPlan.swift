@@ -161,6 +161,8 @@ public struct TrackingPlanner: Sendable {
                        MLflowMetric("llm_output_tokens", Double(p.outputTokens), timestamp: ts),
                        MLflowMetric("order_placed", placed ? 1 : 0, timestamp: ts)]
         if let rr = s.riskRewardRatio { metrics.append(MLflowMetric("risk_reward_ratio", rr, timestamp: ts)) }
+        if let cost = p.costUsd { metrics.append(MLflowMetric("llm_cost_usd", cost, timestamp: ts)) }
+        metrics.append(MLflowMetric("llm_refused", p.reasons.isEmpty ? 0 : 1, timestamp: ts))
         for (name, value) in [("entry_price", s.entryPrice), ("stop_loss", s.stopLoss), ("take_profit", s.takeProfit)] {
             if let value { metrics.append(MLflowMetric(name, value.doubleValue, timestamp: ts)) }
         }

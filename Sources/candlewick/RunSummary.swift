@@ -19,6 +19,9 @@ struct RunSummary {
         (reissued, duplicates, stageSeconds, orders) = (outcome.reissued, outcome.duplicates, outcome.stageSeconds, outcome.orders)
     }
 
+    /// Model spend and refusals.
+    var model: AnalysisTotals { AnalysisTotals(signals) }
+
     func write(folder: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -39,11 +42,13 @@ struct RunSummary {
                         "stop_loss": s.stopLoss.map { "\($0)" } ?? NSNull(), "take_profit": s.takeProfit.map { "\($0)" } ?? NSNull(),
                         "is_actionable": s.isActionable, "provider": s.provider ?? "", "refused_reasons": a.reasons,
                         "latency_ms": a.latencyMs, "order": orders?.status(s.symbol) ?? "",
+                        "cost_usd": a.costUsd ?? NSNull(), "shadow": a.shadow,
                         "intent_id": orders?.decisions[s.symbol]?.intentId ?? NSNull()]
             },
             "failures": failures.map { ["symbol": $0.symbol, "reason": $0.reason] },
             "totals": ["symbols": signals.count, "actionable": signals.filter(\.signal.isActionable).count,
-                       "failed": failures.count, "reissued": reissued, "duplicates": duplicates],
+                       "failed": failures.count, "reissued": reissued, "duplicates": duplicates, "cost_usd": model.costUSD,
+                       "unpriced_analyses": model.unpriced, "refusal_rate": model.refusalRate, "refusals_by_rule": model.refusalsByRule],
             "stage_seconds": stageSeconds,
             "orders": ["placed": orders?.sent.count ?? 0, "confirmed_at_ib": orders?.confirmed?.count ?? NSNull(),
                        "unknown_at_ib": orders?.decisions.values.filter { $0.outcome == .unknown }.count ?? 0,
@@ -83,6 +88,9 @@ struct RunSummary {
         print(String(format: "\n%d symbols, %d actionable, %d failed, %d re-issued, %d duplicate results; charts %.1f s, total %.1f s",
                      signals.count, signals.filter(\.signal.isActionable).count, failures.count, reissued, duplicates,
                      t["charts"] ?? 0, t["total"] ?? 0))
+        let m = model
+        print(String(format: "model: cost %.4f USD%@, refusal rate %.0f%%%@", m.costUSD,
+                     m.unpriced > 0 ? " (+\(m.unpriced) unpriced)" : "", m.refusalRate * 100, m.shadow ? "; SHADOW: nothing submitted" : ""))
         if let o = orders {
             var line = o.confirmed.map { "orders: \($0.count) of \(o.sent.count) placed confirmed at IB" }
                 ?? "orders: \(o.sent.count) placed, NOT confirmed by a broker snapshot"

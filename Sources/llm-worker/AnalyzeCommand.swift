@@ -28,7 +28,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
         }
         let analysis = try Self.context(symbol: symbol, json: indicators)
         let id = signalId ?? SHA256Digest.hex(of: ([symbol] + charts.map { SHA256Digest.hex(of: $0) }).joined(separator: "|")).prefix(32).description
-        let choice = try ProviderFactory.choose(config: context.config, environment: ProcessInfo.processInfo.environment)
+        let choice = try ProviderFactory.choose(try LLMSettings(config: context.config), environment: ProcessInfo.processInfo.environment)
         let signalJSON: Data
         switch choice {
         case .rules:
@@ -41,9 +41,8 @@ struct AnalyzeCommand: AsyncParsableCommand {
                     .write(to: path)
             }
             context.logger.info("analysis.done", metadata: ["provider": "rules", "action": "\(signal.action.rawValue)"])
-        case .model(let provider, let maxConcurrent, let perMinute, let cacheDirectory):
-            let analyzer = Analyzer(provider: provider, gate: RequestGate(maxConcurrent: maxConcurrent, perMinute: perMinute),
-                                    cache: try cacheDirectory.map { try AnalysisCache(directory: $0) }, logger: context.logger)
+        case .model(let provider, let settings):
+            let analyzer = try Analyzer.make(provider: provider, settings: settings, logger: context.logger)
             let report = await analyzer.analyze(analysis, charts: charts, signalId: id)
             signalJSON = report.signalJSON
             if let path = self.report { try AnalysisRecord(report).write(to: path) }
@@ -52,6 +51,7 @@ struct AnalyzeCommand: AsyncParsableCommand {
                 "accepted": "\(report.outcome.accepted)", "reasons": "\(report.outcome.reasons.joined(separator: "; "))",
                 "attempts": "\(report.attempts)", "cached": "\(report.cached)", "latency_ms": "\(Int(report.latencyMs))",
                 "tokens.in": "\(report.usage.inputTokens)", "tokens.out": "\(report.usage.outputTokens)",
+                "cost_usd": "\(report.costUSD.map { String(format: "%.6f", $0) } ?? "unpriced")", "shadow": "\(report.shadow)",
             ])
         }
         FileHandle.standardOutput.write(signalJSON + Data("\n".utf8))

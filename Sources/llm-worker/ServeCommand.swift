@@ -16,12 +16,11 @@ struct ServeCommand: AsyncParsableCommand {
         let context = try ProcessContext(process: "llm-worker", options: common)
         let endpoints = try WorkEndpoints(config: context.config)
         let analyst: AnalysisService.Analyst
-        switch try ProviderFactory.choose(config: context.config, environment: ProcessInfo.processInfo.environment) {
+        switch try ProviderFactory.choose(try LLMSettings(config: context.config), environment: ProcessInfo.processInfo.environment) {
         case .rules:
             analyst = .rules
-        case .model(let provider, let maxConcurrent, let perMinute, let cacheDirectory):
-            analyst = .model(Analyzer(provider: provider, gate: RequestGate(maxConcurrent: maxConcurrent, perMinute: perMinute),
-                                      cache: try cacheDirectory.map { try AnalysisCache(directory: $0) }, logger: context.logger))
+        case .model(let provider, let settings):
+            analyst = .model(try Analyzer.make(provider: provider, settings: settings, logger: context.logger))
         }
         let jobs = try SocketLoop(.pull, connect: [endpoints.analysisJobs], options: context.socketOptions, name: "analysis-jobs")
         let resultsLoop = try SocketLoop(.push, connect: [endpoints.analysisResults], options: context.socketOptions,

@@ -151,6 +151,40 @@ struct RiskGateOrderTests {
     }
 }
 
+@Suite("Risk gate: geometry floors (the llm-worker's, for a signal from any source)")
+struct RiskGateGeometryTests {
+    func decide(_ s: TradingSignal, last: Decimal? = 100, atr: Decimal? = nil, policy: RiskPolicy = RiskPolicy()) -> RiskDecision {
+        var gate = RiskGate(policy: policy, now: Date(timeIntervalSince1970: 1_700_000_000))
+        return gate.evaluate(s, runId: "r", book: RiskBook(lastPrice: last, atr: atr), now: Date(timeIntervalSince1970: 1_700_000_000))
+    }
+
+    @Test("a 1-cent stop, reward:risk 0.004 and a far entry are denied with their reason codes")
+    func classFour() throws {
+        #expect(decide(try buySignal(entry: 100, stop: Decimal(string: "99.99")!, target: 110)).denial?.code == .stopTooClose)
+        #expect(decide(try buySignal(entry: 100, stop: 95, target: Decimal(string: "100.02")!)).denial?.code == .rewardRiskLow)
+        #expect(decide(try buySignal(entry: 106, stop: 103, target: 112), last: 100).denial?.code == .entryTooFar)
+        // With the ATR known: a stop 0.3 ATR away and an entry 2 ATR away are denied; SELL is judged the same way.
+        #expect(decide(try buySignal(entry: 100, stop: Decimal(string: "99.4")!, target: 102), atr: 2).denial?.code == .stopTooClose)
+        #expect(decide(try buySignal(entry: 102, stop: 100, target: 105), last: 100, atr: 1).denial?.code == .entryTooFar)
+        var allowShort = RiskPolicy()
+        allowShort.allowShort = true
+        #expect(decide(try buySignal(entry: 100, stop: 105, target: Decimal(string: "99.9")!, action: .sell), policy: allowShort)
+            .denial?.code == .rewardRiskLow)
+        // The defaults let a sane bracket through: stop 3 %, reward:risk 2, entry at the last price.
+        #expect(decide(try buySignal(entry: 100, stop: 97, target: 106), atr: 2).plan != nil)
+        #expect(decide(try buySignal(entry: 100, stop: 105, target: 90, action: .sell), policy: allowShort).plan != nil)
+    }
+
+    @Test("the floors are configurable")
+    func configurable() throws {
+        var loose = RiskPolicy()
+        loose.minRewardRisk = Decimal(string: "0.1")!
+        loose.maxEntryFraction = Decimal(string: "0.1")!
+        #expect(decide(try buySignal(entry: 100, stop: 95, target: 101), policy: loose).plan != nil)
+        #expect(decide(try buySignal(entry: 106, stop: 103, target: 112), last: 100, policy: loose).plan != nil)
+    }
+}
+
 @Suite("Risk gate: properties")
 struct RiskGatePropertyTests {
     @Test("random portfolios, signals and limits never yield an order that breaks a limit", arguments: 0..<8)
@@ -204,6 +238,9 @@ struct RiskGatePropertyTests {
                 #expect(q > 0)
                 if plan.opening {
                     #expect(stateBefore == .active, "opening orders only while ACTIVE")
+                    let stop = s.stopLoss!, target = s.takeProfit!
+                    #expect(abs(target - entry) >= abs(entry - stop) * p.minRewardRisk - 2 * p.tickSize, "reward:risk under the floor")
+                    #expect(abs(entry - stop) >= entry * p.minStopFraction - p.tickSize, "stop closer than the floor")
                     #expect(q * price <= p.maxOrderNotional, "order notional \(q * price) > \(p.maxOrderNotional)")
                     #expect((abs(held) + q) * price <= p.maxPositionNotional, "position notional over the limit")
                     #expect(budgetBefore + q * price <= p.dailyNotionalBudget, "daily budget exceeded")

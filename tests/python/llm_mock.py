@@ -8,9 +8,15 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-GOOD = {"action": "BUY", "confidence": "HIGH", "confidence_score": 78, "entry_price": 266.9, "stop_loss": 262.0,
-        "take_profit": 274.0, "reasoning": "Uptrend intact above rising averages.", "key_factors": ["SMA 50 above SMA 200"],
-        "daily_analysis": "Higher highs.", "weekly_analysis": "Strong weekly trend."}
+# A correct answer for SPY as of 2017-12-29 (the bundled series' last day): close 266.86, ATR 1.39,
+# daily RSI 61.3, MACD 1.81 below its signal 2.05; weekly RSI 82.0, MACD 6.50 above its signal 5.84.
+GOOD = {"action": "BUY", "confidence": "HIGH", "confidence_score": 78, "entry_price": 266.9, "stop_loss": 265.4,
+        "take_profit": 268.9, "reasoning": "Uptrend intact above rising averages.", "key_factors": ["SMA 50 above SMA 200"],
+        "daily_analysis": "Higher highs.", "weekly_analysis": "Strong weekly trend.",
+        "daily_readings": {"close_vs_sma50": "above", "close_vs_sma200": "above", "sma50_vs_sma200": "above",
+                           "rsi_zone": "neutral", "macd_vs_signal": "below", "trend": "up"},
+        "weekly_readings": {"close_vs_sma50": "above", "close_vs_sma200": "above", "sma50_vs_sma200": "above",
+                            "rsi_zone": "overbought", "macd_vs_signal": "above", "trend": "up"}}
 UNSUPPORTED_OPENAI = {"allOf", "not", "if", "then", "else", "dependentRequired", "dependentSchemas"}
 UNSUPPORTED_ANTHROPIC = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"}
 
@@ -40,7 +46,9 @@ def check_schema(schema, unsupported, path="schema"):
 
 
 class MockLLM:
-    """kind = "openai" or "anthropic". scenarios: list of names consumed one per request (the last repeats)."""
+    """kind = "openai" or "anthropic". scenarios: list consumed one per request (the last repeats): a name, or
+    {"text": answer} (the answer text, in a normal envelope; in Anthropic tool mode its bytes become the tool
+    input verbatim), {"body": envelope dict} or {"raw": envelope text} (sent as is)."""
 
     def __init__(self, kind, scenarios, key="sk-test-secret-123", model="test-model", version="2023-06-01"):
         self.kind, self.scenarios, self.key, self.model, self.version = kind, list(scenarios), key, model, version
@@ -56,7 +64,8 @@ class MockLLM:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with mock.lock:
                     scenario = mock.scenarios.pop(0) if len(mock.scenarios) > 1 else mock.scenarios[0]
-                    mock.requests.append({"path": self.path, "headers": dict(self.headers), "body": body, "scenario": scenario})
+                    mock.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
+                                          "scenario": scenario if isinstance(scenario, str) else "custom"})
                 problems = mock.check(self.path, self.headers, body)
                 if problems:
                     with mock.lock:
@@ -65,7 +74,7 @@ class MockLLM:
                 mock.respond(self, scenario)
 
             def reply(self, status, obj, headers=None):
-                data = json.dumps(obj).encode()
+                data = obj.encode() if isinstance(obj, str) else json.dumps(obj).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 for k, v in (headers or {}).items():
@@ -80,7 +89,7 @@ class MockLLM:
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def close(self):
         self.server.shutdown()
@@ -160,6 +169,10 @@ class MockLLM:
         return p
 
     def respond(self, h, scenario):
+        if isinstance(scenario, dict):
+            if "text" in scenario:
+                return h.reply(200, self.ok_body(scenario["text"]))
+            return h.reply(200, scenario["body"] if "body" in scenario else scenario["raw"])
         text = json.dumps(GOOD)
         if scenario == "slow":
             time.sleep(1.0)
@@ -188,6 +201,7 @@ class MockLLM:
         return {"type": "error", "error": {"type": type_, "message": message}}
 
     def ok_body(self, text, refusal=False, truncated=False):
+        """The envelope as text; in Anthropic tool mode the answer's bytes are the tool input verbatim."""
         if self.kind == "openai":
             msg = {"role": "assistant", "content": None if refusal else text, "refusal": "I can't help with that." if refusal else None}
             return {"id": "chatcmpl-1", "object": "chat.completion", "model": self.model,
@@ -196,8 +210,11 @@ class MockLLM:
                               "prompt_tokens_details": {"image_tokens": 1530}}}
         stop = "refusal" if refusal else "max_tokens" if truncated else "end_turn"
         content = [] if refusal else [{"type": "text", "text": text}]
-        if getattr(self, "tool_mode", False) and not refusal:
-            content, stop = [{"type": "tool_use", "id": "toolu_1", "name": "emit_signal", "input": json.loads(text)}], "tool_use"
-        return {"id": "msg_1", "type": "message", "role": "assistant", "model": self.model,
-                "content": content, "stop_reason": stop,
-                "usage": {"input_tokens": 1700, "output_tokens": 110}}
+        tool = getattr(self, "tool_mode", False) and not refusal
+        if tool:
+            content, stop = [{"type": "tool_use", "id": "toolu_1", "name": "emit_signal", "input": "@INPUT@"}], "tool_use"
+        body = json.dumps({"id": "msg_1", "type": "message", "role": "assistant", "model": self.model,
+                           "content": content, "stop_reason": stop,
+                           "usage": {"input_tokens": 1700, "output_tokens": 110, "cache_read_input_tokens": 0,
+                                     "cache_creation_input_tokens": 0}})
+        return body.replace('"@INPUT@"', text) if tool else body

@@ -39,13 +39,16 @@ def test_run_charts_and_signals_survive_a_dead_worker(procs, tmp_path):
     symbols = [s["symbol"] for s in summary["symbols"]]
     assert sorted(symbols) == ["AAPL", "GOOG", "INTC", "MSFT", "SPY"], symbols
     assert summary["totals"]["failed"] == 0 and summary["totals"]["reissued"] >= 1
+    # The rules analyst makes no model call: cost 0, nothing refused; every symbol row carries its cost.
+    assert summary["totals"]["cost_usd"] == 0 and summary["totals"]["refusal_rate"] == 0
+    assert all(s["cost_usd"] == 0 and s["shadow"] is False for s in summary["symbols"])
     for s in summary["symbols"]:
         assert s["action"] in ("BUY", "SELL", "HOLD") and s["provider"] == "rules"
         signal = json.loads((out / "signals" / s["symbol"] / "signal.json").read_text())
         assert signal["symbol"] == s["symbol"] and signal["action"] == s["action"]
         assert (out / "charts" / s["symbol"] / f"{s['symbol']}_daily.png").exists()
     text = stdout.decode()
-    assert "5 symbols" in text and "R:R" in text
+    assert "5 symbols" in text and "R:R" in text and "model: cost 0.0000 USD, refusal rate 0%" in text
     # The HTML report references every chart, and every referenced file exists.
     import re
     html = (out / "report.html").read_text()

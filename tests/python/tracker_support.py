@@ -150,7 +150,7 @@ def symbol_payload(run_id, symbol):
               "timestamp": now_iso(), **s}
     return {"run_id": run_id, "symbol": symbol, "signal": signal, "raw_answer": json.dumps({"answer": symbol}),
             "reasons": [], "llm_provider": "rules", "llm_model": "rules-v1", "prompt_version": "p-7",
-            "input_tokens": 1200, "output_tokens": 150, "llm_latency_ms": 42.5, "latest_price": PRICES[symbol],
+            "input_tokens": 1200, "output_tokens": 150, "llm_latency_ms": 42.5, "cost_usd": 0.0045, "latest_price": PRICES[symbol],
             "stage_timings": {"charts": 1.25, "analysis": 0.5}}
 
 
@@ -199,7 +199,8 @@ def expected_child(run_id, sym, parent_id):
     params = {"symbol": sym, "llm_provider": "rules", "model": "rules-v1", "prompt_version": "p-7", "signal_action": s["action"],
               "signal_confidence": s["confidence"], "signal_id": f"sig-{run_id}-{sym}", "position_size": "10"}
     metrics = {"latest_price": PRICES[sym], "confidence_score": s["confidence_score"], "llm_latency_ms": 42.5,
-               "llm_input_tokens": 1200, "llm_output_tokens": 150, "order_placed": 1.0 if ordered else 0.0,
+               "llm_input_tokens": 1200, "llm_output_tokens": 150, "llm_cost_usd": 0.0045, "llm_refused": 0.0,
+               "order_placed": 1.0 if ordered else 0.0,
                "stage_charts_s": 1.25, "stage_analysis_s": 0.5, "portfolio_value": PORTFOLIO_VALUE}
     if "entry_price" in s:
         metrics.update(entry_price=s["entry_price"], stop_loss=s["stop_loss"], take_profit=s["take_profit"],

@@ -40,20 +40,39 @@ public struct AnalysisContext: Sendable {
     }
 }
 
-/// How far a model's levels may stray from the data before the answer is refused.
-public struct GroundingPolicy: Sendable {
-    /// Largest |entry − last close| / last close (default 3 %).
-    public var maxEntryDistance = 0.03
+/// How far a model's answer may stray from the data before it is refused. Every limit is a
+/// config key (`llm.*`, docs/config.md); the defaults refuse a stop at the entry, a reward:risk
+/// far below 1, an entry several ATRs from the close and levels outside the charted range.
+public struct GroundingPolicy: Sendable, Hashable {
+    /// Largest |entry − last close| / last close (`llm.max_entry_pct`, default 3 %).
+    public var maxEntryPercent = 0.03
+    /// Largest |entry − last close| in daily ATR 14 (`llm.max_entry_atr`, default 1).
+    public var maxEntryATR = 1.0
+    /// Smallest |entry − stop| in daily ATR 14 (`llm.min_stop_atr`, default 0.5).
+    public var minStopATR = 0.5
+    /// Smallest |target − entry| / |entry − stop| (`llm.min_reward_risk`, default 1).
+    public var minRewardRisk = 1.0
     /// Largest |stop or target − last close| / last close (default 25 %).
     public var maxLevelDistance = 0.25
-    /// Levels must lie within the charted range widened by this fraction of it on each side.
-    public var chartRangeSlack = 0.5
+    /// Stop and target must lie within the daily chart's low–high widened by this fraction of
+    /// that range on each side (`llm.chart_range_slack`, default 0.05).
+    public var chartRangeSlack = 0.05
     /// A claimed RSI further than this from the computed one is a contradiction (points).
     public var rsiTolerance = 5.0
     /// A claimed moving-average value further than this fraction from the computed one is a contradiction.
     public var averageTolerance = 0.02
-    /// BUY and SELL must carry entry, stop and target (needed for a bracket order).
-    public var requireLevels = true
+    /// Above/below comparisons closer than this fraction count as either (0.3 %).
+    public var levelTolerance = 0.003
+    /// RSI zone boundaries (30/70) accept either side within this many points.
+    public var rsiZoneTolerance = 1.0
+    /// MACD vs signal closer than this fraction of the close counts as either.
+    public var macdTolerance = 0.0005
+    /// Largest answer in bytes (`llm.max_answer_bytes`, default 8192).
+    public var maxAnswerBytes = 8192
+    /// Longest reasoning / daily_analysis / weekly_analysis, and longest key factor (characters).
+    public var maxTextLength = 1500
+    public var maxFactorLength = 300
+    public var maxFactors = 8
 
     public init() {}
 }

@@ -4,9 +4,9 @@ import Foundation
 /// we computed are given as ground truth the model must not contradict.
 public enum AnalysisPrompt {
     /// Bump when the wording or the schema changes: it is part of every cache key and every signal.
-    public static let version = "p1-2026-11"
+    public static let version = "p2-2026-12"
     /// Version of `schema`.
-    public static let schemaVersion = "s1"
+    public static let schemaVersion = "s2"
 
     public static let system = """
         You are a disciplined technical analyst. You read a daily and a weekly candlestick chart of one \
@@ -30,14 +30,22 @@ public enum AnalysisPrompt {
             "  Daily chart range: low \(f(c.chartLow)), high \(f(c.chartHigh))",
         ]
         if let w = c.weeklyIndicators {
-            lines.append("Computed weekly indicators: SMA 20 \(f(w.sma20)); SMA 50 \(f(w.sma50)); RSI 14 \(f(w.rsi14)); MACD histogram \(f(w.macdHistogram))")
+            lines += [
+                "Computed weekly indicators (ground truth; the weekly close is the last close):",
+                "  SMA 20 \(f(w.sma20)); SMA 50 \(f(w.sma50)); SMA 200 \(f(w.sma200))",
+                "  RSI 14 \(f(w.rsi14)); MACD 12/26/9 line \(f(w.macd)), signal \(f(w.macdSignal)), histogram \(f(w.macdHistogram))",
+            ]
+        } else {
+            lines.append("Computed weekly indicators: n/a (no weekly data); every weekly reading is n/a.")
         }
         lines.append(c.position.map { "Current position: \($0) shares." } ?? "Current position: none.")
         lines += [
             "Task: decide BUY, SELL or HOLD. Give confidence HIGH (score 70-100), MEDIUM (40-69) or LOW (0-39).",
-            "For BUY or SELL give entry_price near the last close, stop_loss and take_profit on the correct sides",
-            "(BUY: stop < entry < target; SELL: target < entry < stop), within the charted range; for HOLD use null.",
-            "Give reasoning, 2-5 key_factors, a daily_analysis and a weekly_analysis.",
+            "For BUY or SELL give entry_price within 1 ATR of the last close, stop_loss and take_profit on the correct sides",
+            "(BUY: stop < entry < target; SELL: target < entry < stop), the stop at least half an ATR from the entry,",
+            "the target at least as far from the entry as the stop, both within the daily chart range above; for HOLD use null.",
+            StateReadings.definitions,
+            "Give reasoning, 2-5 key_factors, a daily_analysis and a weekly_analysis in plain sentences (no markup).",
         ]
         return lines.joined(separator: "\n")
     }
@@ -50,7 +58,7 @@ public enum AnalysisPrompt {
         "type": "object",
         "additionalProperties": false,
         "required": ["action", "confidence", "confidence_score", "entry_price", "stop_loss", "take_profit", "reasoning",
-                     "key_factors", "daily_analysis", "weekly_analysis"],
+                     "key_factors", "daily_analysis", "weekly_analysis", "daily_readings", "weekly_readings"],
         "properties": [
             "action": ["type": "string", "enum": ["BUY", "SELL", "HOLD"]],
             "confidence": ["type": "string", "enum": ["HIGH", "MEDIUM", "LOW"]],
@@ -62,6 +70,8 @@ public enum AnalysisPrompt {
             "key_factors": ["type": "array", "items": ["type": "string"]],
             "daily_analysis": ["type": "string"],
             "weekly_analysis": ["type": "string"],
+            "daily_readings": StateReadings.schema,
+            "weekly_readings": StateReadings.schema,
         ] as [String: Any],
         ]
     }

@@ -10,6 +10,9 @@ public struct RulesAnalyst: Sendable {
     /// Stop and target distances in ATRs.
     public var stopATRs = 2.0
     public var targetATRs = 3.0
+    /// The same geometry floors a model's levels must meet: the target is kept inside the daily
+    /// chart's range plus slack, and a trade whose reward:risk then falls below the minimum is HOLD.
+    public var policy = GroundingPolicy()
 
     public init() {}
 
@@ -58,6 +61,18 @@ public struct RulesAnalyst: Sendable {
         if score > 0, fallingLongTrend { vetoes.append("no buying into a falling 200-day trend") }
         if score < 0, let rsi = i.rsi14, rsi < 20 { vetoes.append("no selling with RSI below 20") }
         if i.atr14 == nil { vetoes.append("ATR undefined: no stop can be placed") }
+        if abs(score) >= 3, let atr = i.atr14, atr > 0 {
+            let dir = score > 0 ? 1.0 : -1.0
+            let slack = (c.chartHigh - c.chartLow) * policy.chartRangeSlack
+            let target = dir > 0 ? min(close + targetATRs * atr, c.chartHigh + slack) : max(close - targetATRs * atr, c.chartLow - slack)
+            let stop = close - dir * stopATRs * atr
+            if abs(target - close) / abs(close - stop) < policy.minRewardRisk {
+                vetoes.append(String(format: "reward:risk %.2f inside the charted range is below %.2f", abs(target - close) / abs(close - stop),
+                                     policy.minRewardRisk))
+            } else if stop < c.chartLow - slack || stop > c.chartHigh + slack {
+                vetoes.append("a \(stopATRs)-ATR stop lies outside the charted range")
+            }
+        }
         if !vetoes.isEmpty { score = max(-2, min(2, score)) }
         let action: SignalAction = score >= 3 ? .buy : score <= -3 ? .sell : .hold
         let magnitude = Double(abs(score))
@@ -67,8 +82,9 @@ public struct RulesAnalyst: Sendable {
         if action != .hold, let atr = i.atr14 {
             let dir = action == .buy ? 1.0 : -1.0
             entry = Self.round(close)
+            let slack = (c.chartHigh - c.chartLow) * policy.chartRangeSlack
             stop = Self.round(close - dir * stopATRs * atr)
-            target = Self.round(close + dir * targetATRs * atr)
+            target = Self.round(dir > 0 ? min(close + targetATRs * atr, c.chartHigh + slack) : max(close - targetATRs * atr, c.chartLow - slack))
         }
         let lines = factors.filter { $0.points != 0 }.map { "\($0.points > 0 ? "+" : "")\($0.points) \($0.text)" } + vetoes
         let reasoning = "Rules analyst: score \(score) from \(factors.count) factors → \(action.rawValue)."

@@ -77,15 +77,21 @@ public struct AnalysisResult: BusPayload, Hashable {
     public let attempts: Int
     public let cached: Bool
     public let worker: String
+    /// What the model call cost in USD (0 when no call was made; nil when the model has no price).
+    public let costUsd: Double?
+    /// Shadow mode: recorded, never submitted.
+    public let shadow: Bool
 
     public init(jobId: String, signal: TradingSignal, reasons: [String], rawAnswer: String, inputTokens: Int, outputTokens: Int,
-                imageTokens: Int?, latencyMs: Double, attempts: Int, cached: Bool, worker: String) throws {
+                imageTokens: Int?, latencyMs: Double, attempts: Int, cached: Bool, worker: String, costUsd: Double? = nil,
+                shadow: Bool = false) throws {
         let v = Validator("AnalysisResult")
         try v.nonEmpty(jobId, "job_id")
         try v.nonEmpty(worker, "worker")
         try v.require(inputTokens >= 0 && outputTokens >= 0, "input_tokens", "token counts must be >= 0")
         try v.require(latencyMs.isFinite && latencyMs >= 0, "latency_ms", "must be >= 0")
         try v.require(reasons.isEmpty || signal.action == .hold, "signal", "a refused answer must be HOLD")
+        try v.require(costUsd.map { $0.isFinite && $0 >= 0 } ?? true, "cost_usd", "must be finite and >= 0")
         self.jobId = jobId
         self.signal = signal
         self.reasons = reasons
@@ -97,12 +103,14 @@ public struct AnalysisResult: BusPayload, Hashable {
         self.attempts = attempts
         self.cached = cached
         self.worker = worker
+        self.costUsd = costUsd
+        self.shadow = shadow
     }
 
     enum CodingKeys: String, CodingKey {
-        case signal, reasons, attempts, cached, worker
+        case signal, reasons, attempts, cached, worker, shadow
         case jobId = "job_id", rawAnswer = "raw_answer", inputTokens = "input_tokens", outputTokens = "output_tokens"
-        case imageTokens = "image_tokens", latencyMs = "latency_ms"
+        case imageTokens = "image_tokens", latencyMs = "latency_ms", costUsd = "cost_usd"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -113,6 +121,7 @@ public struct AnalysisResult: BusPayload, Hashable {
                       inputTokens: c.decode(Int.self, forKey: .inputTokens), outputTokens: c.decode(Int.self, forKey: .outputTokens),
                       imageTokens: c.decodeIfPresent(Int.self, forKey: .imageTokens), latencyMs: c.decode(Double.self, forKey: .latencyMs),
                       attempts: c.decode(Int.self, forKey: .attempts), cached: c.decode(Bool.self, forKey: .cached),
-                      worker: c.decode(String.self, forKey: .worker))
+                      worker: c.decode(String.self, forKey: .worker), costUsd: c.decodeIfPresent(Double.self, forKey: .costUsd),
+                      shadow: c.decodeIfPresent(Bool.self, forKey: .shadow) ?? false)
     }
 }

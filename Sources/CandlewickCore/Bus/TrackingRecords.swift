@@ -61,19 +61,22 @@ public struct SymbolRecord: BusPayload, Hashable {
     public let inputTokens: Int
     public let outputTokens: Int
     public let llmLatencyMs: Double
+    /// What the model call cost in USD (nil: no price for the model, or no model).
+    public let costUsd: Double?
     public let latestPrice: Decimal
     /// Seconds per stage for this symbol (e.g. `charts`, `analysis`).
     public let stageTimings: [String: Double]
 
     public init(runId: String, symbol: String, signal: TradingSignal, rawAnswer: String = "", reasons: [String] = [],
                 llmProvider: String, llmModel: String, promptVersion: String, inputTokens: Int = 0, outputTokens: Int = 0,
-                llmLatencyMs: Double = 0, latestPrice: Decimal, stageTimings: [String: Double] = [:]) throws {
+                llmLatencyMs: Double = 0, costUsd: Double? = nil, latestPrice: Decimal, stageTimings: [String: Double] = [:]) throws {
         let v = Validator("SymbolRecord")
         try v.nonEmpty(runId, "run_id")
         try SymbolRule.validate(symbol, model: "SymbolRecord")
         try v.require(signal.symbol == symbol, "signal.symbol", "must be \(symbol), got \(signal.symbol)")
         try v.require(inputTokens >= 0 && outputTokens >= 0, "input_tokens", "token counts must be >= 0")
         try v.require(llmLatencyMs.isFinite && llmLatencyMs >= 0, "llm_latency_ms", "must be finite and >= 0")
+        try v.require(costUsd.map { $0.isFinite && $0 >= 0 } ?? true, "cost_usd", "must be finite and >= 0")
         try v.positive(latestPrice, "latest_price")
         for (k, t) in stageTimings { try v.require(t.isFinite, "stage_timings.\(k)", "must be finite") }
         self.runId = runId
@@ -87,6 +90,7 @@ public struct SymbolRecord: BusPayload, Hashable {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.llmLatencyMs = llmLatencyMs
+        self.costUsd = costUsd
         self.latestPrice = latestPrice
         self.stageTimings = stageTimings
     }
@@ -95,7 +99,7 @@ public struct SymbolRecord: BusPayload, Hashable {
         case symbol, signal, reasons
         case runId = "run_id", rawAnswer = "raw_answer", llmProvider = "llm_provider", llmModel = "llm_model"
         case promptVersion = "prompt_version", inputTokens = "input_tokens", outputTokens = "output_tokens"
-        case llmLatencyMs = "llm_latency_ms", latestPrice = "latest_price", stageTimings = "stage_timings"
+        case llmLatencyMs = "llm_latency_ms", latestPrice = "latest_price", stageTimings = "stage_timings", costUsd = "cost_usd"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -110,7 +114,7 @@ public struct SymbolRecord: BusPayload, Hashable {
             inputTokens: c.decodeIfPresent(Int.self, forKey: .inputTokens) ?? 0,
             outputTokens: c.decodeIfPresent(Int.self, forKey: .outputTokens) ?? 0,
             llmLatencyMs: c.decodeIfPresent(Double.self, forKey: .llmLatencyMs) ?? 0,
-            latestPrice: c.decode(Decimal.self, forKey: .latestPrice),
+            costUsd: c.decodeIfPresent(Double.self, forKey: .costUsd), latestPrice: c.decode(Decimal.self, forKey: .latestPrice),
             stageTimings: c.decodeIfPresent([String: Double].self, forKey: .stageTimings) ?? [:])
     }
 }

@@ -10,12 +10,16 @@ public struct RiskBook: Sendable, Hashable {
     public var lastPrice: Decimal?
     /// Whether the exchange is open now.
     public var marketOpen: Bool
+    /// The daily ATR 14 of the signal's symbol, when known (enables the ATR-based geometry floors).
+    public var atr: Decimal?
 
-    public init(positions: [String: Decimal] = [:], pendingSymbols: Set<String> = [], lastPrice: Decimal? = nil, marketOpen: Bool = true) {
+    public init(positions: [String: Decimal] = [:], pendingSymbols: Set<String> = [], lastPrice: Decimal? = nil, marketOpen: Bool = true,
+                atr: Decimal? = nil) {
         self.positions = positions
         self.pendingSymbols = pendingSymbols
         self.lastPrice = lastPrice
         self.marketOpen = marketOpen
+        self.atr = atr
     }
 
     /// Symbols held or with an opening order in flight.
@@ -162,6 +166,7 @@ public struct RiskGate: Sendable {
             guard ordered else {
                 return .deny(RiskNote(.levelsCollapse, "after rounding to \(p.tickSize): stop \(stop), entry \(reference), target \(target) are out of order"))
             }
+            if let denial = geometry(entry: reference, stop: stop, target: target, book: book) { return .deny(denial) }
             switch p.sizing {
             case .fixed:
                 quantity = Decimal(p.fixedShares)
@@ -213,6 +218,32 @@ public struct RiskGate: Sendable {
         } catch {
             return .deny(RiskNote(.invalidSignal, "\(error)"))
         }
+    }
+
+    /// The risk geometry floors (`RiskPolicy`): stop distance, reward:risk and entry distance from
+    /// the last price, in percent always and in ATR when the book has it. Rounded levels are judged.
+    func geometry(entry: Decimal, stop: Decimal, target: Decimal, book: RiskBook) -> RiskNote? {
+        let p = policy
+        let risk = abs(entry - stop), reward = abs(target - entry)
+        if risk < entry * p.minStopFraction {
+            return RiskNote(.stopTooClose, "stop \(stop) is \(risk) from the entry \(entry); the minimum is \(p.minStopFraction * 100)% of the entry")
+        }
+        if let atr = book.atr, atr > 0, risk < atr * p.minStopATR {
+            return RiskNote(.stopTooClose, "stop \(stop) is \(risk) from the entry \(entry); the minimum is \(p.minStopATR) ATR (ATR \(atr))")
+        }
+        if reward < risk * p.minRewardRisk {
+            return RiskNote(.rewardRiskLow, "reward \(reward) for a risk of \(risk) is below the minimum reward:risk \(p.minRewardRisk)")
+        }
+        if let last = book.lastPrice, last > 0 {
+            let off = abs(entry - last)
+            if off > last * p.maxEntryFraction {
+                return RiskNote(.entryTooFar, "entry \(entry) is \(off) from the last price \(last); the limit is \(p.maxEntryFraction * 100)%")
+            }
+            if let atr = book.atr, atr > 0, off > atr * p.maxEntryATR {
+                return RiskNote(.entryTooFar, "entry \(entry) is \(off) from the last price \(last); the limit is \(p.maxEntryATR) ATR (ATR \(atr))")
+            }
+        }
+        return nil
     }
 
     /// `value` rounded to the nearest tick.

@@ -35,6 +35,9 @@ public struct RiskNote: Sendable, Hashable, Codable, CustomStringConvertible {
         case unknownSource = "unknown_source"
         /// The broker's word on an intent could not be established (see `IntentPhase.unknown`): an alert.
         case brokerUnconfirmed = "broker_unconfirmed"
+        case stopTooClose = "stop_too_close"
+        case rewardRiskLow = "reward_risk_low"
+        case entryTooFar = "entry_too_far"
     }
 
     public let code: Code
