@@ -8,19 +8,30 @@ public struct IncomingRequest: Sendable {
     public let message: BusMessage
     /// The ROUTER identity of the requesting DEALER.
     let peer: Data
+    /// The requester's authenticated role (the connection's ZAP User-Id), nil on an unsecured socket.
+    public let role: BusRole?
 }
 
 /// The answering side of DEALER/ROUTER commands (e.g. gateway-bridge serving market data).
 /// It binds; clients connect. Requests arrive on `requests()`; `reply(to:with:)` answers with an
 /// envelope whose `causation_id` is the request's id. Malformed requests are counted and logged.
+///
+/// With `SocketOptions.security` set, every request is checked before it is handed on: the
+/// connection's authenticated role against the envelope's `source` and `MessageAuthority`'s table,
+/// expiry and replay (`BusSecurity.authorize`); refused requests are counted, logged with the key
+/// id, audited and dropped unanswered.
 public final class RequestServer: Sendable {
     private let loop: SocketLoop
     private let publisher: BusPublisher
     private let decoder: BusSubscriber
+    private let security: BusSecurity?
+    private let configuredEndpoint: String
 
     public init(bind endpoint: String, source: String, options: SocketOptions = SocketOptions(),
                 codec: FrameCodec = FrameCodec(), logger: Logger) throws {
-        loop = try SocketLoop(.router, bind: [endpoint], options: options, name: "router")
+        security = options.security
+        configuredEndpoint = endpoint
+        loop = try SocketLoop(.router, bind: [endpoint], options: options, name: "router", peerMetadata: options.security != nil)
         publisher = BusPublisher(source: source, sink: loop, codec: codec)
         decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger)
     }
@@ -33,14 +44,22 @@ public final class RequestServer: Sendable {
 
     /// Valid requests in arrival order. Iterate once.
     public func requests() -> AsyncStream<IncomingRequest> {
-        let (incoming, decoder) = (loop.incoming, self.decoder)
+        let (incoming, decoder, security, endpoint) = (loop.incoming, self.decoder, self.security, configuredEndpoint)
         return AsyncStream { continuation in
             let task = Task {
                 let json = CandlewickJSON.decoder()
-                for await frames in incoming {
-                    guard let peer = frames.first else { continue }
-                    for case .message(let m) in decoder.process(Array(frames.dropFirst()), decoder: json) {
-                        continuation.yield(IncomingRequest(message: m, peer: peer))
+                for await all in incoming {
+                    var frames = all[...]
+                    var userId: String?, keyId: String?
+                    if security != nil, let meta = frames.popFirst() {
+                        let parts = String(decoding: meta, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                        userId = parts.first.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+                        keyId = parts.count > 1 && !parts[1].isEmpty ? String(parts[1]) : nil
+                    }
+                    guard let peer = frames.popFirst() else { continue }
+                    for case .message(let m) in decoder.process(Array(frames), decoder: json) {
+                        if let security, !security.authorize(m, endpoint: endpoint, userId: userId, keyId: keyId) { continue }
+                        continuation.yield(IncomingRequest(message: m, peer: peer, role: userId.flatMap(BusRole.init(rawValue:))))
                     }
                 }
                 continuation.finish()
@@ -102,10 +121,12 @@ public final class RequestClient: Sendable {
                 .resume(throwing: BusError("request \(P.messageType)", message: "no reply within \(timeout)"))
         }
         defer { timer.cancel() }
+        // The deadline travels as the envelope's expiry: a server refuses the request after it.
+        let expires = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         return try await withCheckedThrowingContinuation { c in
             waiting.withLock { $0[id] = c }
             do {
-                try publisher.stamp(payload, id: id, runId: runId, causationId: nil, attachments: [], deliver: loop.send)
+                try publisher.stamp(payload, id: id, runId: runId, causationId: nil, attachments: [], expires: expires, deliver: loop.send)
             } catch {
                 waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: error)
             }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The ZeroMQ socket types Candlewick uses.
 public enum SocketKind: Sendable {
-    case pub, sub, xpub, xsub, push, pull, dealer, router, pair
+    case pub, sub, xpub, xsub, push, pull, dealer, router, pair, rep
 
     var raw: Int32 {
         switch self {
@@ -16,6 +16,7 @@ public enum SocketKind: Sendable {
         case .dealer: ZMQ_DEALER
         case .router: ZMQ_ROUTER
         case .pair: ZMQ_PAIR
+        case .rep: ZMQ_REP
         }
     }
 }
@@ -34,6 +35,10 @@ public struct SocketOptions: Sendable {
     public var reconnectMaxMs: Int32 = 2_000
     /// Socket identity (DEALER), if any.
     public var identity: String?
+    /// The process's bus identity: when set, bound sockets are CURVE servers behind the ZAP
+    /// handler and connecting sockets CURVE clients (see `BusSecurity`). Nil = plain sockets
+    /// (in-process tests, benchmarks).
+    public var security: BusSecurity?
 
     public init() {}
 }
@@ -46,11 +51,14 @@ final class ZMQSocket {
     /// Socket files this socket created by binding `ipc://` endpoints; removed at close so no stale
     /// file outlives the process (libzmq removes them only later, on its I/O thread).
     private var ipcFiles: [String] = []
+    private let security: BusSecurity?
+    private var secured = false
 
     init(_ kind: SocketKind, options: SocketOptions, context: ZMQContext = .shared) throws {
         guard let h = zmq_socket(context.handle, kind.raw) else { throw BusError.zmq("create socket") }
         handle = h
         self.kind = kind
+        security = options.security
         try set(ZMQ_SNDHWM, options.sendHighWaterMark)
         try set(ZMQ_RCVHWM, options.receiveHighWaterMark)
         try set(ZMQ_LINGER, options.lingerMs)
@@ -78,6 +86,10 @@ final class ZMQSocket {
     }
 
     func bind(_ endpoint: String) throws {
+        if let security, !secured {
+            try security.configureServer(self, endpoint: endpoint)
+            secured = true
+        }
         if endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst(6))
             try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
@@ -88,6 +100,10 @@ final class ZMQSocket {
     }
 
     func connect(_ endpoint: String) throws {
+        if let security, !secured {
+            try security.configureClient(self, endpoint: endpoint)
+            secured = true
+        }
         guard zmq_connect(handle, endpoint) == 0 else { throw BusError.zmq("connect \(endpoint)") }
     }
 
@@ -113,8 +129,10 @@ final class ZMQSocket {
         return true
     }
 
-    /// Receives one multipart message, or nil when none is waiting (with `dontWait`).
-    func receive(dontWait: Bool) throws -> [Data]? {
+    /// Receives one multipart message, or nil when none is waiting (with `dontWait`). With
+    /// `peerMetadata`, the message is preceded by one frame naming the peer's authenticated role
+    /// and key id (`<User-Id>\n<X-Key-Id>`, empty parts when the connection has none).
+    func receive(dontWait: Bool, peerMetadata: Bool = false) throws -> [Data]? {
         var frames: [Data] = []
         while true {
             var msg = zmq_msg_t()
@@ -125,6 +143,11 @@ final class ZMQSocket {
                 let e = zmq_errno()
                 if frames.isEmpty && (e == EAGAIN || e == EINTR) { return nil }
                 throw BusError.zmq("receive frame \(frames.count)")
+            }
+            if peerMetadata && frames.isEmpty {
+                let user = zmq_msg_gets(&msg, "User-Id").map { String(cString: $0) } ?? ""
+                let key = zmq_msg_gets(&msg, "X-Key-Id").map { String(cString: $0) } ?? ""
+                frames.append(Data("\(user)\n\(key)".utf8))
             }
             frames.append(Data(bytes: zmq_msg_data(&msg), count: zmq_msg_size(&msg)))
             if zmq_msg_more(&msg) == 0 { return frames }

@@ -17,6 +17,11 @@ public struct ProcessContext: Sendable {
     public let heartbeatInterval: Duration
     public let shutdownBudget: Duration
     public let startedAt: Date
+    /// The process's bus identity (also in `socketOptions.security`); nil for processes without a
+    /// bus role (ib-paper, `candlewick keys`).
+    public let security: BusSecurity?
+    /// Where this host's keys and allow-list live (`security.keys`, default `<bus.directory>/keys`).
+    public let keyStore: KeyStore
 
     /// Loads the config, bootstraps logging and resolves the bus endpoints.
     public init(process: String, options: CommonOptions) throws {
@@ -40,10 +45,33 @@ public struct ProcessContext: Sendable {
         socketOptions.receiveHighWaterMark = Int32(clamping: hwm)
         socketOptions.maxMessageSize = Int64(try config.int("bus.max_message_bytes", default: 64 << 20))
         socketOptions.lingerMs = Int32(clamping: try config.int("bus.linger_ms", default: 500))
+        keyStore = KeyStore(directory: config.string("security.keys", default: "\(directory)/keys"))
+        security = try Self.security(process: process, config: config, endpoints: endpoints, store: keyStore,
+                                     auditDirectory: config.string("security.audit_directory", default: "\(directory)/audit"), logger: logger)
+        socketOptions.security = security
         self.socketOptions = socketOptions
         heartbeatInterval = .milliseconds(Int(try config.double("runtime.heartbeat_interval_s", default: 2) * 1000))
         shutdownBudget = .milliseconds(Int(try config.double("runtime.shutdown_budget_s", default: 5) * 1000))
         startedAt = Date()
+    }
+
+    /// Sets up the bus identity of a process with a bus role: every `ipc://` directory private (0700,
+    /// ours), the role's key pair loaded — or generated on first start when `security.generate_keys`
+    /// (default true, the one-host stack) — and the endpoint names both ends of a link agree on.
+    private static func security(process: String, config: ConfigFile, endpoints: BusEndpoints, store: KeyStore,
+                                 auditDirectory: String, logger: Logger) throws -> BusSecurity? {
+        guard let role = BusRole.forProcess(process) else { return nil }
+        let named = try WorkEndpoints(config: config).named(bus: endpoints)
+        for dir in Set(named.values.filter { $0.hasPrefix("ipc://") }.map { (String($0.dropFirst(6)) as NSString).deletingLastPathComponent }) {
+            if try PrivateDirectory.ensure(dir, what: "bus directory") {
+                logger.warning("bus.directory_tightened", metadata: ["directory": "\(dir)", "mode": "0700"])
+            }
+        }
+        let generate = try config.bool("security.generate_keys", default: true)
+        let pair = try store.loadOrGenerate(role: role, name: config.string("security.key_name", default: role.rawValue), generate: generate)
+        logger.info("auth.identity", metadata: ["role": "\(role.rawValue)", "key_id": "\(pair.keyId)", "keys": "\(store.directory)"])
+        return try BusSecurity(role: role, keyPair: pair, store: store, endpoints: named, generateMissing: generate,
+                               auditPath: "\(auditDirectory)/\(process).jsonl", logger: logger)
     }
 
     /// A frame codec honouring `bus.max_message_bytes`.

@@ -48,8 +48,10 @@ final class OrderSubmitter: Sendable {
 /// The paper gateway's simulation clock (ib-paper's admin line protocol): `advance N` moves the
 /// as-of day so working orders are matched against the next bars.
 enum PaperClock {
-    /// Sends `advance days` to `host:port`; returns ib-paper's answer line.
-    static func advance(_ address: String, days: Int) throws -> String {
+    /// Sends `advance days` to `host:port`, after the token in `tokenFile`; returns ib-paper's answer line.
+    static func advance(_ address: String, days: Int, tokenFile: String) throws -> String {
+        let token: String
+        do { token = try TokenFile.load(tokenFile, create: false) } catch { throw ValidationError("ib-paper admin token: \(error)") }
         let parts = address.split(separator: ":")
         guard parts.count == 2, let port = UInt16(parts[1]) else { throw ValidationError("ib.paper_admin must be host:port, got \(address)") }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -63,7 +65,7 @@ enum PaperClock {
         let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
             Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard rc == 0 else { throw ValidationError("ib-paper admin at \(address): \(String(cString: strerror(errno)))") }
-        let line = Array("advance \(days)\n".utf8)
+        let line = Array("auth \(token)\nadvance \(days)\n".utf8)
         _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var reply = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 256)

@@ -184,7 +184,7 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         do {
-            orders.paperDay = try PaperClock.advance(admin, days: days)
+            orders.paperDay = try PaperClock.advance(admin, days: days, tokenFile: context.paperAdminTokenFile)
             try await Task.sleep(for: .milliseconds(800))
             let client = try RequestClient(connect: endpoints.gatewayCommands, source: context.instance, options: context.socketOptions,
                                            codec: context.codec, logger: context.logger)
