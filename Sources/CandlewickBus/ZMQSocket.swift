@@ -134,6 +134,7 @@ final class ZMQSocket {
     /// and key id (`<User-Id>\n<X-Key-Id>`, empty parts when the connection has none).
     func receive(dontWait: Bool, peerMetadata: Bool = false) throws -> [Data]? {
         var frames: [Data] = []
+        var user: String?, key: String?
         while true {
             var msg = zmq_msg_t()
             zmq_msg_init(&msg)
@@ -144,13 +145,16 @@ final class ZMQSocket {
                 if frames.isEmpty && (e == EAGAIN || e == EINTR) { return nil }
                 throw BusError.zmq("receive frame \(frames.count)")
             }
-            if peerMetadata && frames.isEmpty {
-                let user = zmq_msg_gets(&msg, "User-Id").map { String(cString: $0) } ?? ""
-                let key = zmq_msg_gets(&msg, "X-Key-Id").map { String(cString: $0) } ?? ""
-                frames.append(Data("\(user)\n\(key)".utf8))
+            // A ROUTER's routing-id frame is made locally and carries no metadata: look at every frame.
+            if peerMetadata && user == nil, let u = zmq_msg_gets(&msg, "User-Id") {
+                user = String(cString: u)
+                key = zmq_msg_gets(&msg, "X-Key-Id").map { String(cString: $0) }
             }
             frames.append(Data(bytes: zmq_msg_data(&msg), count: zmq_msg_size(&msg)))
-            if zmq_msg_more(&msg) == 0 { return frames }
+            if zmq_msg_more(&msg) == 0 {
+                if peerMetadata { frames.insert(Data("\(user ?? "")\n\(key ?? "")".utf8), at: 0) }
+                return frames
+            }
         }
     }
 
