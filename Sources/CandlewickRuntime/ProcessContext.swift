@@ -69,7 +69,7 @@ public struct ProcessContext: Sendable {
         }
         let generate = try config.bool("security.generate_keys", default: true)
         let pair = try store.loadOrGenerate(role: role, name: config.string("security.key_name", default: role.rawValue), generate: generate)
-        logger.info("auth.identity", metadata: ["role": "\(role.rawValue)", "key_id": "\(pair.keyId)", "keys": "\(store.directory)"])
+        logger.debug("auth.identity", metadata: ["role": "\(role.rawValue)", "key_id": "\(pair.keyId)", "keys": "\(store.directory)"])
         return try BusSecurity(role: role, keyPair: pair, store: store, endpoints: named, generateMissing: generate,
                                auditPath: "\(auditDirectory)/\(process).jsonl", logger: logger)
     }

@@ -23,6 +23,10 @@ public final class BusSecurity: Sendable {
     public let audit: AuditLog?
     private let counts = Mutex<[String: Int]>([:])
     private let replay = Mutex(ReplayGuard())
+    /// Connection refusals repeat at the peer's reconnect rate: each is counted, but logged and
+    /// audited once per `quietPeriod` per (reason, key, endpoint), with how many were not.
+    private let quiet = Mutex<[String: (last: Date, suppressed: Int)]>([:])
+    private static let quietPeriod: TimeInterval = 10
     /// Distinguishes this object's sockets in the process-wide ZAP handler.
     let token = String(UUID().uuidString.prefix(8))
 
@@ -164,11 +168,28 @@ public final class BusSecurity: Sendable {
             $0["auth.refused", default: 0] += 1
             $0["auth.refused.\(reason.rawValue)", default: 0] += 1
         }
+        var repeats = 0
+        if message == nil {
+            let now = Date()
+            let quietKey = "\(reason.rawValue)|\(keyId)|\(place)"
+            let speak = quiet.withLock { q -> Bool in
+                if let e = q[quietKey], now.timeIntervalSince(e.last) < Self.quietPeriod {
+                    q[quietKey]?.suppressed += 1
+                    return false
+                }
+                repeats = q[quietKey]?.suppressed ?? 0
+                q[quietKey] = (now, 0)
+                if q.count > 10_000 { q = q.filter { now.timeIntervalSince($0.value.last) < Self.quietPeriod } }
+                return true
+            }
+            guard speak else { return }
+        }
         var meta: Logger.Metadata = ["reason": "\(reason.rawValue)", "key_id": "\(keyId)", "role": "\(role?.rawValue ?? "-")",
                                      "endpoint": "\(place)", "detail": "\(detail.prefix(300))"]
         var record = ["event": "refused", "reason": reason.rawValue, "key_id": keyId, "role": role?.rawValue ?? "-",
                       "endpoint": place, "detail": String(detail.prefix(300))]
         if peer != "-" { meta["peer"] = "\(peer)"; record["peer"] = peer }
+        if repeats > 0 { meta["repeats_not_logged"] = "\(repeats)"; record["repeats_not_logged"] = "\(repeats)" }
         if let h = message {
             meta["type"] = "\(h.type.prefix(64))"
             meta["msg.id"] = "\(h.id.prefix(64))"
