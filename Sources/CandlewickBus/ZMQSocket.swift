@@ -33,6 +33,15 @@ public struct SocketOptions: Sendable {
     /// First and maximum reconnect interval, in milliseconds.
     public var reconnectMs: Int32 = 100
     public var reconnectMaxMs: Int32 = 2_000
+    /// ZMTP heartbeats: a PING every `heartbeatMs`; a peer silent for `heartbeatTimeoutMs` is
+    /// dropped, so a host whose link was cut stops receiving PUSHed jobs within seconds instead of
+    /// when TCP gives up (0 = off).
+    public var heartbeatMs: Int32 = 1_000
+    public var heartbeatTimeoutMs: Int32 = 5_000
+    /// TCP_USER_TIMEOUT: a tcp connection whose sent data stays unacknowledged this long is aborted.
+    /// Heartbeats alone do not catch a cut link while a large message (a job with its charts) is
+    /// stuck in the send buffer, because the PING waits behind it (0 = the kernel's default).
+    public var tcpMaxRetransmitMs: Int32 = 10_000
     /// Socket identity (DEALER), if any.
     public var identity: String?
     /// The process's bus identity: when set, bound sockets are CURVE servers behind the ZAP
@@ -64,6 +73,11 @@ final class ZMQSocket {
         try set(ZMQ_LINGER, options.lingerMs)
         try set(ZMQ_RECONNECT_IVL, options.reconnectMs)
         try set(ZMQ_RECONNECT_IVL_MAX, options.reconnectMaxMs)
+        if options.heartbeatMs > 0 {
+            try set(ZMQ_HEARTBEAT_IVL, options.heartbeatMs)
+            try set(ZMQ_HEARTBEAT_TIMEOUT, options.heartbeatTimeoutMs)
+        }
+        if options.tcpMaxRetransmitMs > 0 { try set(ZMQ_TCP_MAXRT, options.tcpMaxRetransmitMs) }
         var max = options.maxMessageSize
         guard zmq_setsockopt(h, ZMQ_MAXMSGSIZE, &max, MemoryLayout<Int64>.size) == 0 else {
             throw BusError.zmq("set ZMQ_MAXMSGSIZE")
