@@ -67,6 +67,7 @@ public enum ConfigKeys {
         "tracker.retry_max_s": "longest wait between delivery attempts while the sink is unreachable, seconds (default 5)",
         "gateway.events": "endpoint of gateway-bridge's broker-event PUB socket, read by order-router point to point (bound by gateway-bridge; default ipc://<bus.directory>/gateway-events.sock)",
         "security.keys": "directory of this host's CURVE key pairs and allow-list, mode 0700 (default <bus.directory>/keys)",
+        "security.allow_list": "the allow-list file (default <security.keys>/allow.list); one shared read-only list when each role runs as its own user",
         "security.generate_keys": "generate a missing key pair (and the allow-list entry) on first start: the one-host stack (default true; false in production)",
         "security.key_name": "name of this process's key pair in security.keys (default: its role, e.g. chart-worker)",
         "security.audit_directory": "where authority-bearing actions and refusals are appended, <process>.jsonl (default <bus.directory>/audit)",

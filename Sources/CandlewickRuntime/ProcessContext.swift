@@ -45,7 +45,7 @@ public struct ProcessContext: Sendable {
         socketOptions.receiveHighWaterMark = Int32(clamping: hwm)
         socketOptions.maxMessageSize = Int64(try config.int("bus.max_message_bytes", default: 64 << 20))
         socketOptions.lingerMs = Int32(clamping: try config.int("bus.linger_ms", default: 500))
-        keyStore = KeyStore(directory: config.string("security.keys", default: "\(directory)/keys"))
+        keyStore = KeyStore(directory: config.string("security.keys", default: "\(directory)/keys"), allowList: config.string("security.allow_list"))
         security = try Self.security(process: process, config: config, endpoints: endpoints, store: keyStore,
                                      auditDirectory: config.string("security.audit_directory", default: "\(directory)/audit"), logger: logger)
         socketOptions.security = security

@@ -14,8 +14,11 @@ struct KeysCommand: AsyncParsableCommand {
         subcommands: [Generate.self, List.self, Rotate.self, Revoke.self, Add.self])
 
     static func store(_ common: CommonOptions, _ dir: String?) throws -> KeyStore {
-        if let dir { return KeyStore(directory: dir) }
-        return try ProcessContext(process: "candlewick-keys", options: common).keyStore
+        let configured = try ProcessContext(process: "candlewick-keys", options: common).keyStore
+        guard let dir else { return configured }
+        // --dir names the key directory; an explicitly configured security.allow_list still applies.
+        let explicit = configured.allowListPath != "\(configured.directory)/allow.list"
+        return KeyStore(directory: dir, allowList: explicit ? configured.allowListPath : nil)
     }
 
     static func role(_ text: String) throws -> BusRole {

@@ -12,10 +12,14 @@ import Glibc
 /// never generate the same key twice.
 public struct KeyStore: Sendable {
     public let directory: String
+    /// The allow-list file (default `<directory>/allow.list`; a deployment where each role runs as
+    /// its own user points every role at one shared, read-only list).
+    public let allowListPath: String
 
-    public init(directory: String) { self.directory = directory }
-
-    public var allowListPath: String { "\(directory)/allow.list" }
+    public init(directory: String, allowList: String? = nil) {
+        self.directory = directory
+        allowListPath = allowList ?? "\(directory)/allow.list"
+    }
     public func publicPath(_ name: String) -> String { "\(directory)/\(name).key" }
     public func secretPath(_ name: String) -> String { "\(directory)/\(name).key_secret" }
 
