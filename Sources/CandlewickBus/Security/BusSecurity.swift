@@ -55,7 +55,7 @@ public final class BusSecurity: Sendable {
     // MARK: socket set-up
 
     func configureServer(_ socket: ZMQSocket, endpoint: String) throws {
-        ZAPHandler.shared.register(self)
+        try ZAPHandler.shared.register(self)
         let name = endpointName(for: endpoint)
         try socket.set(ZMQ_ZAP_DOMAIN, bytes: Array("\(token)|\(name?.rawValue ?? "")".utf8))
         try socket.set(ZMQ_CURVE_SERVER, 1)

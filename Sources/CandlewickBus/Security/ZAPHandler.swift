@@ -11,19 +11,26 @@ final class ZAPHandler: Sendable {
 
     private let registry = Mutex<(started: Bool, byToken: [String: BusSecurity])>((false, [:]))
 
-    func register(_ security: BusSecurity) {
-        let start = registry.withLock { r -> Bool in
+    /// Registers `security`'s sockets; the first call starts the handler. Throws when the handler
+    /// cannot start — the secured socket must then not bind, or it would admit any key.
+    func register(_ security: BusSecurity) throws {
+        try registry.withLock { r in
+            if !r.started {
+                var options = SocketOptions()
+                options.lingerMs = 0
+                // Bound here, on the caller's thread, so the handler exists before the first handshake.
+                let socket = try ZMQSocket(.rep, options: options)
+                do { try socket.bind("inproc://zeromq.zap.01") } catch {
+                    throw BusError("start the ZAP handler", message: "\(error): a CURVE socket without it would admit any key")
+                }
+                start(socket)
+                r.started = true
+            }
             r.byToken[security.token] = security
-            defer { r.started = true }
-            return !r.started
         }
-        guard start else { return }
-        var options = SocketOptions()
-        options.lingerMs = 0
-        // Bound here, on the caller's thread, so the handler exists before the first handshake.
-        guard let socket = try? ZMQSocket(.rep, options: options), (try? socket.bind("inproc://zeromq.zap.01")) != nil else {
-            fatalError("cannot start the ZAP handler on inproc://zeromq.zap.01: CURVE sockets would admit anyone")
-        }
+    }
+
+    private func start(_ socket: ZMQSocket) {
         let box = UncheckedBox(socket)
         let thread = Thread { [self] in serve(box.value) }
         thread.name = "zap"
