@@ -282,6 +282,8 @@ ENVELOPE = obj({
         "size": {"type": "integer", "minimum": 0}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
     }, ["index", "name", "content_type", "size", "sha256"])},
     "payload": {"type": "object"},
+    "expires": TS | {"description": "when a request stops being valid (its deadline); required on trading.command and "
+                                    "order.cancel, whose id is then a nonce: a second use is refused as a replay"},
 }, ["v", "id", "type", "source", "seq", "ts", "payload"])
 
 

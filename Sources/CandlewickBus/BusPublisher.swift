@@ -53,7 +53,7 @@ public final class BusPublisher: Sendable {
     /// choose the message id or to prefix a peer identity.
     @discardableResult
     public func stamp<P: BusPayload>(_ payload: P, id: String = UUID().uuidString.lowercased(), runId: String?,
-                                     causationId: String?, attachments: [Attachment],
+                                     causationId: String?, attachments: [Attachment], expires: Date? = nil,
                                      deliver: ([Data]) throws -> Void) throws -> EnvelopeHeader {
         let infos = attachments.enumerated().map { i, a in
             AttachmentInfo(index: i, name: a.name, contentType: a.contentType, size: a.data.count,
@@ -61,7 +61,7 @@ public final class BusPublisher: Sendable {
         }
         return try seq.withLock { n in
             let header = try EnvelopeHeader(id: id, type: P.messageType, source: source, seq: n + 1, ts: now(),
-                                            runId: runId, causationId: causationId, attachments: infos)
+                                            runId: runId, causationId: causationId, attachments: infos, expires: expires)
             try deliver(try codec.encode(Envelope(header: header, payload: payload), attachments: attachments.map(\.data),
                                          encoder: encoder))
             n += 1

@@ -16,3 +16,26 @@ public protocol FrameChannel: FrameSink {
 }
 
 extension SocketLoop: FrameChannel {}
+/// Sends every message to `primary`, and those whose topic starts with one of `prefixes` also to
+/// `secondary` (gateway-bridge: broker events to the bus for observers and point to point to
+/// order-router, with the same envelope and sequence number).
+public struct TeeSink: FrameSink {
+    let primary: any FrameSink
+    let secondary: any FrameSink
+    let prefixes: [String]
+
+    public init(_ primary: any FrameSink, also secondary: any FrameSink, topics prefixes: [String]) {
+        self.primary = primary
+        self.secondary = secondary
+        self.prefixes = prefixes
+    }
+
+    /// Throws only when `primary` refuses the message; `secondary` is best effort (like a PUB socket
+    /// without subscribers), so the sequence number stays the primary's.
+    public func send(_ frames: [Data]) throws {
+        try primary.send(frames)
+        if let topic = frames.first, prefixes.contains(where: { topic.starts(with: Data($0.utf8)) }) {
+            try? secondary.send(frames)
+        }
+    }
+}

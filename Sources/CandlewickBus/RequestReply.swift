@@ -8,30 +8,45 @@ public struct IncomingRequest: Sendable {
     public let message: BusMessage
     /// The ROUTER identity of the requesting DEALER.
     let peer: Data
+    /// The requester's authenticated role (the connection's ZAP User-Id), nil on an unsecured socket.
+    public let role: BusRole?
 }
 
 /// The answering side of DEALER/ROUTER commands (e.g. gateway-bridge serving market data).
 /// It binds; clients connect. Requests arrive on `requests()`; `reply(to:with:)` answers with an
 /// envelope whose `causation_id` is the request's id. Malformed requests are counted and logged.
+///
+/// With `SocketOptions.security` set, every request is checked before it is handed on: the
+/// connection's authenticated role against the envelope's `source` and `MessageAuthority`'s table,
+/// expiry and replay (`BusSecurity.authorize`); refused requests are counted, logged with the key
+/// id, audited and dropped unanswered.
 public final class RequestServer: Sendable {
     private let loop: any FrameChannel
     private let publisher: BusPublisher
     private let decoder: BusSubscriber
+    private let security: BusSecurity?
+    /// The endpoint as configured (the name both ends' security agrees on).
+    private let configuredEndpoint: String
     /// The bound endpoint (wildcard ports resolved), or the in-memory channel's name.
     public let endpoint: String
 
-    /// Binds a ROUTER socket at `endpoint`.
+    /// Binds a ROUTER socket at `endpoint` (secured when `options.security` is set).
     public convenience init(bind endpoint: String, source: String, options: SocketOptions = SocketOptions(),
                             codec: FrameCodec = FrameCodec(), logger: Logger) throws {
-        let loop = try SocketLoop(.router, bind: [endpoint], options: options, name: "router")
-        self.init(channel: loop, endpoint: loop.endpoint, source: source, codec: codec, logger: logger)
+        let loop = try SocketLoop(.router, bind: [endpoint], options: options, name: "router", peerMetadata: options.security != nil)
+        self.init(channel: loop, endpoint: loop.endpoint, source: source, codec: codec, logger: logger,
+                  security: options.security, configuredEndpoint: endpoint)
     }
 
     /// Serves over `channel`, whose inbound messages start with the requester's identity frame and
-    /// whose outbound messages are routed by it (a ROUTER socket, or its in-memory twin).
-    public init(channel: any FrameChannel, endpoint: String, source: String, codec: FrameCodec = FrameCodec(), logger: Logger) {
+    /// whose outbound messages are routed by it (a ROUTER socket, or its in-memory twin). With
+    /// `security`, each inbound message starts with a peer-metadata frame before the identity.
+    public init(channel: any FrameChannel, endpoint: String, source: String, codec: FrameCodec = FrameCodec(), logger: Logger,
+                security: BusSecurity? = nil, configuredEndpoint: String? = nil) {
         loop = channel
         self.endpoint = endpoint
+        self.security = security
+        self.configuredEndpoint = configuredEndpoint ?? endpoint
         publisher = BusPublisher(source: source, sink: channel, codec: codec)
         decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger)
     }
@@ -41,14 +56,22 @@ public final class RequestServer: Sendable {
 
     /// Valid requests in arrival order. Iterate once.
     public func requests() -> AsyncStream<IncomingRequest> {
-        let (incoming, decoder) = (loop.incoming, self.decoder)
+        let (incoming, decoder, security, endpoint) = (loop.incoming, self.decoder, self.security, configuredEndpoint)
         return AsyncStream { continuation in
             let task = Task {
                 let json = CandlewickJSON.decoder()
-                for await frames in incoming {
-                    guard let peer = frames.first else { continue }
-                    for case .message(let m) in decoder.process(Array(frames.dropFirst()), decoder: json) {
-                        continuation.yield(IncomingRequest(message: m, peer: peer))
+                for await all in incoming {
+                    var frames = all[...]
+                    var userId: String?, keyId: String?
+                    if security != nil, let meta = frames.popFirst() {
+                        let parts = String(decoding: meta, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                        userId = parts.first.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+                        keyId = parts.count > 1 && !parts[1].isEmpty ? String(parts[1]) : nil
+                    }
+                    guard let peer = frames.popFirst() else { continue }
+                    for case .message(let m) in decoder.process(Array(frames), decoder: json) {
+                        if let security, !security.authorize(m, endpoint: endpoint, userId: userId, keyId: keyId) { continue }
+                        continuation.yield(IncomingRequest(message: m, peer: peer, role: userId.flatMap(BusRole.init(rawValue:))))
                     }
                 }
                 continuation.finish()
@@ -118,6 +141,8 @@ public final class RequestClient: Sendable {
                 .resume(throwing: BusError("request \(P.messageType)", message: "no reply within \(timeout)", code: "timeout"))
         }
         defer { timer.cancel() }
+        // The deadline travels as the envelope's expiry: a server refuses the request after it.
+        let expires = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { c in
                 waiting.withLock { $0[id] = c }
@@ -127,7 +152,7 @@ public final class RequestClient: Sendable {
                     return
                 }
                 do {
-                    try publisher.stamp(payload, id: id, runId: runId, causationId: nil, attachments: [], deliver: loop.send)
+                    try publisher.stamp(payload, id: id, runId: runId, causationId: nil, attachments: [], expires: expires, deliver: loop.send)
                 } catch {
                     waiting.withLock { $0.removeValue(forKey: id) }?.resume(throwing: error)
                 }

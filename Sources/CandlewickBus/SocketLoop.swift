@@ -22,6 +22,7 @@ public final class SocketLoop: Sendable {
     private let wakeWrite: Int32
     private let outboxLimit: Int
     private let receives: Bool
+    private let peerMetadata: Bool
     private let exited = CompletionLatch()
     /// Inbound messages. Finishes when the loop closes.
     public let incoming: AsyncStream<Frames>
@@ -36,8 +37,11 @@ public final class SocketLoop: Sendable {
     /// - Parameters:
     ///   - subscriptions: topic prefixes for SUB sockets (`""` is everything).
     ///   - outboxLimit: messages that may wait to be sent before `send` throws.
+    ///   - peerMetadata: precede every inbound message with a frame `<role>\n<key id>` naming the
+    ///     sender's authenticated identity (see `ZMQSocket.receive`).
     public init(_ kind: SocketKind, bind: [String] = [], connect: [String] = [], subscriptions: [String] = [],
-                options: SocketOptions = SocketOptions(), outboxLimit: Int = 100_000, name: String = "zmq") throws {
+                options: SocketOptions = SocketOptions(), outboxLimit: Int = 100_000, name: String = "zmq",
+                peerMetadata: Bool = false) throws {
         let socket = try ZMQSocket(kind, options: options)
         for prefix in subscriptions { try socket.set(ZMQ_SUBSCRIBE, bytes: Array(prefix.utf8)) }
         for e in bind { try socket.bind(e) }
@@ -49,6 +53,7 @@ public final class SocketLoop: Sendable {
         wakeRead = fds[0]
         wakeWrite = fds[1]
         self.outboxLimit = outboxLimit
+        self.peerMetadata = peerMetadata
         switch kind {
         case .pub, .push: receives = false
         default: receives = true
@@ -143,7 +148,7 @@ public final class SocketLoop: Sendable {
             if items[0].revents & Int16(ZMQ_POLLIN) != 0 {
                 // Drain what is waiting, bounded so sends are not starved.
                 for _ in 0..<1024 {
-                    guard let frames = try? socket.receive(dontWait: true) else { break }
+                    guard let frames = try? socket.receive(dontWait: true, peerMetadata: peerMetadata) else { break }
                     receivedCount.add(1, ordering: .relaxed)
                     continuation.yield(frames)
                 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// The ZeroMQ socket types Candlewick uses.
 public enum SocketKind: Sendable {
-    case pub, sub, xpub, xsub, push, pull, dealer, router, pair
+    case pub, sub, xpub, xsub, push, pull, dealer, router, pair, rep
 
     var raw: Int32 {
         switch self {
@@ -16,6 +16,7 @@ public enum SocketKind: Sendable {
         case .dealer: ZMQ_DEALER
         case .router: ZMQ_ROUTER
         case .pair: ZMQ_PAIR
+        case .rep: ZMQ_REP
         }
     }
 }
@@ -32,8 +33,21 @@ public struct SocketOptions: Sendable {
     /// First and maximum reconnect interval, in milliseconds.
     public var reconnectMs: Int32 = 100
     public var reconnectMaxMs: Int32 = 2_000
+    /// ZMTP heartbeats: a PING every `heartbeatMs`; a peer silent for `heartbeatTimeoutMs` is
+    /// dropped, so a host whose link was cut stops receiving PUSHed jobs within seconds instead of
+    /// when TCP gives up (0 = off).
+    public var heartbeatMs: Int32 = 1_000
+    public var heartbeatTimeoutMs: Int32 = 5_000
+    /// TCP_USER_TIMEOUT: a tcp connection whose sent data stays unacknowledged this long is aborted.
+    /// Heartbeats alone do not catch a cut link while a large message (a job with its charts) is
+    /// stuck in the send buffer, because the PING waits behind it (0 = the kernel's default).
+    public var tcpMaxRetransmitMs: Int32 = 10_000
     /// Socket identity (DEALER), if any.
     public var identity: String?
+    /// The process's bus identity: when set, bound sockets are CURVE servers behind the ZAP
+    /// handler and connecting sockets CURVE clients (see `BusSecurity`). Nil = plain sockets
+    /// (in-process tests, benchmarks).
+    public var security: BusSecurity?
 
     public init() {}
 }
@@ -46,16 +60,24 @@ final class ZMQSocket {
     /// Socket files this socket created by binding `ipc://` endpoints; removed at close so no stale
     /// file outlives the process (libzmq removes them only later, on its I/O thread).
     private var ipcFiles: [String] = []
+    private let security: BusSecurity?
+    private var secured = false
 
     init(_ kind: SocketKind, options: SocketOptions, context: ZMQContext = .shared) throws {
         guard let h = zmq_socket(context.handle, kind.raw) else { throw BusError.zmq("create socket") }
         handle = h
         self.kind = kind
+        security = options.security
         try set(ZMQ_SNDHWM, options.sendHighWaterMark)
         try set(ZMQ_RCVHWM, options.receiveHighWaterMark)
         try set(ZMQ_LINGER, options.lingerMs)
         try set(ZMQ_RECONNECT_IVL, options.reconnectMs)
         try set(ZMQ_RECONNECT_IVL_MAX, options.reconnectMaxMs)
+        if options.heartbeatMs > 0 {
+            try set(ZMQ_HEARTBEAT_IVL, options.heartbeatMs)
+            try set(ZMQ_HEARTBEAT_TIMEOUT, options.heartbeatTimeoutMs)
+        }
+        if options.tcpMaxRetransmitMs > 0 { try set(ZMQ_TCP_MAXRT, options.tcpMaxRetransmitMs) }
         var max = options.maxMessageSize
         guard zmq_setsockopt(h, ZMQ_MAXMSGSIZE, &max, MemoryLayout<Int64>.size) == 0 else {
             throw BusError.zmq("set ZMQ_MAXMSGSIZE")
@@ -78,6 +100,10 @@ final class ZMQSocket {
     }
 
     func bind(_ endpoint: String) throws {
+        if let security, !secured {
+            try security.configureServer(self, endpoint: endpoint)
+            secured = true
+        }
         if endpoint.hasPrefix("ipc://") {
             let path = String(endpoint.dropFirst(6))
             // A missing directory is created private (0700); an existing one is left as it is (ProcessContext
@@ -89,6 +115,10 @@ final class ZMQSocket {
     }
 
     func connect(_ endpoint: String) throws {
+        if let security, !secured {
+            try security.configureClient(self, endpoint: endpoint)
+            secured = true
+        }
         guard zmq_connect(handle, endpoint) == 0 else { throw BusError.zmq("connect \(endpoint)") }
     }
 
@@ -114,9 +144,12 @@ final class ZMQSocket {
         return true
     }
 
-    /// Receives one multipart message, or nil when none is waiting (with `dontWait`).
-    func receive(dontWait: Bool) throws -> [Data]? {
+    /// Receives one multipart message, or nil when none is waiting (with `dontWait`). With
+    /// `peerMetadata`, the message is preceded by one frame naming the peer's authenticated role
+    /// and key id (`<User-Id>\n<X-Key-Id>`, empty parts when the connection has none).
+    func receive(dontWait: Bool, peerMetadata: Bool = false) throws -> [Data]? {
         var frames: [Data] = []
+        var user: String?, key: String?
         while true {
             var msg = zmq_msg_t()
             zmq_msg_init(&msg)
@@ -127,8 +160,16 @@ final class ZMQSocket {
                 if frames.isEmpty && (e == EAGAIN || e == EINTR) { return nil }
                 throw BusError.zmq("receive frame \(frames.count)")
             }
+            // A ROUTER's routing-id frame is made locally and carries no metadata: look at every frame.
+            if peerMetadata && user == nil, let u = zmq_msg_gets(&msg, "User-Id") {
+                user = String(cString: u)
+                key = zmq_msg_gets(&msg, "X-Key-Id").map { String(cString: $0) }
+            }
             frames.append(Data(bytes: zmq_msg_data(&msg), count: zmq_msg_size(&msg)))
-            if zmq_msg_more(&msg) == 0 { return frames }
+            if zmq_msg_more(&msg) == 0 {
+                if peerMetadata { frames.insert(Data("\(user ?? "")\n\(key ?? "")".utf8), at: 0) }
+                return frames
+            }
         }
     }
 

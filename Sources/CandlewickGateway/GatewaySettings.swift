@@ -13,6 +13,8 @@ public struct GatewaySettings: Sendable {
     public var reconnectMax: Double
     /// Where gateway-bridge's command socket (ROUTER) is bound.
     public var commands: String
+    /// Where gateway-bridge's broker-event PUB socket (`broker.*`, read by order-router) is bound.
+    public var events: String
 
     public init(config: ConfigFile) throws {
         host = config[\.ibHost]
@@ -21,5 +23,6 @@ public struct GatewaySettings: Sendable {
         connectTimeout = config[\.ibConnectTimeoutS]
         reconnectMax = config[\.ibReconnectMaxS]
         commands = config[\.gatewayCommands]
+        events = config[\.gatewayEvents]
     }
 }

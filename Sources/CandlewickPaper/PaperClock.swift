@@ -17,18 +17,19 @@ public enum PaperClock {
         public var description: String { message }
     }
 
-    /// Sends `advance days` to `address` (`host:port`) and returns ib-paper's answer line
-    /// (`ok as_of=YYYYMMDD`, or `error: …`). The blocking socket calls run on a thread of their own,
-    /// never on Swift's cooperative pool; the answer is awaited for at most `timeout` seconds.
-    public static func advance(_ address: String, days: Int, timeout: Int = 30) async throws -> String {
+    /// Sends `advance days` to `address` (`host:port`), after `auth <token>` when the admin port
+    /// requires one, and returns ib-paper's answer line (`ok as_of=YYYYMMDD`, or `error: …`). The
+    /// blocking socket calls run on a thread of their own, never on Swift's cooperative pool; the
+    /// answer is awaited for at most `timeout` seconds.
+    public static func advance(_ address: String, days: Int, token: String? = nil, timeout: Int = 30) async throws -> String {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, any Error>) in
-            let thread = Thread { c.resume(with: Result { try advanceBlocking(address, days: days, timeout: timeout) }) }
+            let thread = Thread { c.resume(with: Result { try advanceBlocking(address, days: days, token: token, timeout: timeout) }) }
             thread.name = "paper-clock"
             thread.start()
         }
     }
 
-    private static func advanceBlocking(_ address: String, days: Int, timeout: Int) throws -> String {
+    private static func advanceBlocking(_ address: String, days: Int, token: String?, timeout: Int) throws -> String {
         let parts = address.split(separator: ":")
         guard parts.count == 2, let port = UInt16(parts[1]) else {
             throw Failure(code: "bad_address", message: "ib.paper_admin must be host:port, got \(address)")
@@ -46,7 +47,7 @@ public enum PaperClock {
         guard rc == 0 else {
             throw Failure(code: "unreachable", message: "ib-paper admin at \(address): \(String(cString: strerror(errno)))")
         }
-        let line = Array("advance \(days)\n".utf8)
+        let line = Array(((token.map { "auth \($0)\n" } ?? "") + "advance \(days)\n").utf8)
         _ = line.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var reply = [UInt8]()
         var buf = [UInt8](repeating: 0, count: 256)

@@ -7,6 +7,8 @@ public struct PaperConfig: Sendable {
     public var port = 4002
     /// Line protocol for the simulation clock (`advance [n]`, `asof`); nil = none.
     public var adminPort: Int?
+    /// The token an admin connection must send first (`auth <token>`); nil = no admin port auth (tests of the library only).
+    public var adminToken: String?
     /// Directory of `SYMBOL.csv` files.
     public var dataDirectory: String
     /// Symbols served with deterministic synthetic bars (only when named explicitly).

@@ -1,3 +1,4 @@
+import CandlewickCore
 import CandlewickTWS
 import Foundation
 import Logging
@@ -187,9 +188,12 @@ struct PaperAdmin {
     let server: PaperServer
     let fd: Int32
 
+    /// The first line must be `auth <token>` (no reply when it matches); anything else is refused,
+    /// logged and the connection closed, so the simulated day cannot be moved without the token file.
     func run() {
         defer { close(fd) }
         var pending = ""
+        var authenticated = server.config.adminToken == nil
         while true {
             let bytes = PaperSocket.read(fd, max: 4096)
             if bytes.isEmpty { return }
@@ -198,6 +202,16 @@ struct PaperAdmin {
             while let nl = pending.firstIndex(of: "\n") {
                 let line = pending[..<nl].trimmingCharacters(in: .whitespacesAndNewlines)
                 pending = String(pending[pending.index(after: nl)...])
+                if !authenticated {
+                    let parts = line.split(separator: " ", maxSplits: 1)
+                    if parts.count == 2, parts[0] == "auth", let token = server.config.adminToken, ConstantTime.equal(String(parts[1]), token) {
+                        authenticated = true
+                        continue
+                    }
+                    server.noteAdminRefused(peer: PaperSocket.peerAddress(fd))
+                    _ = PaperSocket.write(fd, Data("error: authentication required (first line: auth <token from the admin token file>)\n".utf8))
+                    return
+                }
                 guard PaperSocket.write(fd, Data((reply(line) + "\n").utf8)) else { return }
             }
         }

@@ -17,6 +17,7 @@ public final class PaperServer: @unchecked Sendable {
     var outbox: [(generation: Int, connection: PaperConnection, events: [TWSEvent])] = []
     var clients: [Int: PaperConnection] = [:]
     var listeners: [Int32] = []
+    var adminRefusals = 0
 
     /// Loads the data and the saved state (or starts a fresh account).
     public init(config: PaperConfig, logger: Logger) throws {
@@ -84,6 +85,17 @@ public final class PaperServer: @unchecked Sendable {
         for fd in ls { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
         for c in cs { c.shutdownSocket() }
         saver.stop()
+    }
+
+    /// Admin connections refused for a missing or wrong token.
+    public var adminRefused: Int { lock.withLock { adminRefusals } }
+
+    func noteAdminRefused(peer: String) {
+        let n = lock.withLock { () -> Int in
+            adminRefusals += 1
+            return adminRefusals
+        }
+        logger.warning("admin.refused", metadata: ["peer": "\(peer)", "reason": "missing or wrong token", "refused_total": "\(n)"])
     }
 
     /// Blocks until every state change so far is on disk.

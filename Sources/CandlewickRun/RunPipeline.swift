@@ -39,6 +39,8 @@ public struct RunPipeline: Sendable {
         /// Demo mode: days to advance ib-paper's clock after the orders (0: none), and where its admin line is.
         public var paperAdvanceDays = 0
         public var paperAdmin: String?
+        /// The file holding the token ib-paper's admin port requires (`ib.paper_admin_token_file`).
+        public var paperAdminTokenFile: String?
         /// Publish tracking records (`run.*`), with these run parameters.
         public var track = true
         public var trackingParams: [String: String] = [:]

@@ -1,6 +1,7 @@
 import CandlewickBus
 import CandlewickCore
 import CandlewickPaper
+import CandlewickRuntime
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -124,8 +125,12 @@ public final class RunService: Service {
             guard let tracking else { return }
             publish(record, on: tracking)
         case .advancePaperClock(let address, let days):
+            let tokenFile = settings.paperAdminTokenFile
             group.addTask {
-                do { feed.yield(.paperClockAdvanced(try await PaperClock.advance(address, days: days))) } catch {
+                do {
+                    let token = try tokenFile.map { try TokenFile.load($0, create: false) }
+                    feed.yield(.paperClockAdvanced(try await PaperClock.advance(address, days: days, token: token)))
+                } catch {
                     feed.yield(.paperClockFailed("\(error)"))
                 }
             }

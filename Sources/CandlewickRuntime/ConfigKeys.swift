@@ -44,9 +44,23 @@ public struct ConfigKeys: Sendable {
         "endpoint analysis results are pushed to; the run owner binds, llm-workers connect", work)
     public let gatewayCommands = ConfigKey<String>("gateway.commands", .endpoint, default: "ipc://<bus.directory>/gateway.sock",
         "endpoint of gateway-bridge's command socket (ROUTER, bound by gateway-bridge)", work)
+    public let gatewayEvents = ConfigKey<String>("gateway.events", .endpoint, default: "ipc://<bus.directory>/gateway-events.sock",
+        "endpoint of gateway-bridge's broker-event PUB socket, read by order-router point to point (bound by gateway-bridge)", work)
     public let routerCommands = ConfigKey<String>("router.commands", .endpoint, default: "ipc://<bus.directory>/router.sock",
         "endpoint of order-router's command socket (ROUTER, bound by order-router; signal.submit, trading.command)",
         [.run, .trading, .orderRouter])
+
+    // MARK: security
+    public let securityKeys = ConfigKey<String>("security.keys", .path, default: "<bus.directory>/keys",
+        "directory of this host's CURVE key pairs and allow-list, mode 0700", bus)
+    public let securityAllowList = ConfigKey<String?>("security.allow_list", .path, note: "<security.keys>/allow.list",
+        "the allow-list file; one shared read-only list when each role runs as its own user", bus)
+    public let securityGenerateKeys = ConfigKey<Bool>("security.generate_keys", .boolean, default: "true",
+        "generate a missing key pair (and the allow-list entry) on first start: the one-host stack (false in production)", bus)
+    public let securityKeyName = ConfigKey<String?>("security.key_name", .text(nonEmpty: true), note: "the process's role, e.g. chart-worker",
+        "name of this process's key pair in security.keys", bus)
+    public let securityAuditDirectory = ConfigKey<String>("security.audit_directory", .path, default: "<bus.directory>/audit",
+        "where authority-bearing actions and refusals are appended, <process>.jsonl", bus)
 
     // MARK: ib
     public let ibHost = ConfigKey<String>("ib.host", .text(nonEmpty: true), default: "127.0.0.1",
@@ -61,6 +75,8 @@ public struct ConfigKeys: Sendable {
         "seconds for connect plus handshake", [.gatewayBridge])
     public let ibPaperAdmin = ConfigKey<String?>("ib.paper_admin", .hostPort, note: "unset",
         "host:port of ib-paper's admin line protocol (demo mode only; e.g. 127.0.0.1:4003)", [.run])
+    public let ibPaperAdminTokenFile = ConfigKey<String>("ib.paper_admin_token_file", .path, default: "<security.keys>/ib-paper-admin.token",
+        "file holding the token ib-paper's admin port requires (created 0600 by ib-paper when missing)", [.run, .ibPaper])
 
     // MARK: router
     public let routerJournal = ConfigKey<String>("router.journal", .path, default: "state/order-router/intents.jsonl",
@@ -70,7 +86,7 @@ public struct ConfigKeys: Sendable {
     public let routerAccount = ConfigKey<String?>("router.account", .text(nonEmpty: true), note: "unset",
         "the IB account orders go to; must be among the gateway's accounts (live: required)", [.orderRouter])
     public let routerAllowedSources = ConfigKey<[String]>("router.allowed_sources", .list(.name), default: "candlewick-run,cli,test",
-        "sources allowed to submit signals and trading commands", [.orderRouter])
+        "labels accepted in the payload source of signal.submit / trading.command; a label filter only: authority comes from the sender's key (docs/protocol.md)", [.orderRouter])
     public let routerPlaceTimeoutS = ConfigKey<Double>("router.place_timeout_s", seconds, default: "15",
         "seconds to wait for gateway-bridge to acknowledge an order", [.orderRouter])
 

@@ -38,7 +38,7 @@ public struct HeartbeatService: Service {
                 host: ProcessInfo.processInfo.hostName, startedAt: context.startedAt, state: state,
                 intervalS: Double(context.heartbeatInterval.components.seconds)
                     + Double(context.heartbeatInterval.components.attoseconds) / 1e18,
-                counters: counters())
+                counters: counters().merging(context.security?.counters() ?? [:]) { $1 })
             try publisher.publish(hb)
         } catch {
             context.logger.warning("heartbeat.failed", metadata: ["error": "\(error)"])

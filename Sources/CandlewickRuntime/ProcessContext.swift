@@ -17,6 +17,11 @@ public struct ProcessContext: Sendable {
     public let heartbeatInterval: Duration
     public let shutdownBudget: Duration
     public let startedAt: Date
+    /// The process's bus identity (also in `socketOptions.security`); nil for processes without a
+    /// bus role (ib-paper, `candlewick keys`).
+    public let security: BusSecurity?
+    /// Where this host's keys and allow-list live (`security.keys`, default `<bus.directory>/keys`).
+    public let keyStore: KeyStore
 
     /// Loads and validates the config (every key, by `ConfigKeys`), bootstraps logging, resolves the bus
     /// endpoints and prepares the bus directory (0700, refused when not private) if this process uses it.
@@ -37,6 +42,10 @@ public struct ProcessContext: Sendable {
         socketOptions.receiveHighWaterMark = Int32(clamping: config[\.busHighWaterMark])
         socketOptions.maxMessageSize = Int64(config[\.busMaxMessageBytes])
         socketOptions.lingerMs = Int32(clamping: config[\.busLingerMs])
+        keyStore = KeyStore(directory: config[\.securityKeys], allowList: config[\.securityAllowList])
+        security = try Self.security(process: process, config: config, endpoints: endpoints, store: keyStore,
+                                     auditDirectory: config[\.securityAuditDirectory], logger: logger)
+        socketOptions.security = security
         self.socketOptions = socketOptions
         heartbeatInterval = .milliseconds(Int(config[\.runtimeHeartbeatIntervalS] * 1000))
         shutdownBudget = .milliseconds(Int(config[\.runtimeShutdownBudgetS] * 1000))
@@ -58,6 +67,25 @@ public struct ProcessContext: Sendable {
         do { try BusDirectory.prepare(directory) } catch {
             throw ConfigError(config.origin(of: "bus.directory") ?? "bus.directory (default \(BusDirectory.defaultPath))", "\(error)")
         }
+    }
+
+    /// Sets up the bus identity of a process with a bus role: every `ipc://` directory private (0700,
+    /// ours), the role's key pair loaded — or generated on first start when `security.generate_keys`
+    /// (default true, the one-host stack) — and the endpoint names both ends of a link agree on.
+    private static func security(process: String, config: ConfigFile, endpoints: BusEndpoints, store: KeyStore,
+                                 auditDirectory: String, logger: Logger) throws -> BusSecurity? {
+        guard let role = BusRole.forProcess(process) else { return nil }
+        let named = try WorkEndpoints(config: config).named(bus: endpoints)
+        for dir in Set(named.values.filter { $0.hasPrefix("ipc://") }.map { (String($0.dropFirst(6)) as NSString).deletingLastPathComponent }) {
+            if try PrivateDirectory.ensure(dir, what: "bus directory") {
+                logger.warning("bus.directory_tightened", metadata: ["directory": "\(dir)", "mode": "0700"])
+            }
+        }
+        let generate = config[\.securityGenerateKeys]
+        let pair = try store.loadOrGenerate(role: role, name: config[\.securityKeyName] ?? role.rawValue, generate: generate)
+        logger.debug("auth.identity", metadata: ["role": "\(role.rawValue)", "key_id": "\(pair.keyId)", "keys": "\(store.directory)"])
+        return try BusSecurity(role: role, keyPair: pair, store: store, endpoints: named, generateMissing: generate,
+                               auditPath: "\(auditDirectory)/\(process).jsonl", logger: logger)
     }
 
     /// A frame codec honouring `bus.max_message_bytes`.

@@ -15,7 +15,7 @@ public final class Inbox: Sendable {
     }
 
     /// The first `count` messages, waiting at most `within` for them; throws naming what was missing.
-    public func first(_ count: Int, within: Duration = .seconds(20)) async throws -> [BusMessage] {
+    public func first(_ count: Int, within: Duration = .seconds(90)) async throws -> [BusMessage] {
         let deadline = ContinuousClock.now + within
         while true {
             let all = self.all

@@ -11,21 +11,23 @@ struct BusBench: AsyncParsableCommand {
     @Option(help: "Message size in bytes.") var size = 1024
     @Option(help: "Repetitions (the median is reported).") var repeats = 5
     @Option(help: "tcp or ipc.") var transport = "tcp"
+    @Flag(help: "CURVE on both the raw libzmq sockets and the envelope path (keys, ZAP, per-request checks).") var curve = false
 
     func run() async throws {
         func endpoint() -> String {
             transport == "ipc" ? "ipc:///tmp/candlewick-bench-\(UUID().uuidString.prefix(8)).sock" : "tcp://127.0.0.1:*"
         }
+        let keys = curve ? try BenchCurve() : nil
         var raw: [Double] = [], ours: [Double] = []
         var rawRTT: [Double] = [], oursRTT: [Double] = []
         for _ in 0..<repeats {
-            raw.append(try BusBenchmark.rawThroughput(endpoint: endpoint(), count: count, size: size))
-            ours.append(try await BusBenchmark.envelopeThroughput(endpoint: endpoint(), count: count, size: size))
-            rawRTT += try BusBenchmark.rawRoundTrips(endpoint: endpoint(), count: roundTrips, size: size)
-            oursRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size)
+            raw.append(try BusBenchmark.rawThroughput(endpoint: endpoint(), count: count, size: size, curve: keys))
+            ours.append(try await BusBenchmark.envelopeThroughput(endpoint: endpoint(), count: count, size: size, curve: keys))
+            rawRTT += try BusBenchmark.rawRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys)
+            oursRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys)
         }
         let result: [String: Any] = [
-            "transport": transport, "message_bytes": size, "envelope_bytes": try BusBenchmark.envelopeBytes(size: size),
+            "transport": transport, "curve": curve, "message_bytes": size, "envelope_bytes": try BusBenchmark.envelopeBytes(size: size),
             "count": count, "round_trips": roundTrips, "repeats": repeats,
             "raw_msgs_per_s": raw, "envelope_msgs_per_s": ours,
             "raw_rtt_us_p50": percentile(rawRTT, 0.5), "raw_rtt_us_p99": percentile(rawRTT, 0.99),

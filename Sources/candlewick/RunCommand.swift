@@ -40,6 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         var plan = RunPipeline.Settings(runId: runId, universe: universe, chartsDirectory: folder + "/charts")
         (plan.lease, plan.attempts, plan.inFlight, plan.timeout, plan.staged) = (lease, attempts, inFlight, timeout, staged)
         (plan.trading, plan.paperAdvanceDays, plan.paperAdmin) = (orders && source == "gateway", advanceDays ?? config.paperAdvanceDays, config.paperAdmin)
+        plan.paperAdminTokenFile = context.paperAdminTokenFile
         plan.trackingParams = ["source": source, "history": "\(history)"]
         let channels = try RunChannels.open(config.endpoints, context: context, analyse: true, trading: plan.trading,
                                             gateway: source == "gateway", track: true)

@@ -16,10 +16,26 @@ struct StatusCommand: AsyncParsableCommand {
 
     @Flag(help: "Print JSON instead of a table.") var json = false
 
+    @Option(help: "Liveness probe: exit 0 as soon as this instance's heartbeat (state running) arrives, 1 if none within --seconds.")
+    var expect: String?
+
     func run() async throws {
         let context = try ProcessContext(process: "candlewick-status", options: common)
         let socket = try context.endpoints.makeSubscriberSocket(prefixes: [Heartbeat.messageType], options: context.socketOptions)
         let mailbox = Mailbox(BusSubscriber(source: socket.incoming, codec: context.codec, logger: context.logger).messages())
+        if let expect {
+            let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            var alive = false
+            while !alive && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                alive = mailbox.drain().contains { ($0.payload(as: Heartbeat.self)).map { $0.instance == expect && $0.state == "running" } ?? false }
+            }
+            mailbox.close()
+            await socket.close()
+            print(alive ? "\(expect): running" : "\(expect): no heartbeat within \(seconds) s")
+            if !alive { throw ExitCode(1) }
+            return
+        }
         try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
         var latest: [String: (Heartbeat, Date)] = [:]
         for m in mailbox.drain() {

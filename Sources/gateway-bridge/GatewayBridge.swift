@@ -38,7 +38,11 @@ struct GatewayBridge: AsyncParsableCommand {
             throw ExitCode(2)
         }
         context.logger.info("gateway.connected", metadata: ["ib": "\(settings.host):\(settings.port)", "accounts": "\(link.accounts.joined(separator: ","))"])
-        let (publisher, eventsLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
+        // broker.* events go to the bus for observers and, point to point, to order-router, whose risk
+        // state must be built only from what this process's key sent.
+        let busLoop = try SocketLoop(.pub, connect: [context.endpoints.publish], options: context.socketOptions, name: "pub")
+        let brokerLoop = try SocketLoop(.pub, bind: [settings.events], options: context.socketOptions, name: "broker-events")
+        let publisher = BusPublisher(source: context.instance, sink: TeeSink(busLoop, also: brokerLoop, topics: ["broker."]))
         let logger = context.logger
         let publish: @Sendable (any BusPayload) -> Void = { payload in
             do { _ = try publisher.publish(any: payload) } catch { logger.warning("gateway.publish_failed", metadata: ["error": "\(error)"]) }
@@ -49,7 +53,7 @@ struct GatewayBridge: AsyncParsableCommand {
         let server = try RequestServer(bind: settings.commands, source: context.instance, options: context.socketOptions,
                                        codec: context.codec, logger: context.logger)
         try await ProcessRunner.run(
-            [SocketCloser(eventsLoop),
+            [SocketCloser(busLoop, brokerLoop),
              HeartbeatService(context: context, publisher: publisher, counters: {
                  ["ib.messages_written": Double(link.messagesWritten), "ib.connection_epoch": Double(link.epoch)]
              }),

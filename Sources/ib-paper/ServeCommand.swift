@@ -13,6 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "API port (0 = any free port).") var port = 4002
     @Option(help: "Listen address (IPv4).") var host = "127.0.0.1"
     @Option(help: "Admin line-protocol port for the simulation clock (`advance [n]`, `asof`).") var adminPort: Int?
+    @Option(help: "File holding the token the admin port requires as its first line (`auth <token>`); created (mode 0600) when missing (default ib.paper_admin_token_file, else <security.keys>/ib-paper-admin.token).")
+    var adminTokenFile: String?
     @Option(help: "Directory of SYMBOL.csv daily files (default: deploy/data/daily of the checkout).") var data: String?
     @Option(help: "Comma-separated symbols served with deterministic synthetic bars (never implied).") var synthetic: String?
     @Option(help: "Directory for ib-paper-state.json (default: the working directory).") var state = "."
@@ -34,6 +36,11 @@ struct ServeCommand: AsyncParsableCommand {
         config.port = port
         config.host = host
         config.adminPort = adminPort
+        if adminPort != nil {
+            do { config.adminToken = try TokenFile.load(adminTokenFile ?? context.paperAdminTokenFile, create: true) } catch {
+                throw ValidationError("admin token: \(error)")
+            }
+        }
         config.synthetic = (synthetic ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         config.stateDirectory = state
         config.account = account

@@ -56,8 +56,10 @@ struct OrderRouterCommand: AsyncParsableCommand {
             })
         let server = try RequestServer(bind: settings.commands, source: context.instance, options: context.socketOptions,
                                        codec: context.codec, logger: context.logger)
-        let eventsLoop = try context.endpoints.makeSubscriberSocket(
-            prefixes: [BrokerOrder.messageType, TradeExecution.messageType, BrokerSnapshot.messageType], options: context.socketOptions)
+        // Broker events only from gateway-bridge's own socket (its key is the CURVE server key), never from the shared bus.
+        let eventsLoop = try SocketLoop(.sub, connect: [endpoints.gatewayEvents],
+                                        subscriptions: [BrokerOrder.messageType, TradeExecution.messageType, BrokerSnapshot.messageType],
+                                        options: context.socketOptions, name: "broker-events")
         let events = BusSubscriber(source: eventsLoop.incoming, codec: context.codec, logger: context.logger)
         context.logger.info("router.started", metadata: ["journal": "\(settings.journalPath)", "replayed": "\(journal.replayed.count)",
                                                          "mode": "\(settings.mode.rawValue)", "commands": "\(settings.commands)"])

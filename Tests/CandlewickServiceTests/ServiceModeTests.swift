@@ -170,9 +170,8 @@ struct ServiceModeTests {
           arguments: BusMode.allCases)
     func runPipeline(mode: BusMode) async throws {
         try await TestBus.with(mode) { bus in
-            // The bundled real daily series: the rules analyst finds actionable signals in some of them.
-            let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../deploy/data/daily").path
-            let universe = try CSVBars.symbols(in: data)
+            // Seeded synthetic series: the rules analyst finds actionable signals in some of them (checked below).
+            let universe = (1...24).map { String(format: "SYN%02d", $0) }
             let folder = tempDirectory("run")
             let broker = FakeBroker()
             let router = OrderRouter(journal: try IntentJournal(path: folder + "/intents.jsonl"), gateway: broker, policy: RiskPolicy(),
@@ -197,7 +196,7 @@ struct ServiceModeTests {
             var settings = RunPipeline.Settings(runId: "run-t", universe: universe, chartsDirectory: folder + "/charts")
             (settings.trading, settings.inFlight, settings.trackingWait, settings.timeout) = (true, 2, 10, 120)
             (settings.orderDeadline, settings.submitTimeout) = (10, 2)
-            let run = RunService(settings: settings, channels: channels, bars: CSVBars(directory: data, history: 1000), source: "run.t", logger: quiet)
+            let run = RunService(settings: settings, channels: channels, bars: SeededBars(), source: "run.t", logger: quiet)
             try await with([charts, analyst, routerService, gateway]) { try await run.run() }
 
             let outcome = try #require(run.outcome)
@@ -228,6 +227,21 @@ struct BrokerSnapshotService: Service {
         for await request in server.requests() {
             guard request.message.payload(as: SnapshotRequest.self) != nil else { continue }
             try server.reply(to: request, with: try await broker.snapshot(reason: "test"))
+        }
+    }
+}
+
+/// 600 seeded synthetic daily bars per symbol (`SYNnn` uses seed nn): the same run every time.
+struct SeededBars: BarsSource {
+    func deliver(_ universe: [String], runId: String, to event: @escaping @Sendable (RunPipeline.Event) -> Void) async {
+        for symbol in universe {
+            do {
+                let seed = UInt64(symbol.dropFirst(3)) ?? 1
+                let bars = try syntheticBars(600, start: 20 + Double(seed) * 7, seed: seed &* 7919)
+                event(.bars(symbol: symbol, try MarketData(symbol: symbol, bars: bars, fetchedAt: bars.last!.timestamp)))
+            } catch {
+                event(.barsFailed(symbol: symbol, reason: "\(error)"))
+            }
         }
     }
 }

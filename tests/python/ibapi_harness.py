@@ -139,10 +139,11 @@ class App(EWrapper, EClient):
         self.rec("connectionClosed")
 
 
-def admin(port, line):
-    """Sends one admin line to ib-paper and returns the reply line."""
+def admin(port, line, token_file=None):
+    """Sends one admin line to ib-paper (after `auth <token>` from `token_file`) and returns the reply line."""
+    auth = f"auth {open(token_file).read().strip()}\n" if token_file else ""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall((line + "\n").encode())
+        s.sendall((auth + line + "\n").encode())
         data = b""
         while not data.endswith(b"\n"):
             chunk = s.recv(4096)
@@ -225,7 +226,8 @@ class Capture:
 def start_paper(binary, procs, tmp_path, *extra):
     from conftest import free_port
     port, admin_port = free_port(), free_port()
-    args = [binary, "--port", str(port), "--admin-port", str(admin_port), "--state", str(tmp_path), *extra]
+    args = [binary, "--port", str(port), "--admin-port", str(admin_port), "--state", str(tmp_path),
+            "--admin-token-file", str(tmp_path / "ib-paper-admin.token"), *extra]
     log = open(tmp_path / "ib-paper.log", "ab")
     p = procs(args, stdout=subprocess.DEVNULL, stderr=log)
     wait_port(port, p, log_path=tmp_path / "ib-paper.log")

@@ -12,6 +12,7 @@ import uuid
 
 import zmq
 
+import buskeys
 from conftest import ROOT, binary, free_port, wait_for
 from ibapi_harness import App, admin
 
@@ -40,9 +41,15 @@ def signal_for(symbol, signal_id, action="BUY", confidence="HIGH", score=80.0):
             "reasoning": "test signal", "key_factors": ["test"], "timestamp": "2017-10-04T20:00:00Z"}
 
 
-def envelope(kind, payload, seq, run_id=None):
-    return {"v": 1, "id": str(uuid.uuid4()), "type": kind, "source": "py-test", "seq": seq, "ts": "2026-01-01T00:00:00Z",
-            "run_id": run_id, "causation_id": None, "attachments": [], "payload": payload}
+def envelope(kind, payload, seq, run_id=None, source="candlewick-run.py", expires_in=30.0):
+    """An envelope; `expires` (the request's deadline) is required on trading.command and order.cancel."""
+    expires = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() + expires_in))
+    return {"v": 1, "id": str(uuid.uuid4()), "type": kind, "source": source, "seq": seq, "ts": "2026-01-01T00:00:00Z",
+            "run_id": run_id, "causation_id": None, "attachments": [], "payload": payload, "expires": expires}
+
+
+# Who sends each request to order-router (MessageAuthority): the run owner submits, an operator commands.
+REQUEST_ROLE = {"signal.submit": "run-owner", "trading.command": "operator", "order.cancel": "operator"}
 
 
 class OrderStack:
@@ -59,13 +66,15 @@ class OrderStack:
                     "CANDLEWICK_ROUTER_COMMANDS": self.router_cmd, "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / "bus"),
                     "CANDLEWICK_ROUTER_JOURNAL": str(tmp_path / "router" / "intents.jsonl"),
                     "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "test,candlewick-run", "CANDLEWICK_IB_RECONNECT_MAX_S": "1",
-                    "CANDLEWICK_ROUTER_PLACE_TIMEOUT_S": "5", **(extra_config or {})}
+                    "CANDLEWICK_ROUTER_PLACE_TIMEOUT_S": "5",
+                    "CANDLEWICK_IB_PAPER_ADMIN_TOKEN_FILE": str(tmp_path / "ib-paper-admin.token"), **(extra_config or {})}
         self.env = {k: v for k, v in self.env.items() if v is not None}
         self.router_env = router_env or {}
         self.paper_args = list(paper_args)
         self.seq = 0
         self.ctx = zmq.Context.instance()
-        self.dealer = None
+        self.keys = tmp_path / "bus" / "keys"
+        self.dealers = {}
         self.start_paper()
         self.proxy = procs([binary("candlewick"), "proxy"], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.bridge = procs([binary("gateway-bridge")], env=self.env, stdout=subprocess.DEVNULL,
@@ -74,8 +83,9 @@ class OrderStack:
         self.start_router(self.router_env, router_args)
 
     def start_paper(self):
+        self.admin_token = self.tmp / "ib-paper-admin.token"  # ib-paper makes it (0600); the run owner reads it
         self.paper = self.procs([binary("ib-paper"), "--port", str(self.ib_port), "--admin-port", str(self.admin_port), "--state",
-                                 str(self.tmp), "--as-of", AS_OF, *self.paper_args], cwd=str(ROOT), stdout=subprocess.DEVNULL,
+                                 str(self.tmp), "--as-of", AS_OF, "--admin-token-file", str(self.admin_token), *self.paper_args], cwd=str(ROOT), stdout=subprocess.DEVNULL,
                                 stderr=open(self.tmp / "ib-paper.log", "ab"))
         wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", self.ib_port)) == 0, what="ib-paper listening")
 
@@ -88,21 +98,31 @@ class OrderStack:
         return self.router
 
     def reconnect_dealer(self):
-        if self.dealer is not None:
-            self.dealer.close(0)
-        self.dealer = self.ctx.socket(zmq.DEALER)
-        self.dealer.setsockopt(zmq.LINGER, 0)
-        self.dealer.connect(self.router_cmd)
+        for d in self.dealers.values():
+            d.close(0)
+        self.dealers = {}
 
-    def request(self, kind, payload, run_id=None, timeout=10.0):
-        """One request to order-router; None when no reply came in time (e.g. it was killed)."""
+    def dealer(self, role):
+        """A DEALER to order-router holding `role`'s CURVE key (one per role)."""
+        if role not in self.dealers:
+            d = self.ctx.socket(zmq.DEALER)
+            d.setsockopt(zmq.LINGER, 0)
+            buskeys.client(d, self.keys, role, "router.commands")
+            d.connect(self.router_cmd)
+            self.dealers[role] = d
+        return self.dealers[role]
+
+    def request(self, kind, payload, run_id=None, timeout=10.0, role=None):
+        """One request to order-router with the key of the role allowed to send it; None when no reply came in time."""
         self.seq += 1
-        env = envelope(kind, payload, self.seq, run_id)
-        self.dealer.send_multipart([kind.encode(), json.dumps(env).encode()])
+        role = role or REQUEST_ROLE.get(kind, "run-owner")
+        env = envelope(kind, payload, self.seq, run_id, source=buskeys.SOURCE[role], expires_in=timeout + 5)
+        dealer = self.dealer(role)
+        dealer.send_multipart([kind.encode(), json.dumps(env).encode()])
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.dealer.poll(100):
-                frames = self.dealer.recv_multipart()
+            if dealer.poll(100):
+                frames = dealer.recv_multipart()
                 reply = json.loads(frames[1])
                 if reply.get("causation_id") == env["id"]:
                     return reply
@@ -136,7 +156,7 @@ class OrderStack:
         return done
 
     def advance(self, days=1):
-        return admin(self.admin_port, f"advance {days}")
+        return admin(self.admin_port, f"advance {days}", token_file=self.admin_token)
 
     def ib_orders(self):
         """Every order ib-paper holds, open and completed, seen by the official ibapi client: [(orderRef, status, symbol)], one per order."""
@@ -160,9 +180,18 @@ class OrderStack:
             self.router.send_signal(signal.SIGKILL)
             self.router.wait(5)
 
+    def subscriber(self, topics, role="observer"):
+        """A SUB on the bus with `role`'s key, subscribed to `topics`."""
+        sub = self.ctx.socket(zmq.SUB)
+        sub.setsockopt(zmq.LINGER, 0)
+        for t in topics:
+            sub.setsockopt(zmq.SUBSCRIBE, t.encode())
+        buskeys.client(sub, self.keys, role, "bus.subscribe")
+        sub.connect(f"ipc://{self.tmp / 'bus' / 'bus-sub.sock'}")
+        return sub
+
     def close(self):
-        if self.dealer is not None:
-            self.dealer.close(0)
+        self.reconnect_dealer()
         if self.tws_proxy is not None:
             self.tws_proxy.close()
 

@@ -1,6 +1,7 @@
-"""The bus is language-neutral: Python (pyzmq + json) reads what Swift processes publish through the
-proxy, and Swift accepts what Python publishes. Also: two real processes over ipc:// and tcp://,
-a subscriber killed and restarted resumes, a sequence gap is reported."""
+"""The bus is language-neutral: Python (pyzmq + json, with CURVE keys from the stack's key directory)
+reads what Swift processes publish through the proxy, and Swift accepts what Python publishes. Also:
+two real processes over ipc:// and tcp://, a subscriber killed and restarted resumes, a sequence gap
+is reported, and a client without a key reads nothing."""
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import uuid
 import pytest
 import zmq
 
+import buskeys
 from conftest import binary, free_port, wait_for
 
 
@@ -32,17 +34,32 @@ def tmpdir_short():
     yield d
 
 
-def start_proxy(procs, pub, sub):
-    p = procs([binary("candlewick"), "proxy", "--instance", "proxy.test"] + bus_args(pub, sub))
+def env_for(tmp):
+    """Every process of a test shares one bus directory, so one key directory (<tmp>/keys)."""
+    return dict(os.environ, CANDLEWICK_BUS_DIRECTORY=tmp)
+
+
+def start_proxy(procs, pub, sub, tmp):
+    p = procs([binary("candlewick"), "proxy", "--instance", "proxy.test"] + bus_args(pub, sub), env=env_for(tmp))
     return p
 
 
-def py_sub(ctx, sub, prefix=b""):
+def py_sub(ctx, sub, tmp, prefix=b""):
+    """What the README shows: a SUB with a CURVE key (the observer's) that expects the proxy's key."""
     s = ctx.socket(zmq.SUB)
     s.setsockopt(zmq.LINGER, 0)
     s.setsockopt(zmq.SUBSCRIBE, prefix)
+    buskeys.client(s, f"{tmp}/keys", "observer", "bus.subscribe")
     s.connect(sub)
     return s
+
+
+def py_pub(ctx, pub, tmp):
+    p = ctx.socket(zmq.PUB)
+    p.setsockopt(zmq.LINGER, 1000)
+    buskeys.client(p, f"{tmp}/keys", "operator", "bus.publish")
+    p.connect(pub)
+    return p
 
 
 def recv_json(sock, timeout_ms=5000):
@@ -63,9 +80,9 @@ def envelope(type_, payload, seq, source="python.1"):
 @pytest.mark.parametrize("transport", ["ipc", "tcp"])
 def test_python_reads_swift_messages(procs, tmpdir_short, transport):
     pub, sub = endpoints(transport, tmpdir_short)
-    start_proxy(procs, pub, sub)
+    start_proxy(procs, pub, sub, tmpdir_short)
     ctx = zmq.Context.instance()
-    s = py_sub(ctx, sub)
+    s = py_sub(ctx, sub, tmpdir_short)
     time.sleep(0.3)
     # The proxy itself heartbeats: a Swift process publishing through the proxy.
     got = wait_for(lambda: recv_json(s, 500), timeout=10, what="a heartbeat from the proxy")
@@ -76,7 +93,7 @@ def test_python_reads_swift_messages(procs, tmpdir_short, transport):
     assert hb["process"] == "proxy" and hb["pid"] > 0 and hb["interval_s"] > 0
     # A second Swift process publishes probes; Python sees them in order with consecutive seq.
     send = subprocess.run([binary("candlewick"), "send", "--count", "20", "--settle", "0.5"] + bus_args(pub, sub),
-                          capture_output=True, timeout=30)
+                          capture_output=True, timeout=30, env=env_for(tmpdir_short))
     assert send.returncode == 0, send.stderr
     probes = []
     deadline = time.time() + 10
@@ -93,13 +110,11 @@ def test_python_reads_swift_messages(procs, tmpdir_short, transport):
 @pytest.mark.parametrize("transport", ["ipc", "tcp"])
 def test_swift_accepts_python_messages_and_rejects_garbage(procs, tmpdir_short, transport):
     pub, sub = endpoints(transport, tmpdir_short)
-    start_proxy(procs, pub, sub)
+    start_proxy(procs, pub, sub, tmpdir_short)
     tap = procs([binary("tap"), "--json", "--topic", "signal", "--topic", "bus.", "--count", "2", "--seconds", "20"]
-                + bus_args(pub, sub))
+                + bus_args(pub, sub), env=env_for(tmpdir_short))
     ctx = zmq.Context.instance()
-    p = ctx.socket(zmq.PUB)
-    p.setsockopt(zmq.LINGER, 1000)
-    p.connect(pub)
+    p = py_pub(ctx, pub, tmpdir_short)
     time.sleep(1.0)
     signal_payload = {
         "signal_id": "py-1", "symbol": "AAPL", "action": "BUY", "confidence": "HIGH", "confidence_score": 82,
@@ -129,14 +144,12 @@ def test_swift_accepts_python_messages_and_rejects_garbage(procs, tmpdir_short, 
 
 def test_gap_is_reported_and_subscriber_restart_resumes(procs, tmpdir_short):
     pub, sub = endpoints("ipc", tmpdir_short)
-    start_proxy(procs, pub, sub)
+    start_proxy(procs, pub, sub, tmpdir_short)
     ctx = zmq.Context.instance()
-    p = ctx.socket(zmq.PUB)
-    p.setsockopt(zmq.LINGER, 1000)
-    p.connect(pub)
+    p = py_pub(ctx, pub, tmpdir_short)
 
     def run_tap():
-        return procs([binary("tap"), "--json", "--topic", "bus.probe", "--seconds", "4"] + bus_args(pub, sub))
+        return procs([binary("tap"), "--json", "--topic", "bus.probe", "--seconds", "4"] + bus_args(pub, sub), env=env_for(tmpdir_short))
 
     tap = run_tap()
     time.sleep(1.0)
@@ -167,8 +180,8 @@ def test_gap_is_reported_and_subscriber_restart_resumes(procs, tmpdir_short):
 
 def test_sigterm_exits_promptly_and_removes_socket_files(procs, tmpdir_short):
     pub, sub = endpoints("ipc", tmpdir_short)
-    proxy = start_proxy(procs, pub, sub)
-    tap = procs([binary("tap")] + bus_args(pub, sub))
+    proxy = start_proxy(procs, pub, sub, tmpdir_short)
+    tap = procs([binary("tap")] + bus_args(pub, sub), env=env_for(tmpdir_short))
     wait_for(lambda: os.path.exists(pub[6:]) and os.path.exists(sub[6:]), what="proxy socket files")
     time.sleep(0.5)
     for p in (tap, proxy):
@@ -177,3 +190,46 @@ def test_sigterm_exits_promptly_and_removes_socket_files(procs, tmpdir_short):
         assert p.wait(timeout=10) == 0
         assert time.monotonic() - start < 6
     assert not os.path.exists(pub[6:]) and not os.path.exists(sub[6:])
+
+
+@pytest.mark.parametrize("transport", ["ipc", "tcp"])
+def test_a_client_without_an_allowed_key_reads_and_writes_nothing(procs, tmpdir_short, transport):
+    """Plain ZeroMQ (no CURVE) and a CURVE key on no allow-list: the proxy admits neither; a tap
+    holding the observer key may read but not publish. Each refusal is counted in the proxy's heartbeat."""
+    pub, sub = endpoints(transport, tmpdir_short)
+    start_proxy(procs, pub, sub, tmpdir_short)
+    ctx = zmq.Context.instance()
+    good = py_sub(ctx, sub, tmpdir_short)
+    wait_for(lambda: recv_json(good, 500), timeout=10, what="a heartbeat with a good key")
+    plain = ctx.socket(zmq.SUB)
+    plain.setsockopt(zmq.LINGER, 0)
+    plain.subscribe(b"")
+    plain.connect(sub)
+    stranger = ctx.socket(zmq.SUB)
+    stranger.setsockopt(zmq.LINGER, 0)
+    stranger.subscribe(b"")
+    stranger.curve_publickey, stranger.curve_secretkey = buskeys.make_keypair()
+    stranger.curve_serverkey = buskeys.key(f"{tmpdir_short}/keys", "proxy")[0]
+    stranger.connect(sub)
+    observer_pub = ctx.socket(zmq.PUB)  # the read-only role may not publish
+    observer_pub.setsockopt(zmq.LINGER, 0)
+    buskeys.client(observer_pub, f"{tmpdir_short}/keys", "observer", "bus.publish")
+    observer_pub.connect(pub)
+
+    def refused():
+        got = recv_json(good, 500)
+        if got and got[1]["source"] == "proxy.test":
+            c = got[1]["payload"]["counters"]
+            if c.get("auth.refused.no_curve", 0) >= 1 and c.get("auth.refused.unknown_key", 0) >= 1 \
+                    and c.get("auth.refused.role_not_admitted", 0) >= 1:
+                return c
+        return None
+    counters = wait_for(refused, timeout=20, what="the proxy counting three refusals")
+    assert counters["auth.refused"] >= 3
+    for _ in range(5):
+        observer_pub.send_multipart([b"bus.probe", json.dumps(envelope("bus.probe", {"n": 1, "body": "x"}, 1, source="tap.py")).encode()])
+    assert plain.poll(1500) == 0 and stranger.poll(500) == 0, "a client without an allowed key received a message"
+    seen = [recv_json(good, 300) for _ in range(5)]
+    assert not any(m and m[0] == "bus.probe" for m in seen), "the observer key published"
+    for sock in (plain, stranger, observer_pub, good):
+        sock.close()

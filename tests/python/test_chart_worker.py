@@ -10,6 +10,7 @@ import uuid
 
 import zmq
 
+import buskeys
 from conftest import ROOT, binary, free_port
 
 FIXTURES = ROOT / "Tests" / "CandlewickCoreTests" / "Fixtures" / "ohlcv"
@@ -38,9 +39,10 @@ def job_frames(job_id, md, seq):
 def test_two_workers_render_jobs_with_attachments(procs, tmp_path):
     jobs_ep, results_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     ctx = zmq.Context.instance()
-    push = ctx.socket(zmq.PUSH)
+    # Python plays the run owner: its sockets are CURVE servers with the run owner's key.
+    push = buskeys.server(ctx.socket(zmq.PUSH), tmp_path / "keys", "run-owner")
     push.bind(jobs_ep)
-    pull = ctx.socket(zmq.PULL)
+    pull = buskeys.server(ctx.socket(zmq.PULL), tmp_path / "keys", "run-owner")
     pull.bind(results_ep)
     env = {"CANDLEWICK_CHART_JOBS": jobs_ep, "CANDLEWICK_CHART_RESULTS": results_ep,
            "CANDLEWICK_BUS_DIRECTORY": str(tmp_path), "PATH": "/usr/bin:/bin"}
@@ -95,6 +97,7 @@ def test_owner_reissues_jobs_a_dead_worker_took(procs, tmp_path):
     ctx = zmq.Context.instance()
     thief = ctx.socket(zmq.PULL)
     thief.setsockopt(zmq.RCVHWM, 1)
+    buskeys.client(thief, tmp_path / "keys", "chart-worker", "chart.jobs")
     thief.connect(jobs_ep)
     out = tmp_path / "charts"
     owner = procs([binary("candlewick"), "charts", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),

@@ -10,11 +10,21 @@ import uuid
 
 import zmq
 
+import buskeys
 from conftest import ROOT, binary, free_port, wait_for
 
 
+def run_owner_dealer(keys, cmd):
+    """A DEALER to gateway-bridge with the run owner's key (the role that may ask for market data)."""
+    dealer = zmq.Context.instance().socket(zmq.DEALER)
+    dealer.setsockopt(zmq.LINGER, 0)
+    buskeys.client(dealer, keys, "run-owner", "gateway.commands")
+    dealer.connect(cmd)
+    return dealer
+
+
 def request(dealer, symbol, days, seq):
-    env = {"v": 1, "id": str(uuid.uuid4()), "type": "market_data.request", "source": "py", "seq": seq,
+    env = {"v": 1, "id": str(uuid.uuid4()), "type": "market_data.request", "source": "candlewick-run.py", "seq": seq,
            "ts": "2024-01-01T00:00:00Z", "run_id": None, "causation_id": None, "attachments": [],
            "payload": {"symbol": symbol, "duration_days": days}}
     dealer.send_multipart([b"market_data.request", json.dumps(env).encode()])
@@ -33,10 +43,7 @@ def test_bars_and_errors_through_the_bus(procs, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(ib_port), "CANDLEWICK_GATEWAY_COMMANDS": cmd,
            "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / "bus")}
     bridge = procs([binary("gateway-bridge")], env=env)
-    ctx = zmq.Context.instance()
-    dealer = ctx.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.LINGER, 0)
-    dealer.connect(cmd)
+    dealer = run_owner_dealer(tmp_path / "bus" / "keys", cmd)
     time.sleep(0.5)
     reply = request(dealer, "SPY", 400, 1)
     assert reply["type"] == "market_data", reply
@@ -152,10 +159,7 @@ def test_hostile_gateway_garbage_never_crashes_the_bridge(procs, tmp_path):
     assert sent["connections"] >= 10
     # Its bus socket still answers, with a clear error while IB is not usable.
     server.close()
-    ctx = zmq.Context.instance()
-    dealer = ctx.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.LINGER, 0)
-    dealer.connect(cmd)
+    dealer = run_owner_dealer(tmp_path / "keys", cmd)
     time.sleep(0.3)
     reply = request(dealer, "SPY", 100, 1)
     assert reply["type"] == "gateway.error" and reply["payload"]["message"], reply
@@ -174,9 +178,7 @@ def test_market_data_across_an_ib_paper_restart(procs, tmp_path):
     env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(ib_port), "CANDLEWICK_GATEWAY_COMMANDS": cmd,
            "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / "bus"), "CANDLEWICK_IB_RECONNECT_MAX_S": "0.5"}
     bridge = procs([binary("gateway-bridge")], env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "bridge.log", "wb"))
-    dealer = zmq.Context.instance().socket(zmq.DEALER)
-    dealer.setsockopt(zmq.LINGER, 0)
-    dealer.connect(cmd)
+    dealer = run_owner_dealer(tmp_path / "bus" / "keys", cmd)
     time.sleep(0.5)
     assert request(dealer, "SPY", 100, 1)["type"] == "market_data"
     paper.send_signal(sig.SIGKILL)

@@ -133,7 +133,7 @@ def test_full_session_with_ibapi(procs, tmp_path):
         assert cash0 == 100000.0
 
         # Day 1: parent and SPY fill at the open; children become Submitted.
-        assert admin(admin_port, "advance").startswith("ok as_of=" + r1["date"].replace("-", ""))
+        assert admin(admin_port, "advance", token_file=tmp_path / "ib-paper-admin.token").startswith("ok as_of=" + r1["date"].replace("-", ""))
         app.wait(lambda e: e[0] == "orderStatus" and e[1][0] == p and e[1][1] == "Filled", what="parent filled")
         app.wait(lambda e: e[0] == "orderStatus" and e[1][0] == m and e[1][1] == "Filled", what="SPY filled")
         app.wait(lambda e: e[0] == "orderStatus" and e[1][0] == t and e[1][1] == "Submitted", what="TP working")
@@ -151,7 +151,7 @@ def test_full_session_with_ibapi(procs, tmp_path):
         assert cash1 == pytest.approx(100000 - 10 * entry - 1 - 5 * spy_open - 1, abs=0.011)
 
         # Day 2: take-profit fills at its limit (the day's high), stop-loss is cancelled as its OCA sibling.
-        admin(admin_port, "advance")
+        admin(admin_port, "advance", token_file=tmp_path / "ib-paper-admin.token")
         app.wait(lambda e: e[0] == "orderStatus" and e[1][0] == t and e[1][1] == "Filled", what="TP filled")
         app.wait(lambda e: e[0] == "orderStatus" and e[1][0] == s and e[1][1] == "Cancelled", what="SL cancelled")
         # IB sends the 202 right after the status; ibapi's reader may hand it over a moment later.

@@ -158,7 +158,8 @@ def test_serve_answers_jobs_from_the_bus_concurrently(charts, procs, tmp_path):
     mock = MockLLM("openai", ["slow"])
     jobs_ep, results_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     ctx = zmq.Context.instance()
-    push, pull = ctx.socket(zmq.PUSH), ctx.socket(zmq.PULL)
+    import buskeys
+    push, pull = (buskeys.server(ctx.socket(k), tmp_path / "keys", "run-owner") for k in (zmq.PUSH, zmq.PULL))
     push.bind(jobs_ep)
     pull.bind(results_ep)
     env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_LLM_JOBS": jobs_ep, "CANDLEWICK_LLM_RESULTS": results_ep,

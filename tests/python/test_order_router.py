@@ -26,12 +26,7 @@ def exactly_one_bracket_each(stack, n):
 
 
 def subscriber(stack, topics):
-    sub = stack.ctx.socket(zmq.SUB)
-    sub.setsockopt(zmq.LINGER, 0)
-    for t in topics:
-        sub.setsockopt(zmq.SUBSCRIBE, t.encode())
-    sub.connect(f"ipc://{stack.tmp / 'bus' / 'bus-sub.sock'}")
-    return sub
+    return stack.subscriber(topics)
 
 
 def drain(sub, seconds, until=None):
@@ -79,8 +74,8 @@ def test_brackets_duplicates_denials_fills_and_portfolio(procs, tmp_path):
     # A signal that fails validation (BUY with the stop above the entry) and garbage frames: refused, counted, no order.
     bad = dict(signal_for("MSFT", "sig-bad"), stop_loss=10_000.0)
     assert stack.submit("run-e", bad, timeout=2) is None
-    stack.dealer.send_multipart([b"signal.submit", b"{not json"])
-    stack.dealer.send_multipart([b"\xff\xfe", b"\x00" * 100, b"x"])
+    stack.dealer("run-owner").send_multipart([b"signal.submit", b"{not json"])
+    stack.dealer("run-owner").send_multipart([b"\xff\xfe", b"\x00" * 100, b"x"])
     time.sleep(0.3)
     assert stack.router.poll() is None, "order-router must survive bad input"
     exactly_one_bracket_each(stack, len(SYMBOLS))

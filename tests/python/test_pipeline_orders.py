@@ -25,10 +25,7 @@ def test_run_with_orders_survives_sigkill_of_workers_and_router(procs, tmp_path)
     stack.env = env
     stack.kill_router()
     stack.start_router()
-    decisions = stack.ctx.socket(zmq.SUB)
-    decisions.setsockopt(zmq.LINGER, 0)
-    decisions.subscribe(b"router.decision")
-    decisions.connect(f"ipc://{tmp_path / 'bus' / 'bus-sub.sock'}")
+    decisions = stack.subscriber(["router.decision"])
     env["CANDLEWICK_TRACKER_DIRECTORY"] = str(tmp_path / "tracked")
     env["CANDLEWICK_TRACKER_SPOOL_DIR"] = str(tmp_path / "tracker-spool")
     env["CANDLEWICK_TRACKER_MLFLOW_URI"] = ""

@@ -7,6 +7,7 @@ import time
 
 import zmq
 
+import buskeys
 from conftest import ROOT, binary, free_port
 
 
@@ -17,6 +18,7 @@ def test_run_charts_and_signals_survive_a_dead_worker(procs, tmp_path):
     ctx = zmq.Context.instance()
     thief = ctx.socket(zmq.PULL)
     thief.setsockopt(zmq.RCVHWM, 1)
+    buskeys.client(thief, tmp_path / "keys", "llm-worker", "llm.jobs")
     thief.connect(eps["LLM_JOBS"])
     out = tmp_path / "run"
     owner = procs([binary("candlewick"), "run", "--source", "csv", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),
@@ -66,9 +68,11 @@ def test_a_chart_whose_png_does_not_match_its_sha256_fails_that_symbol_only(proc
     env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_BUS_DIRECTORY": str(tmp_path)}
     env.update({f"CANDLEWICK_{k}": v for k, v in eps.items()})
     ctx = zmq.Context.instance()
-    inbound = ctx.socket(zmq.PULL)
+    # The man in the middle holds the keys (same user, one-host stack): with CURVE, one without them
+    # could neither read nor alter the frames.
+    inbound = buskeys.server(ctx.socket(zmq.PULL), tmp_path / "keys", "run-owner")
     inbound.bind(relay_in)
-    outbound = ctx.socket(zmq.PUSH)
+    outbound = buskeys.client(ctx.socket(zmq.PUSH), tmp_path / "keys", "chart-worker", "chart.results")
     outbound.connect(eps["CHART_RESULTS"])
     out = tmp_path / "run"
     owner = procs([binary("candlewick"), "run", "--source", "csv", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),

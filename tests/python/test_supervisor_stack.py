@@ -12,6 +12,7 @@ import time
 import pytest
 import zmq
 
+import buskeys
 from conftest import BIN, ROOT, wait_for
 
 
@@ -36,6 +37,7 @@ def test_stack_starts_heartbeats_and_stops_cleanly(tmp_path):
         sub = ctx.socket(zmq.SUB)
         sub.setsockopt(zmq.LINGER, 0)
         sub.subscribe(b"heartbeat")
+        buskeys.client(sub, bus_dir / "keys", "observer", "bus.subscribe")  # keys made by the stack on first start
         sub.connect(f"ipc://{bus_dir}/bus-sub.sock")
         seen = set()
         deadline = time.time() + 15

@@ -13,7 +13,13 @@ import uuid
 
 import zmq
 
+import buskeys
 from conftest import ROOT, binary, free_port, wait_for
+
+
+def bus_directory(pub):
+    """The bus directory of an ipc:// endpoint: its keys are in <directory>/keys."""
+    return str(pathlib.Path(pub[len("ipc://"):]).parent)
 
 MLFLOW = str(pathlib.Path(sys.executable).parent / "mlflow")
 CHARTS = ROOT / "docs" / "charts"
@@ -58,11 +64,12 @@ class MLflowServer:
 
 
 def start_proxy(procs, pub, sub):
-    return procs([binary("candlewick"), "proxy", "--instance", "proxy.test", "--bus-publish", pub, "--bus-subscribe", sub])
+    return procs([binary("candlewick"), "proxy", "--instance", "proxy.test", "--bus-publish", pub, "--bus-subscribe", sub],
+                 env=dict(os.environ, CANDLEWICK_BUS_DIRECTORY=bus_directory(pub)))
 
 
 def start_tracker(procs, pub, sub, env_extra, instance="tracker.test", log=None):
-    env = dict(os.environ, CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S="0.5", **env_extra)
+    env = dict(os.environ, CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S="0.5", CANDLEWICK_BUS_DIRECTORY=bus_directory(pub), **env_extra)
     env.pop("MLFLOW_TRACKING_URI", None)
     return procs([binary("tracker"), "--instance", instance, "--bus-publish", pub, "--bus-subscribe", sub],
                  env=env, stdout=subprocess.DEVNULL, stderr=log or subprocess.DEVNULL)
@@ -75,10 +82,13 @@ class BusClient:
         self.ctx = zmq.Context.instance()
         self.pub = self.ctx.socket(zmq.PUB)
         self.pub.setsockopt(zmq.LINGER, 2000)
+        keys = pathlib.Path(bus_directory(pub)) / "keys"
+        buskeys.client(self.pub, keys, "operator", "bus.publish")
         self.pub.connect(pub)
         self.sub = self.ctx.socket(zmq.SUB)
         self.sub.setsockopt(zmq.LINGER, 0)
         self.sub.setsockopt(zmq.SUBSCRIBE, b"heartbeat")
+        buskeys.client(self.sub, keys, "observer", "bus.subscribe")
         self.sub.connect(sub)
         self.source = source
         self.seq = 0

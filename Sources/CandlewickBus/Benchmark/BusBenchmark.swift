@@ -7,12 +7,12 @@ import Logging
 /// types and transport, for `scripts/bench`. Not used by the processes themselves.
 public enum BusBenchmark {
     /// Messages per second from first send to last receive, PUB → SUB, `count` messages of `size` bytes.
-    public static func rawThroughput(endpoint: String, count: Int, size: Int) throws -> Double {
+    public static func rawThroughput(endpoint: String, count: Int, size: Int, curve: BenchCurve? = nil) throws -> Double {
         let payload = Data(repeating: 0x61, count: size)
-        let pub = try ZMQSocket(.pub, options: bigQueues())
+        let pub = try ZMQSocket(.pub, options: curve?.server(endpoint, bigQueues()) ?? bigQueues())
         try pub.bind(endpoint)
         let bound = pub.lastEndpoint()
-        let sub = try ZMQSocket(.sub, options: bigQueues())
+        let sub = try ZMQSocket(.sub, options: curve?.client(bound, bigQueues()) ?? bigQueues())
         try sub.set(ZMQ_SUBSCRIBE, bytes: [])
         try sub.connect(bound)
         // Wait for the subscription to reach the publisher.
@@ -45,11 +45,11 @@ public enum BusBenchmark {
 
     /// The same hop through `BusPublisher` → `SocketLoop` → `BusSubscriber` (JSON envelope,
     /// validation, sequence tracking), with a ~`size`-byte envelope.
-    public static func envelopeThroughput(endpoint: String, count: Int, size: Int) async throws -> Double {
+    public static func envelopeThroughput(endpoint: String, count: Int, size: Int, curve: BenchCurve? = nil) async throws -> Double {
         var opts = bigQueues()
         opts.lingerMs = 0
-        let pubLoop = try SocketLoop(.pub, bind: [endpoint], options: opts, outboxLimit: count + 10)
-        let subLoop = try SocketLoop(.sub, connect: [pubLoop.endpoint], subscriptions: [""], options: opts)
+        let pubLoop = try SocketLoop(.pub, bind: [endpoint], options: curve?.server(endpoint, opts) ?? opts, outboxLimit: count + 10)
+        let subLoop = try SocketLoop(.sub, connect: [pubLoop.endpoint], subscriptions: [""], options: curve?.client(pubLoop.endpoint, opts) ?? opts)
         let publisher = BusPublisher(source: "bench", sink: pubLoop)
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
@@ -79,11 +79,11 @@ public enum BusBenchmark {
     }
 
     /// Round-trip times in microseconds, DEALER → ROUTER → DEALER, raw frames.
-    public static func rawRoundTrips(endpoint: String, count: Int, size: Int) throws -> [Double] {
+    public static func rawRoundTrips(endpoint: String, count: Int, size: Int, curve: BenchCurve? = nil) throws -> [Double] {
         let payload = Data(repeating: 0x61, count: size)
-        let router = try ZMQSocket(.router, options: SocketOptions())
+        let router = try ZMQSocket(.router, options: curve?.server(endpoint, SocketOptions()) ?? SocketOptions())
         try router.bind(endpoint)
-        let dealer = try ZMQSocket(.dealer, options: SocketOptions())
+        let dealer = try ZMQSocket(.dealer, options: curve?.client(router.lastEndpoint(), SocketOptions()) ?? SocketOptions())
         try dealer.connect(router.lastEndpoint())
         let box = UncheckedBox(router)
         Thread {
@@ -107,11 +107,14 @@ public enum BusBenchmark {
     }
 
     /// Round-trip times in microseconds through `RequestClient` / `RequestServer`.
-    public static func envelopeRoundTrips(endpoint: String, count: Int, size: Int) async throws -> [Double] {
+    public static func envelopeRoundTrips(endpoint: String, count: Int, size: Int, curve: BenchCurve? = nil) async throws -> [Double] {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
-        let server = try RequestServer(bind: endpoint, source: "bench.server", logger: logger)
-        let client = try RequestClient(connect: server.endpoint, source: "bench.client", logger: logger)
+        let server = try RequestServer(bind: endpoint, source: "bench.server", options: curve?.server(endpoint, SocketOptions()) ?? SocketOptions(),
+                                       logger: logger)
+        // With CURVE the server checks every request's source against the client's role (BenchCurve.clientRole).
+        let client = try RequestClient(connect: server.endpoint, source: curve == nil ? "bench.client" : "\(BenchCurve.clientRole.processes[0]).bench",
+                                       options: curve?.client(server.endpoint, SocketOptions()) ?? SocketOptions(), logger: logger)
         let serving = Task {
             for await req in server.requests() {
                 if let p = req.message.payload(as: Probe.self) { try? server.reply(to: req, with: p) }
@@ -142,6 +145,32 @@ public enum BusBenchmark {
         var o = SocketOptions()
         o.sendHighWaterMark = 1_000_000
         o.receiveHighWaterMark = 1_000_000
+        return o
+    }
+}
+
+/// CURVE for the benchmark: keys in a temporary directory, the server with gateway-bridge's key behind
+/// the ZAP handler on the `gateway.events` endpoint name (no message table, only the source check), the
+/// client with order-router's. The same code path as the processes, ZAP and per-request checks included.
+public final class BenchCurve: Sendable {
+    static let clientRole = BusRole.orderRouter
+    let store: KeyStore
+    private let logger: Logger
+
+    public init() throws {
+        store = KeyStore(directory: FileManager.default.temporaryDirectory.appendingPathComponent("cw-bench-keys-\(UUID().uuidString.prefix(8))").path)
+        var l = Logger(label: "bench")
+        l.logLevel = .critical
+        logger = l
+    }
+
+    func server(_ endpoint: String, _ base: SocketOptions) throws -> SocketOptions { try options(.gatewayBridge, endpoint, base) }
+    func client(_ endpoint: String, _ base: SocketOptions) throws -> SocketOptions { try options(Self.clientRole, endpoint, base) }
+
+    private func options(_ role: BusRole, _ endpoint: String, _ base: SocketOptions) throws -> SocketOptions {
+        var o = base
+        o.security = try BusSecurity(role: role, keyPair: store.loadOrGenerate(role: role, name: role.rawValue, generate: true), store: store,
+                                     endpoints: [.gatewayEvents: endpoint], generateMissing: true, auditPath: nil, logger: logger)
         return o
     }
 }

@@ -45,10 +45,13 @@ public struct EnvelopeHeader: Sendable, Hashable {
     /// The id of the message that caused this one.
     public let causationId: String?
     public let attachments: [AttachmentInfo]
+    /// When a request stops being valid (requests over DEALER/ROUTER carry their deadline here).
+    /// Replay-protected requests (`trading.command`, `order.cancel`) must carry it; `id` is their nonce.
+    public let expires: Date?
 
     public init(v: Int = envelopeVersion, id: String = UUID().uuidString.lowercased(), type: String, source: String,
                 seq: UInt64, ts: Date, runId: String? = nil, causationId: String? = nil,
-                attachments: [AttachmentInfo] = []) throws {
+                attachments: [AttachmentInfo] = [], expires: Date? = nil) throws {
         let val = Validator("Envelope")
         try val.require(v == envelopeVersion, "v", "unsupported envelope version \(v); this build reads \(envelopeVersion)")
         try val.nonEmpty(id, "id")
@@ -68,12 +71,13 @@ public struct EnvelopeHeader: Sendable, Hashable {
         self.runId = runId
         self.causationId = causationId
         self.attachments = attachments
+        self.expires = expires
     }
 }
 
 extension EnvelopeHeader: Codable {
     enum CodingKeys: String, CodingKey {
-        case v, id, type, source, seq, ts, attachments, payload
+        case v, id, type, source, seq, ts, attachments, payload, expires
         case runId = "run_id", causationId = "causation_id"
     }
 
@@ -85,7 +89,8 @@ extension EnvelopeHeader: Codable {
             seq: c.decode(UInt64.self, forKey: .seq), ts: c.decode(Date.self, forKey: .ts),
             runId: c.decodeIfPresent(String.self, forKey: .runId),
             causationId: c.decodeIfPresent(String.self, forKey: .causationId),
-            attachments: c.decodeIfPresent([AttachmentInfo].self, forKey: .attachments) ?? [])
+            attachments: c.decodeIfPresent([AttachmentInfo].self, forKey: .attachments) ?? [],
+            expires: c.decodeIfPresent(Date.self, forKey: .expires))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -104,6 +109,7 @@ extension EnvelopeHeader: Codable {
         try c.encode(runId, forKey: .runId)
         try c.encode(causationId, forKey: .causationId)
         try c.encode(attachments, forKey: .attachments)
+        try c.encodeIfPresent(expires, forKey: .expires)
     }
 }
 

@@ -1,0 +1,41 @@
+import CandlewickCore
+import Foundation
+import Synchronization
+
+/// The allow-list as it is on disk now: re-read whenever the file changes (checked with `stat` on
+/// each use — handshakes and commands, not a hot path), so revoking or rotating a key takes effect
+/// without restarting anything. A file that becomes unreadable or malformed keeps the last good
+/// list and reports the error once per change.
+final class AllowListWatcher: Sendable {
+    private struct Stamp: Equatable { var inode: UInt64, size: Int64, mtime: Int, mtimeNs: Int }
+    private let store: KeyStore
+    private let state: Mutex<(list: AllowList, stamp: Stamp?, error: String?)>
+
+    init(store: KeyStore) throws {
+        self.store = store
+        state = Mutex((try store.readAllowList(), Self.stamp(store.allowListPath), nil))
+    }
+
+    /// The current list, and a load error when the file changed into something unreadable.
+    func current() -> (AllowList, String?) {
+        let now = Self.stamp(store.allowListPath)
+        return state.withLock { s in
+            guard now != s.stamp else { return (s.list, nil) }
+            s.stamp = now
+            do {
+                s.list = try store.readAllowList()
+                s.error = nil
+                return (s.list, nil)
+            } catch {
+                s.error = "\(error)"
+                return (s.list, s.error)
+            }
+        }
+    }
+
+    private static func stamp(_ path: String) -> Stamp? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return Stamp(inode: UInt64(st.st_ino), size: Int64(st.st_size), mtime: st.st_mtim.tv_sec, mtimeNs: st.st_mtim.tv_nsec)
+    }
+}
