@@ -125,14 +125,14 @@ public actor OrderDesk {
         for action in actions {
             switch action {
             case .send(let requests, let what):
-                startSend(requests, epoch: nil) { error in error.map { .sendFailed(what, error: "\($0)") } }
+                startSend(requests, epoch: nil) { error, _ in error.map { .sendFailed(what, error: "\($0)") } }
             case .takeOrderIds(let id, let count):
                 // Synchronous, inside the actor: the ids reach IB in increasing order.
                 let ids = Result { try (0..<count).map { _ in try link.takeOrderId() } }.mapError { ($0 as? GatewayError) ?? GatewayError("\($0)") }
                 perform(state.apply(.orderIdsTaken(id, ids), now: now()))
             case .write(let id, let orders, let epoch):
                 // Bound to this connection: if it drops, nothing of this placement is written to the next one.
-                startSend(orders.map { .placeOrder($0) }, epoch: epoch) { [now] error in .legsWritten(id, error: error.map { "\($0)" }, at: now()) }
+                startSend(orders.map { .placeOrder($0) }, epoch: epoch) { error, at in .legsWritten(id, error: error.map { "\($0)" }, at: at) }
             case .startTimer(let timer, let seconds):
                 timers[timer]?.cancel()
                 timers[timer] = Task { [weak self] in
@@ -157,19 +157,21 @@ public actor OrderDesk {
     }
 
     /// Queues `requests` now (so they keep their order against every later write) and owns the task that
-    /// waits for the writer; `outcome` turns its result into the event to feed back, if any.
-    private func startSend(_ requests: [TWSRequest], epoch: Int?, outcome: @escaping @Sendable ((any Error)?) -> DeskEvent?) {
+    /// waits for the writer; `outcome` turns its result (and when the last request was written) into the event to feed back, if any.
+    private func startSend(_ requests: [TWSRequest], epoch: Int?, outcome: @escaping @Sendable ((any Error)?, Date) -> DeskEvent?) {
         nextRequest += 1
         let key = nextRequest
-        let (stream, continuation) = AsyncStream<(any Error)?>.makeStream()
+        let (stream, continuation) = AsyncStream<((any Error)?, Date)>.makeStream()
+        let now = self.now
         link.enqueue(requests, epoch: epoch) { error in
-            continuation.yield(error)
+            continuation.yield((error, now()))
             continuation.finish()
         }
         sends[key] = Task { [weak self] in
-            var result: (any Error)?
-            for await e in stream { result = e }
-            await self?.sent(key, outcome(result))
+            var result: ((any Error)?, Date)?
+            for await r in stream { result = r }
+            guard let (error, at) = result else { return }
+            await self?.sent(key, outcome(error, at))
         }
     }
 

@@ -127,6 +127,8 @@ public struct OrderDeskState: Sendable {
                 epoch = e
                 connected = true
                 self.accounts = accounts
+                // Even when the old connection's drop is still on its way: nothing believed there carries over.
+                if let synced = syncedEpoch, synced < e { dropBeliefs(epoch: synced, &out) }
             }
         case .connectionLost(let e, let why):
             lose(epoch: e, why, &out)
@@ -189,15 +191,18 @@ public struct OrderDeskState: Sendable {
             }
         }
         if let r = round, r.epoch <= e { failRound(GatewayError("connection to IB lost: \(why)"), now: nil, &out) }
-        if (syncedEpoch ?? 0) <= e {
-            let forgotten = orders.count + written.count
-            orders = [:]
-            refById = [:]
-            written = [:]
-            syncedEpoch = nil
-            out.append(.log(.notice, "gateway.belief_dropped", ["epoch": "\(e)", "orders_forgotten": "\(forgotten)",
-                                                                 "effect": "orders are answered from a fresh snapshot of the next connection"]))
-        }
+        if (syncedEpoch ?? 0) <= e { dropBeliefs(epoch: e, &out) }
+    }
+
+    /// Forgets every order, ref and written leg believed on connection `e` (and before).
+    mutating func dropBeliefs(epoch e: Int, _ out: inout [DeskAction]) {
+        let forgotten = orders.count + written.count
+        orders = [:]
+        refById = [:]
+        written = [:]
+        syncedEpoch = nil
+        out.append(.log(.notice, "gateway.belief_dropped", ["epoch": "\(e)", "orders_forgotten": "\(forgotten)",
+                                                             "effect": "orders are answered from a fresh snapshot of the next connection"]))
     }
 
     // MARK: contracts

@@ -84,6 +84,22 @@ struct OrderDeskStateTests {
         #expect(h.writes[2] == nil, "nothing written on the new connection")
     }
 
+    @Test("a new connection seen before the old one's drop arrives: the old beliefs are dropped all the same; the late drop changes nothing")
+    func upBeforeDrop() throws {
+        var h = DeskHarness()
+        let plan = DeskHarness.bracket("s1")
+        _ = h.place(plan)
+        h.drain()
+        h.ibEpoch = 2
+        h.send(.connectionUp(epoch: 2, accounts: ["DU1"]))
+        #expect(h.desk.orders.isEmpty && h.desk.syncedEpoch == nil)
+        let again = h.place(plan)
+        h.drain()
+        #expect(h.ack(again)?.duplicate == true && h.ack(again)?.connectionEpoch == 2 && h.desk.syncedEpoch == 2)
+        h.send(.connectionLost(epoch: 1, reason: "late"))
+        #expect(h.desk.syncedEpoch == 2 && h.desk.orders.count == 3)
+    }
+
     @Test("a placement in flight when its connection drops: outcome unknown (connection_lost), its timer cancelled")
     func dropInFlight() throws {
         var h = DeskHarness()
@@ -106,12 +122,14 @@ struct OrderDeskStateTests {
         let id = h.place(plan)
         h.drain()
         let ids = try #require(h.writes[2]).map(\.id)
-        // An order of another intent under the same id (the rolled-back id of an old order): no leg confirmed.
+        // Orders of another intent under the same ids (the rolled-back ids of old orders): no leg confirmed.
         let old = DeskHarness.bracket("s-old")
-        let stale = TWSOpenOrder(orderId: ids[0], contract: TWSContract(symbol: "AAPL"),
-                                 order: TWSOrder(action: "BUY", totalQuantity: 10, orderType: "LMT", orderRef: old.legs[0].orderRef),
-                                 state: TWSOrderState(status: "Submitted"))
-        h.send(.tws(.openOrder(stale)))
+        for (i, leg) in zip(ids, old.legs) {
+            let stale = TWSOpenOrder(orderId: i, contract: TWSContract(symbol: "AAPL"),
+                                     order: TWSOrder(action: "BUY", totalQuantity: 10, orderType: "LMT", orderRef: leg.orderRef),
+                                     state: TWSOrderState(status: "Submitted"))
+            h.send(.tws(.openOrder(stale)))
+        }
         // The drop of connection 1, delivered late, does not touch the placement on 2.
         h.send(.connectionLost(epoch: 1, reason: "late"))
         #expect(h.placed(id) == nil && h.desk.written[plan.intentId] != nil)
