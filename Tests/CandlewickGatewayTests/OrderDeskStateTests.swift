@@ -222,6 +222,20 @@ struct OrderDeskStateTests {
         #expect(h.timers.isEmpty && h.desk.openRequests == 0)
     }
 
+    @Test("a snapshot whose connection changed before it completed is refused; a placement asked meanwhile waits for the next round")
+    func snapshotAcrossConnections() throws {
+        var h = DeskHarness()
+        let snap = h.request { .snapshotRequested($0) }
+        let place = h.place(DeskHarness.bracket("s1"))
+        h.ibEpoch = 2
+        h.send(.connectionUp(epoch: 2, accounts: ["DU1"]))
+        h.drain()
+        guard case .failed(let e) = h.replies[snap] else { Issue.record("the snapshot of connection 1 was accepted on 2"); return }
+        #expect(e.message.contains("connection changed"))
+        #expect(h.ack(place)?.connectionEpoch == 2 && h.desk.syncedEpoch == 2)
+        #expect(h.writes[1] == nil)
+    }
+
     @Test("a write that fails: unknown (connection_lost)")
     func writeFails() throws {
         var h = DeskHarness()
