@@ -49,6 +49,14 @@ struct DeskHarness {
 
     mutating func place(_ plan: OrderPlan) -> DeskRequestId { request { .placeRequested($0, plan) } }
 
+    /// Places `plan` with IB in `mode` and delivers everything.
+    mutating func placeAndDrain(_ plan: OrderPlan, _ mode: WriteMode) -> DeskRequestId {
+        writeMode = mode
+        let id = place(plan)
+        drain()
+        return id
+    }
+
     /// Delivers everything waiting, in order, until nothing is left.
     mutating func drain() {
         while !inbox.isEmpty || !completions.isEmpty {
@@ -81,6 +89,7 @@ struct DeskHarness {
     }
 
     func ack(_ id: DeskRequestId) -> OrderAck? { if case .success(let a) = placed(id) { a } else { nil } }
+    func failure(_ id: DeskRequestId) -> GatewayError? { if case .failed(let e) = replies[id] { e } else { nil } }
     func rejection(_ id: DeskRequestId) -> OrderRejection? { if case .failure(let r) = placed(id) { r } else { nil } }
 
     private mutating func noteReported(_ e: TWSEvent) {

@@ -69,8 +69,7 @@ struct OrderDeskStateTests {
     func reconnectDropsBeliefs() throws {
         var h = DeskHarness()
         let plan = DeskHarness.bracket("s1")
-        _ = h.place(plan)
-        h.drain()
+        _ = h.placeAndDrain(plan, .report)
         #expect(h.desk.orders.count == 3 && h.desk.syncedEpoch == 1)
         h.reconnect()
         #expect(h.desk.orders.isEmpty && h.desk.written.isEmpty && h.desk.syncedEpoch == nil)
@@ -88,8 +87,7 @@ struct OrderDeskStateTests {
     func upBeforeDrop() throws {
         var h = DeskHarness()
         let plan = DeskHarness.bracket("s1")
-        _ = h.place(plan)
-        h.drain()
+        _ = h.placeAndDrain(plan, .report)
         h.ibEpoch = 2
         h.send(.connectionUp(epoch: 2, accounts: ["DU1"]))
         #expect(h.desk.orders.isEmpty && h.desk.syncedEpoch == nil)
@@ -143,10 +141,8 @@ struct OrderDeskStateTests {
     @Test("IB holds only some legs: unknown, partial_at_ib, alerted; never 'already at IB'")
     func partial() throws {
         var h = DeskHarness()
-        h.writeMode = .cutAfterFirst
         let plan = DeskHarness.bracket("s1")
-        let first = h.place(plan)
-        h.drain()
+        let first = h.placeAndDrain(plan, .cutAfterFirst)
         h.reconnect()
         #expect(h.rejection(first)?.unknownReason == .connectionLost)
         h.writeMode = .report
@@ -181,10 +177,8 @@ struct OrderDeskStateTests {
     @Test("IB refuses a leg: a rejection with IB's code, the legs cancelled, the intent may be placed again")
     func refused() throws {
         var h = DeskHarness()
-        h.writeMode = .refuse
         let plan = DeskHarness.bracket("s1")
-        let id = h.place(plan)
-        h.drain()
+        let id = h.placeAndDrain(plan, .refuse)
         let no = try #require(h.rejection(id))
         #expect(no.code == 201 && !no.outcomeUnknown && no.unknownReason == nil)
         let cancels = h.sent.compactMap { if case .cancelOrder(let i, _) = $0 { i } else { nil } }
@@ -208,15 +202,20 @@ struct OrderDeskStateTests {
         #expect(h2.timers.isEmpty && h2.desk.openRequests == 0)
     }
 
-    @Test("a snapshot that does not complete: the caller gets the error, a waiting placement is not_synced")
-    func snapshotTimeout() throws {
+    /// A snapshot asked, then a placement while its round runs.
+    static func snapshotThenPlace() -> (DeskHarness, DeskRequestId, DeskRequestId) {
         var h = DeskHarness()
         let snap = h.request { .snapshotRequested($0) }
         let place = h.place(DeskHarness.bracket("s1"))
+        return (h, snap, place)
+    }
+
+    @Test("a snapshot that does not complete: the caller gets the error, a waiting placement is not_synced")
+    func snapshotTimeout() throws {
+        var (h, snap, place) = Self.snapshotThenPlace()
         h.inbox = []
         h.expireTimers()
-        guard case .failed(let e) = h.replies[snap] else { Issue.record("no failure for the snapshot"); return }
-        #expect(e.message.contains("did not complete"))
+        #expect(try #require(h.failure(snap)).message.contains("did not complete"))
         // The placement asked after the first round began: it waits for its own round, which times out too.
         #expect(h.rejection(place)?.unknownReason == .notSynced)
         #expect(h.timers.isEmpty && h.desk.openRequests == 0)
@@ -224,14 +223,11 @@ struct OrderDeskStateTests {
 
     @Test("a snapshot whose connection changed before it completed is refused; a placement asked meanwhile waits for the next round")
     func snapshotAcrossConnections() throws {
-        var h = DeskHarness()
-        let snap = h.request { .snapshotRequested($0) }
-        let place = h.place(DeskHarness.bracket("s1"))
+        var (h, snap, place) = Self.snapshotThenPlace()
         h.ibEpoch = 2
         h.send(.connectionUp(epoch: 2, accounts: ["DU1"]))
         h.drain()
-        guard case .failed(let e) = h.replies[snap] else { Issue.record("the snapshot of connection 1 was accepted on 2"); return }
-        #expect(e.message.contains("connection changed"))
+        #expect(try #require(h.failure(snap), "the snapshot of connection 1 was accepted on 2").message.contains("connection changed"))
         #expect(h.ack(place)?.connectionEpoch == 2 && h.desk.syncedEpoch == 2)
         #expect(h.writes[1] == nil)
     }
