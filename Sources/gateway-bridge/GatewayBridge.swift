@@ -60,6 +60,7 @@ struct GatewayBridge: AsyncParsableCommand {
              ReconnectService(link: link, desk: desk, logger: context.logger, publish: publish),
              CommandService(server: server, fetcher: fetcher, desk: desk, logger: context.logger)],
             context: context)
+        await desk.shutdown()
         link.close()
     }
 }
