@@ -40,7 +40,7 @@ struct Tracker: AsyncParsableCommand {
         let service = TrackerService(
             frames: socket.incoming, spool: spool, sink: sink, logger: context.logger, codec: context.codec,
             drainBudget: budget > .seconds(2) ? budget - .seconds(1) : budget / 2,
-            maxBackoff: .milliseconds(Int(settings.retryMax * 1000)))
+            maxBackoff: .milliseconds(Int(settings.retryMax * 1000)), runsDirectory: settings.directory)
         let counters = service.counters
         try await ProcessRunner.run(
             [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, state: { counters.state }, counters: { counters.snapshot }), service],
