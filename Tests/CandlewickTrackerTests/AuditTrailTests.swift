@@ -110,4 +110,14 @@ import Testing
         #expect(Self.finishes(end) == ["r1 FINISHED"])
         #expect(Self.auditTags(end).isEmpty)
     }
+
+    @Test func localReportSaysTheTrailIsIncomplete() {
+        var folder = LocalRunFolder(runId: "r1", pipeline: LocalRun(name: "r1", startTime: 0))
+        folder.pipeline.status = "FAILED"
+        folder.pipeline.tags = ["candlewick.audit": "incomplete", "candlewick.audit_missing": "records 3 of 6; symbols MSFT"]
+        let html = LocalReport.html(folder, folder: "/nonexistent")
+        #expect(html.contains("<b>Audit trail incomplete</b> — missing: records 3 of 6; symbols MSFT"))
+        folder.pipeline.tags = ["candlewick.audit": "complete", "candlewick.audit_missing": "none"]
+        #expect(!LocalReport.html(folder, folder: "/nonexistent").contains("incomplete</b>"))
+    }
 }
