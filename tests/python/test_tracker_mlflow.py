@@ -379,7 +379,14 @@ def candlewick_run_tracked(procs, tmp_short, tracker_during_run):
     run_id = summary["run_id"]
     symbols = sorted(s["symbol"] for s in summary["symbols"])
     # The run kept every record in its outbox: started, one per symbol, finished.
-    assert sorted(p.name for p in (out / "outbox").glob("*.json")) == [f"{n:06d}.json" for n in range(1, len(symbols) + 3)]
+    kept = sorted((out / "outbox").glob("*.json"))
+    assert [p.name for p in kept] == [f"{n:06d}.json" for n in range(1, len(symbols) + 3)]
+    envelopes = [json.loads(p.read_text()) for p in kept]
+    assert [e["payload"]["trail"]["seq"] for e in envelopes] == list(range(1, len(symbols) + 3))
+    assert {e["payload"]["trail"]["outbox"] for e in envelopes} == {str((out / "outbox").resolve())}
+    assert [e["type"] for e in envelopes] == ["run.started"] + ["run.symbol"] * len(symbols) + ["run.finished"]
+    assert sorted(envelopes[-1]["payload"]["trail"]["symbols"]) == symbols
+    assert all(len(list((out / "outbox").glob(f"{n:06d}-*.bin"))) == 2 for n in range(2, len(symbols) + 2))
     if not tracker_during_run:
         procs([binary("tracker"), "--instance", "tracker.test"], env=tracker_env)
     folder = runs / run_id / "tracking"
