@@ -38,6 +38,10 @@ TIF = {"enum": ["DAY", "GTC", "IOC", "OPG"]}
 INT_MAP = {"type": "object", "additionalProperties": {"type": "integer"}}
 NUM_MAP = {"type": "object", "additionalProperties": {"type": "number"}}
 STR_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+# A run.* record's place in its run's audit trail (docs/tracking.md): seq 1…n, the run owner's outbox
+# directory, and on run.finished the symbols that have a record.
+TRAIL = nullable(obj({"seq": {"type": "integer", "minimum": 1}, "outbox": nullable({"type": "string", "pattern": "^/"}),
+                      "symbols": nullable({"type": "array", "items": SYMBOL})}, ["seq"]))
 # TradeExecution: a fill (inside `trade`, alone as `broker.execution`, listed in `broker.snapshot`).
 EXECUTION = obj({
     "execution_id": NONEMPTY, "symbol": SYMBOL, "side": SIDE, "quantity": PRICE, "price": PRICE,
@@ -247,7 +251,7 @@ PAYLOADS = {
     }, ["state", "reason", "changed_at", "daily_notional", "daily_realized_pnl"]),
     "run.started": obj({
         "run_id": NONEMPTY, "symbols": {"type": "array", "items": SYMBOL},
-        "params": nullable(STR_MAP | {"propertyNames": NONEMPTY}), "started_at": TS,
+        "params": nullable(STR_MAP | {"propertyNames": NONEMPTY}), "started_at": TS, "trail": TRAIL,
     }, ["run_id", "symbols", "started_at"]),
     "run.symbol": obj({
         "run_id": NONEMPTY, "symbol": SYMBOL, "signal": ref("signal"),
@@ -255,13 +259,13 @@ PAYLOADS = {
         "llm_provider": {"type": "string"}, "llm_model": {"type": "string"}, "prompt_version": {"type": "string"},
         "input_tokens": nullable({"type": "integer", "minimum": 0}), "output_tokens": nullable({"type": "integer", "minimum": 0}),
         "llm_latency_ms": nullable({"type": "number", "minimum": 0}), "latest_price": PRICE,
-        "stage_timings": nullable(NUM_MAP), "cost_usd": nullable({"type": "number", "minimum": 0}),
+        "stage_timings": nullable(NUM_MAP), "cost_usd": nullable({"type": "number", "minimum": 0}), "trail": TRAIL,
     }, ["run_id", "symbol", "signal", "llm_provider", "llm_model", "prompt_version", "latest_price"]) | {
         "description": "Not expressible here, checked by Swift: signal.symbol equals symbol. The daily and weekly chart "
                        "PNGs travel as attachments named daily_chart.png and weekly_chart.png.",
     },
     "run.finished": obj({
-        "run_id": NONEMPTY, "status": {"enum": ["FINISHED", "FAILED"]}, "totals": nullable(NUM_MAP), "finished_at": TS,
+        "run_id": NONEMPTY, "status": {"enum": ["FINISHED", "FAILED"]}, "totals": nullable(NUM_MAP), "finished_at": TS, "trail": TRAIL,
     }, ["run_id", "status", "finished_at"]),
     # Commands to gateway-bridge (in MessageCatalog.standard since the run owner moved to CandlewickRun).
     "market_data.request": obj({

@@ -50,6 +50,7 @@ public final class RunService: Service {
     private let clock: @Sendable () -> Double
     private let tick: Duration
     private let onProgress: @Sendable (Int, Int, String) -> Void
+    private let outbox: RunOutbox
     private let result = Mutex<RunOutcome?>(nil)
 
     /// - Parameters:
@@ -57,9 +58,11 @@ public final class RunService: Service {
     ///   - clock: seconds on the run's clock (default: since the service was made).
     ///   - tick: how often time is told to the pipeline (lease expiry, retries).
     ///   - onProgress: called with (done, total, symbol) as results arrive.
+    ///   - outbox: where the run keeps its tracking records until the tracker has them (the run
+    ///     folder's `outbox/`); nil: records are numbered but kept nowhere.
     public init(settings: RunPipeline.Settings, channels: RunChannels, bars: any BarsSource, source: String, codec: FrameCodec = FrameCodec(),
                 logger: Logger, clock: (@Sendable () -> Double)? = nil, tick: Duration = .milliseconds(20),
-                onProgress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }) {
+                onProgress: @escaping @Sendable (Int, Int, String) -> Void = { _, _, _ in }, outbox: String? = nil) {
         self.settings = settings
         self.channels = channels
         self.bars = bars
@@ -70,6 +73,7 @@ public final class RunService: Service {
         self.clock = clock ?? { (ContinuousClock.now - start).seconds }
         self.tick = tick
         self.onProgress = onProgress
+        self.outbox = RunOutbox(directory: outbox)
     }
 
     /// What the run came to, once it has finished.
@@ -122,8 +126,8 @@ public final class RunService: Service {
             let (router, timeout) = (channels.router, Duration.milliseconds(Int(settings.submitTimeout * 1000)))
             group.addTask { feed.yield(await Self.submit(submission, to: router, timeout: timeout)) }
         case .track(let record):
-            guard let tracking else { return }
-            publish(record, on: tracking)
+            guard let tracking, let sink = channels.tracking else { return }
+            publish(record, on: tracking, sink: sink)
         case .advancePaperClock(let address, let days):
             let tokenFile = settings.paperAdminTokenFile
             group.addTask {
@@ -206,17 +210,13 @@ public final class RunService: Service {
         }
     }
 
-    /// Publishing never fails the run: a record that cannot be sent is logged (the run folder still has everything).
-    private func publish(_ record: RunPipeline.RunRecord, on publisher: BusPublisher) {
+    /// Publishing never fails the run: each record is kept in the run folder's outbox first, so one
+    /// that cannot be sent (or that the tracker misses) is read back from there by the tracker.
+    private func publish(_ record: RunPipeline.RunRecord, on publisher: BusPublisher, sink: any FrameSink) {
         let runId = settings.runId
         do {
-            switch record {
-            case .started(let symbols, let params):
-                try publisher.publish(try RunStarted(runId: runId, symbols: symbols, params: params, startedAt: Date()), runId: runId)
-            case .symbol(let r, let charts):
-                try publisher.publish(r, runId: runId, attachments: charts)
-            case .finished(let status, let totals):
-                try publisher.publish(try RunFinished(runId: runId, status: status, totals: totals, finishedAt: Date()), runId: runId)
+            if let failure = try outbox.publish(record, runId: runId, now: Date(), publisher: publisher, sink: sink) {
+                logger.error("run.outbox_failed", metadata: ["run.id": "\(runId)", "error": "\(failure)"])
             }
         } catch {
             logger.warning("run.tracking_not_sent", metadata: ["run.id": "\(runId)", "error": "\(error)"])

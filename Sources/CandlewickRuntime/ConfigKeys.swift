@@ -204,7 +204,7 @@ public struct ConfigKeys: Sendable {
     public let trackerExperiment = ConfigKey<String>("tracker.experiment", .text(nonEmpty: true), default: "candlewick",
         "MLflow experiment the runs are logged to (created if missing)", [.tracker])
     public let trackerDirectory = ConfigKey<String>("tracker.directory", .path, default: "runs",
-        "where the local run folders are written: `<tracker.directory>/<run id>/tracking/`", [.tracker])
+        "where the local run folders are written (`<tracker.directory>/<run id>/tracking/`) and where a starting tracker looks for run outboxes (`<tracker.directory>/*/outbox`)", [.tracker])
     public let trackerSpoolDir = ConfigKey<String>("tracker.spool_dir", .path, default: "<tracker.directory>/.tracker-spool",
         "the tracker's durable spool: journal, attachments, delivery cursors", [.tracker])
     public let trackerRequestTimeoutS = ConfigKey<Double>("tracker.request_timeout_s", seconds, default: "15",

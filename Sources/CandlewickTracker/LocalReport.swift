@@ -59,6 +59,12 @@ public enum LocalReport {
             sections += s + "</section>\n"
         }
         let p = state.pipeline
+        var audit = ""
+        if let state = p.tags[TrackingPlanner.auditTag] {
+            let missing = p.tags[TrackingPlanner.auditMissingTag] ?? "?"
+            audit = state == "complete" ? "<p class=\"audit\">Audit trail complete: every record of the run is here.</p>"
+                : "<p class=\"audit incomplete\"><b>Audit trail incomplete</b> — missing: \(esc(missing))</p>"
+        }
         let totals = p.metrics.sorted { $0.key < $1.key }.map { "\(esc($0.key)) = \(num($0.value))" }.joined(separator: " · ")
         return """
             <!doctype html>
@@ -68,9 +74,11 @@ public enum LocalReport {
             td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}th{background:#f4f4f4}
             td:first-child{text-align:left}.buy{color:#080;font-weight:bold}.sell{color:#b00;font-weight:bold}
             .charts img{width:48%;height:auto;margin-right:1%;border:1px solid #ddd;box-sizing:border-box}section{margin-top:2em}
+            .incomplete{color:#b00;border:2px solid #b00;padding:4px 8px}
             </style></head><body>
             <h1>Run \(esc(state.runId))</h1>
             <p>Status <b>\(esc(p.status))</b> · \(symbols.count) symbols · \(totals)</p>
+            \(audit)
             <table><tr><th>symbol</th><th>action</th><th>confidence</th><th>price</th><th>entry</th><th>stop</th><th>target</th><th>R:R</th><th>order</th><th>fills</th><th>status</th></tr>
             \(rows)</table>
             \(sections)</body></html>

@@ -85,6 +85,9 @@ public actor Spool {
     /// The next record to deliver, if any.
     public func next() -> SpoolRecord? { SpoolJournal.pending(records, after: delivered).first }
 
+    /// Every journaled record, in order.
+    public func journaled() -> [SpoolRecord] { records }
+
     /// Every journaled record up to and including the cursor (already delivered), for rebuilding derived state.
     public func deliveredRecords() -> [SpoolRecord] { records.filter { $0.seq <= delivered } }
 

@@ -26,10 +26,13 @@ public struct TrackerService: Service {
     private let codec: FrameCodec
     private let drainBudget: Duration
     private let maxBackoff: Duration
+    private let runsDirectory: String?
     public let counters = TrackerCounters()
 
+    /// - Parameter runsDirectory: where run folders live (`<dir>/<run>/outbox`): searched on start
+    ///   for runs whose records the tracker missed entirely while it was down.
     public init(frames: AsyncStream<[Data]>, spool: Spool, sink: any TrackingSink, logger: Logger, codec: FrameCodec = FrameCodec(),
-                drainBudget: Duration = .seconds(3), maxBackoff: Duration = .seconds(5)) {
+                drainBudget: Duration = .seconds(3), maxBackoff: Duration = .seconds(5), runsDirectory: String? = nil) {
         self.frames = frames
         self.spool = spool
         self.sink = sink
@@ -37,6 +40,7 @@ public struct TrackerService: Service {
         self.codec = codec
         self.drainBudget = drainBudget
         self.maxBackoff = maxBackoff
+        self.runsDirectory = runsDirectory
     }
 
     public func run() async throws {
@@ -66,22 +70,16 @@ public struct TrackerService: Service {
     }
 
     private func ingest() async {
+        var trail = await recoverOnStart()
         let subscriber = BusSubscriber(source: frames, codec: codec, logger: logger)
         for await event in subscriber.events() {
             switch event {
             case .message(let message):
                 guard Self.tracked.contains(message.header.type) else { continue }
-                do {
-                    if let record = try await spool.append(message) {
-                        counters.spooled.add(1, ordering: .relaxed)
-                        counters.pending.add(1, ordering: .relaxed)
-                        logger.debug("tracker.spooled", metadata: ["seq": "\(record.seq)", "msg.id": "\(record.id)", "msg.type": "\(record.type)"])
-                    } else {
-                        counters.duplicates.add(1, ordering: .relaxed)
-                    }
-                } catch {
-                    counters.spoolErrors.add(1, ordering: .relaxed)
-                    logger.error("tracker.spool_failed", metadata: ["msg.id": "\(message.header.id)", "error": "\(error)"])
+                guard await journal(message) != nil else { continue }
+                // A numbered record that shows a hole (or an incomplete end): read what is missing from the run's outbox.
+                if let runId = trail.note(message.payload), trail.hasGap(runId), let outbox = trail.runs[runId]?.outbox {
+                    await recover(runId: runId, outbox: outbox, into: &trail)
                 }
             case .rejected:
                 counters.rejected.add(1, ordering: .relaxed)
@@ -89,6 +87,70 @@ public struct TrackerService: Service {
                 counters.missing.add(Int(missing), ordering: .relaxed)
             }
         }
+    }
+
+    /// Journals a message. Returns whether it is in the journal now (true also for a duplicate), nil when the spool failed.
+    private func journal(_ message: BusMessage, recovered: Bool = false) async -> Bool? {
+        do {
+            if let record = try await spool.append(message) {
+                counters.spooled.add(1, ordering: .relaxed)
+                counters.pending.add(1, ordering: .relaxed)
+                if recovered { counters.recovered.add(1, ordering: .relaxed) }
+                logger.debug("tracker.spooled", metadata: [
+                    "seq": "\(record.seq)", "msg.id": "\(record.id)", "msg.type": "\(record.type)", "recovered": "\(recovered)"])
+                return true
+            }
+            counters.duplicates.add(1, ordering: .relaxed)
+            return false
+        } catch {
+            counters.spoolErrors.add(1, ordering: .relaxed)
+            logger.error("tracker.spool_failed", metadata: ["msg.id": "\(message.header.id)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// The audit trail of what is journaled, after reading back from the outboxes what the tracker
+    /// missed while it was down: runs it knows but does not hold whole, and runs under
+    /// `runsDirectory` it never heard of.
+    private func recoverOnStart() async -> AuditTrail {
+        var trail = AuditTrail()
+        let decoder = CandlewickJSON.decoder()
+        for record in await spool.journaled() {
+            if let event = try? TrackedEvent(record: record, decoder: decoder) { trail.note(event.payload) }
+        }
+        for (runId, outbox) in trail.incompleteWithOutbox { await recover(runId: runId, outbox: outbox, into: &trail) }
+        guard let runsDirectory else { return trail }
+        let reader = OutboxReader(codec: codec)
+        for outbox in OutboxReader.outboxes(under: runsDirectory) {
+            guard let first = OutboxReader.numbers(in: outbox).first, let message = try? reader.read(outbox, seq: first),
+                  let runId = AuditTrail.position(of: message.payload)?.runId else { continue }
+            if trail.runs[runId]?.isComplete == true { continue }
+            await recover(runId: runId, outbox: outbox, into: &trail)
+        }
+        return trail
+    }
+
+    /// Journals every record of `outbox` the trail does not hold (in number order).
+    private func recover(runId: String, outbox: String, into trail: inout AuditTrail) async {
+        let reader = OutboxReader(codec: codec)
+        var read = 0
+        for n in OutboxReader.numbers(in: outbox) where trail.runs[runId]?.held.contains(n) != true {
+            do {
+                let message = try reader.read(outbox, seq: n)
+                guard AuditTrail.position(of: message.payload)?.runId == runId else {
+                    throw OutboxReadError(path: outbox, message: "record \(n) is not of run \(runId)")
+                }
+                guard await journal(message, recovered: true) != nil else { return }
+                trail.note(message.payload)
+                read += 1
+            } catch {
+                counters.spoolErrors.add(1, ordering: .relaxed)
+                logger.error("tracker.outbox_unreadable", metadata: ["run.id": "\(runId)", "record": "\(n)", "error": "\(error)"])
+            }
+        }
+        let run = trail.runs[runId]
+        logger.log(level: run?.isComplete == true ? .info : .warning, "tracker.outbox_read", metadata: [
+            "run.id": "\(runId)", "outbox": "\(outbox)", "records.read": "\(read)", "missing": "\(run?.missingSummary ?? "?")"])
     }
 
     private func deliver(planner initial: TrackingPlanner) async {
@@ -179,6 +241,8 @@ public final class TrackerCounters: Sendable {
     public let retries = Atomic<Int>(0)
     public let pending = Atomic<Int>(0)
     public let spoolErrors = Atomic<Int>(0)
+    /// Records read back from a run owner's outbox (missed on the bus).
+    public let recovered = Atomic<Int>(0)
     /// Whether the sink is failing right now (records wait in the spool).
     public let sinkDown = Atomic<Bool>(false)
 
@@ -191,6 +255,7 @@ public final class TrackerCounters: Sendable {
         func v(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
         return ["records_spooled": v(spooled), "duplicates": v(duplicates), "frames_rejected": v(rejected),
                 "messages_missing": v(missing), "records_delivered": v(delivered), "items_skipped": v(skipped),
-                "delivery_retries": v(retries), "records_pending": v(pending), "spool_errors": v(spoolErrors)]
+                "delivery_retries": v(retries), "records_pending": v(pending), "spool_errors": v(spoolErrors),
+                "records_recovered": v(recovered)]
     }
 }

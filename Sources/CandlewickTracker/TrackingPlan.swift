@@ -77,19 +77,27 @@ public struct TrackingPlanner: Sendable {
         var ordered = Set<String>()
         var trades: [String: Int] = [:]
         var portfolio: Portfolio?
+        /// The run's end, once planned (records planned after it settle the parent again).
+        var finished: RunFinished?
     }
 
     private var runs: [String: RunState] = [:]
+    /// The numbered records planned so far: a parent is FINISHED only when its trail is complete.
+    public private(set) var trail = AuditTrail()
     /// Records that could not be planned (no run id): seq → reason.
     public private(set) var unplanned: [Int: String] = [:]
 
     public init() {}
 
     public static let workflowType = "trading_signal"
+    /// Parent-run tags: `complete` / `incomplete`, and what is missing (`none` when complete).
+    public static let auditTag = "candlewick.audit"
+    public static let auditMissingTag = "candlewick.audit_missing"
 
     /// The operations for one event (empty when it carries nothing to track).
     public mutating func plan(_ event: TrackedEvent) -> [TrackingOp] {
         let ts = Self.millis(event.header.ts)
+        trail.note(event.payload)
         switch event.payload {
         case let p as RunStarted: return planStarted(p, ts: Self.millis(p.startedAt))
         case let p as SymbolRecord: return planSymbol(p, event: event, ts: ts)
@@ -141,7 +149,14 @@ public struct TrackingPlanner: Sendable {
         let ref = RunRef.pipeline(runId: p.runId)
         let params = p.params.sorted { $0.key < $1.key }.map { MLflowParam($0.key, $0.value) }
             + [MLflowParam("symbols", p.symbols.joined(separator: ",")), MLflowParam("symbol_count", "\(p.symbols.count)")]
-        return [ensurePipeline(p.runId, ts: ts), .log(ref, LogBatch(params: params))]
+        var ops = [ensurePipeline(p.runId, ts: ts), .log(ref, LogBatch(params: params))]
+        // Read back after its symbols (from the outbox): they get the run's position size now.
+        if let size = runs[p.runId]?.params["position_size"] {
+            for symbol in runs[p.runId]?.symbols ?? [] {
+                ops.append(.log(.symbol(runId: p.runId, symbol: symbol), LogBatch(params: [MLflowParam("position_size", size)])))
+            }
+        }
+        return ops + settle(p.runId)
     }
 
     private mutating func planSymbol(_ p: SymbolRecord, event: TrackedEvent, ts: Int64) -> [TrackingOp] {
@@ -186,6 +201,11 @@ public struct TrackingPlanner: Sendable {
         if let portfolio = state.portfolio {
             ops.append(.artifact(ref, path: "portfolio.json", content: .inline(Self.json(portfolio)), contentType: "application/json"))
         }
+        // Read back after the run's end: the child finishes now, and the parent may be complete.
+        if let finished = state.finished {
+            ops.append(.finish(ref, status: "FINISHED", endTime: Self.millis(finished.finishedAt)))
+            ops += settle(p.runId)
+        }
         return ops
     }
 
@@ -229,14 +249,27 @@ public struct TrackingPlanner: Sendable {
 
     private mutating func planFinished(_ p: RunFinished, ts: Int64) -> [TrackingOp] {
         let ref = RunRef.pipeline(runId: p.runId)
+        runs[p.runId, default: RunState()].finished = p
         var ops = [ensurePipeline(p.runId, ts: ts)]
         let metrics = p.totals.sorted { $0.key < $1.key }.map { MLflowMetric("total_\($0.key)", $0.value, timestamp: ts) }
         if !metrics.isEmpty { ops.append(.log(ref, LogBatch(metrics: metrics))) }
         for symbol in runs[p.runId]?.symbols ?? [] {
             ops.append(.finish(.symbol(runId: p.runId, symbol: symbol), status: "FINISHED", endTime: ts))
         }
-        ops.append(.finish(ref, status: p.status.rawValue, endTime: ts))
-        return ops
+        return ops + settle(p.runId)
+    }
+
+    /// The parent's end as the trail stands: the run's own status when every numbered record is
+    /// held, else FAILED with `candlewick.audit=incomplete` and what is missing. Records from a
+    /// publisher that does not number them keep the run's status and get no audit tags.
+    private func settle(_ runId: String) -> [TrackingOp] {
+        guard let finished = runs[runId]?.finished else { return [] }
+        let ref = RunRef.pipeline(runId: runId)
+        let end = Self.millis(finished.finishedAt)
+        guard finished.trail != nil, let run = trail.runs[runId] else { return [.finish(ref, status: finished.status.rawValue, endTime: end)] }
+        let complete = run.isComplete
+        let tags = [MLflowTag(Self.auditTag, complete ? "complete" : "incomplete"), MLflowTag(Self.auditMissingTag, run.missingSummary)]
+        return [.log(ref, LogBatch(tags: tags)), .finish(ref, status: complete ? finished.status.rawValue : RunEndStatus.failed.rawValue, endTime: end)]
     }
 
     /// A safe artifact file name from an id.

@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
         let bars: any BarsSource = source == "csv" ? CSVBars(directory: data, history: history) : GatewayBars(client: channels.gateway!, history: history)
         let progress = ProgressLine(total: universe.count * 2, label: "data+charts+signals")
         let service = RunService(settings: plan, channels: channels, bars: bars, source: context.instance, codec: context.codec,
-                                 logger: context.logger, onProgress: { done, _, note in progress.update(done: done, note: note) })
+                                 logger: context.logger, onProgress: { done, _, note in progress.update(done: done, note: note) }, outbox: folder + "/outbox")
         try await ProcessRunner.run([service], context: context)
         progress.finish()
         guard let outcome = service.outcome else { throw RunError.cutShort("run \(runId)") }

@@ -13,7 +13,9 @@ struct Tracker: AsyncParsableCommand {
         discussion: """
             Subscribes to the bus (run.*, order.update, trade, portfolio), journals every record to a local \
             spool (fsync) before uploading, and delivers parameters, metrics, tags and artifacts (charts, signal, \
-            raw model answer, orders, fills, portfolio) in order, exactly once, resuming after restarts. With \
+            raw model answer, orders, fills, portfolio) in order, exactly once, resuming after restarts. Run records \
+            it missed (a hole in their numbers, or while it was down) are read back from the run folder's outbox; a \
+            parent run is FINISHED only when every record is held, else FAILED with candlewick.audit=incomplete. With \
             tracker.mlflow_uri (or MLFLOW_TRACKING_URI) set the records go to that MLflow server; otherwise to \
             <tracker.directory>/<run id>/tracking/ with a static report.html. See docs/tracking.md.
             """)
@@ -40,7 +42,7 @@ struct Tracker: AsyncParsableCommand {
         let service = TrackerService(
             frames: socket.incoming, spool: spool, sink: sink, logger: context.logger, codec: context.codec,
             drainBudget: budget > .seconds(2) ? budget - .seconds(1) : budget / 2,
-            maxBackoff: .milliseconds(Int(settings.retryMax * 1000)))
+            maxBackoff: .milliseconds(Int(settings.retryMax * 1000)), runsDirectory: settings.directory)
         let counters = service.counters
         try await ProcessRunner.run(
             [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, state: { counters.state }, counters: { counters.snapshot }), service],

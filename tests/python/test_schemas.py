@@ -104,9 +104,10 @@ SAMPLES |= {
     "run.symbol": {"run_id": "run-20240103-1", "symbol": "MSFT", "signal": BUY_SIGNAL, "raw_answer": "{\"action\": \"BUY\"}",
                    "reasons": [], "llm_provider": "anthropic", "llm_model": "claude", "prompt_version": "v3",
                    "input_tokens": 1800, "output_tokens": 240, "llm_latency_ms": 2350.5, "latest_price": 400.1,
-                   "stage_timings": {"charts": 0.42, "analysis": 2.4}},
+                   "stage_timings": {"charts": 0.42, "analysis": 2.4}, "trail": {"seq": 2, "outbox": "/srv/runs/run-20240103-1/outbox"}},
     "run.finished": {"run_id": "run-20240103-1", "status": "FINISHED", "totals": {"symbols": 3, "actionable": 1, "failed": 0},
-                     "finished_at": "2024-01-03T21:10:00Z"},
+                     "finished_at": "2024-01-03T21:10:00Z",
+                     "trail": {"seq": 3, "outbox": "/srv/runs/run-20240103-1/outbox", "symbols": ["MSFT"]}},
 }
 
 # gateway-bridge's command messages (in MessageCatalog.standard, so Swift encodes them like the rest).
@@ -162,6 +163,8 @@ INVALID_MORE = [
     ("router.decision", "unknown note code", dict(SAMPLES["router.decision"], note={"code": "too_risky", "detail": "x"})),
     ("run.started", "empty parameter name", dict(SAMPLES["run.started"], params={"": "x"})),
     ("run.symbol", "latest_price 0", dict(SAMPLES["run.symbol"], latest_price=0)),
+    ("run.symbol", "trail seq 0", dict(SAMPLES["run.symbol"], trail={"seq": 0})),
+    ("run.finished", "trail outbox relative", dict(SAMPLES["run.finished"], trail={"seq": 3, "outbox": "runs/x/outbox"})),
 ]
 
 

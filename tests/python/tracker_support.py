@@ -235,3 +235,43 @@ def many_symbols(n):
         PRICES[sym] = 100.0 + i
         out.append(sym)
     return out
+
+
+class OutboxRun:
+    """Publishes a run's numbered records the way `candlewick run` does (RunOutbox.swift): each
+    record carries `trail` {seq, outbox[, symbols]} and is written to `<folder>/outbox/` as
+    `<seq:06d>.json` (the envelope) and `<seq>-<i>.bin` (attachments) before it is sent."""
+
+    def __init__(self, bus, run_id, folder: pathlib.Path, symbols, params=None):
+        self.bus, self.run_id, self.symbols = bus, run_id, symbols
+        self.outbox = folder / "outbox"
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        self.params = params or {"position_size": "10", "llm_provider": "rules", "source": "test"}
+        self.seq = 0
+        self.recorded = []
+
+    def _send(self, type_, payload, attachments=(), send=True):
+        self.seq += 1
+        payload["trail"] = {"seq": self.seq, "outbox": str(self.outbox)}
+        if type_ == "run.finished":
+            payload["trail"]["symbols"] = list(self.recorded)
+        env = self.bus.envelope(type_, payload, self.run_id, attachments)
+        body = json.dumps(env).encode()
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        for i, (_, data) in enumerate(attachments):
+            (self.outbox / f"{self.seq:06d}-{i}.bin").write_bytes(data)
+        (self.outbox / f"{self.seq:06d}.json").write_bytes(body)
+        if send:
+            self.bus.send_frames([type_.encode(), body] + [d for _, d in attachments])
+
+    def started(self):
+        self._send("run.started", {"run_id": self.run_id, "symbols": self.symbols, "started_at": now_iso(), "params": self.params})
+
+    def symbol(self, sym, send=True):
+        """send=False: kept in the outbox but lost on the bus (as a PUB socket drops at its high-water mark)."""
+        self.recorded.append(sym)
+        self._send("run.symbol", symbol_payload(self.run_id, sym), pngs(sym), send=send)
+
+    def finished(self):
+        self._send("run.finished", {"run_id": self.run_id, "status": "FINISHED", "finished_at": now_iso(),
+                                    "totals": {"symbols": len(self.recorded), "failed": 0}})

@@ -1,5 +1,34 @@
 import Foundation
 
+/// Where a `run.*` record stands in its run's audit trail, so the tracker can tell what it lacks.
+/// The run owner numbers its records 1, 2, 3 … in the order it publishes them (`run.started` is 1,
+/// `run.finished` the last) and writes each, before publishing it, to its outbox directory as
+/// `<seq, 6 digits>.json` (the envelope) and `<seq>-<attachment index>.bin` (the attachments), so a
+/// tracker that missed a record reads it back from there.
+///
+/// Rules: `seq` >= 1; `outbox`, when given, an absolute path; `symbols` (on `run.finished` only):
+/// every symbol whose `run.symbol` record the run published.
+public struct TrailPosition: Codable, Sendable, Hashable {
+    public let seq: Int
+    public let outbox: String?
+    public let symbols: [String]?
+
+    public init(seq: Int, outbox: String?, symbols: [String]? = nil) throws {
+        let v = Validator("TrailPosition")
+        try v.require(seq >= 1, "trail.seq", "must be >= 1, got \(seq)")
+        if let outbox { try v.require(outbox.hasPrefix("/"), "trail.outbox", "must be an absolute path, got \(outbox)") }
+        self.seq = seq
+        self.outbox = outbox
+        self.symbols = symbols
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(seq: c.decode(Int.self, forKey: .seq), outbox: c.decodeIfPresent(String.self, forKey: .outbox),
+                      symbols: c.decodeIfPresent([String].self, forKey: .symbols))
+    }
+}
+
 /// The start of a pipeline run, for the tracker: which symbols, and the run's settings as
 /// string parameters (e.g. `llm_provider`, `position_size`).
 ///
@@ -11,8 +40,10 @@ public struct RunStarted: BusPayload, Hashable {
     public let symbols: [String]
     public let params: [String: String]
     public let startedAt: Date
+    /// The record's place in the run's audit trail (absent from publishers that do not number their records).
+    public let trail: TrailPosition?
 
-    public init(runId: String, symbols: [String], params: [String: String] = [:], startedAt: Date) throws {
+    public init(runId: String, symbols: [String], params: [String: String] = [:], startedAt: Date, trail: TrailPosition? = nil) throws {
         let v = Validator("RunStarted")
         try v.nonEmpty(runId, "run_id")
         for (i, s) in symbols.enumerated() { try SymbolRule.validate(s, model: "RunStarted", field: "symbols[\(i)]") }
@@ -21,10 +52,11 @@ public struct RunStarted: BusPayload, Hashable {
         self.symbols = symbols
         self.params = params
         self.startedAt = startedAt
+        self.trail = trail
     }
 
     enum CodingKeys: String, CodingKey {
-        case symbols, params
+        case symbols, params, trail
         case runId = "run_id", startedAt = "started_at"
     }
 
@@ -32,7 +64,7 @@ public struct RunStarted: BusPayload, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(runId: c.decode(String.self, forKey: .runId), symbols: c.decode([String].self, forKey: .symbols),
                       params: c.decodeIfPresent([String: String].self, forKey: .params) ?? [:],
-                      startedAt: c.decode(Date.self, forKey: .startedAt))
+                      startedAt: c.decode(Date.self, forKey: .startedAt), trail: c.decodeIfPresent(TrailPosition.self, forKey: .trail))
     }
 }
 
@@ -66,10 +98,13 @@ public struct SymbolRecord: BusPayload, Hashable {
     public let latestPrice: Decimal
     /// Seconds per stage for this symbol (e.g. `charts`, `analysis`).
     public let stageTimings: [String: Double]
+    /// The record's place in the run's audit trail.
+    public let trail: TrailPosition?
 
     public init(runId: String, symbol: String, signal: TradingSignal, rawAnswer: String = "", reasons: [String] = [],
                 llmProvider: String, llmModel: String, promptVersion: String, inputTokens: Int = 0, outputTokens: Int = 0,
-                llmLatencyMs: Double = 0, costUsd: Double? = nil, latestPrice: Decimal, stageTimings: [String: Double] = [:]) throws {
+                llmLatencyMs: Double = 0, costUsd: Double? = nil, latestPrice: Decimal, stageTimings: [String: Double] = [:],
+                trail: TrailPosition? = nil) throws {
         let v = Validator("SymbolRecord")
         try v.nonEmpty(runId, "run_id")
         try SymbolRule.validate(symbol, model: "SymbolRecord")
@@ -93,10 +128,18 @@ public struct SymbolRecord: BusPayload, Hashable {
         self.costUsd = costUsd
         self.latestPrice = latestPrice
         self.stageTimings = stageTimings
+        self.trail = trail
+    }
+
+    /// The same record at a place in the audit trail.
+    public func at(_ trail: TrailPosition) throws -> SymbolRecord {
+        try SymbolRecord(runId: runId, symbol: symbol, signal: signal, rawAnswer: rawAnswer, reasons: reasons, llmProvider: llmProvider,
+                         llmModel: llmModel, promptVersion: promptVersion, inputTokens: inputTokens, outputTokens: outputTokens,
+                         llmLatencyMs: llmLatencyMs, costUsd: costUsd, latestPrice: latestPrice, stageTimings: stageTimings, trail: trail)
     }
 
     enum CodingKeys: String, CodingKey {
-        case symbol, signal, reasons
+        case symbol, signal, reasons, trail
         case runId = "run_id", rawAnswer = "raw_answer", llmProvider = "llm_provider", llmModel = "llm_model"
         case promptVersion = "prompt_version", inputTokens = "input_tokens", outputTokens = "output_tokens"
         case llmLatencyMs = "llm_latency_ms", latestPrice = "latest_price", stageTimings = "stage_timings", costUsd = "cost_usd"
@@ -115,7 +158,8 @@ public struct SymbolRecord: BusPayload, Hashable {
             outputTokens: c.decodeIfPresent(Int.self, forKey: .outputTokens) ?? 0,
             llmLatencyMs: c.decodeIfPresent(Double.self, forKey: .llmLatencyMs) ?? 0,
             costUsd: c.decodeIfPresent(Double.self, forKey: .costUsd), latestPrice: c.decode(Decimal.self, forKey: .latestPrice),
-            stageTimings: c.decodeIfPresent([String: Double].self, forKey: .stageTimings) ?? [:])
+            stageTimings: c.decodeIfPresent([String: Double].self, forKey: .stageTimings) ?? [:],
+            trail: c.decodeIfPresent(TrailPosition.self, forKey: .trail))
     }
 }
 
@@ -134,8 +178,10 @@ public struct RunFinished: BusPayload, Hashable {
     public let status: RunEndStatus
     public let totals: [String: Double]
     public let finishedAt: Date
+    /// The record's place in the run's audit trail: the last one; `trail.symbols` lists the symbols with a record.
+    public let trail: TrailPosition?
 
-    public init(runId: String, status: RunEndStatus, totals: [String: Double] = [:], finishedAt: Date) throws {
+    public init(runId: String, status: RunEndStatus, totals: [String: Double] = [:], finishedAt: Date, trail: TrailPosition? = nil) throws {
         let v = Validator("RunFinished")
         try v.nonEmpty(runId, "run_id")
         for (k, t) in totals { try v.require(t.isFinite, "totals.\(k)", "must be finite") }
@@ -143,10 +189,11 @@ public struct RunFinished: BusPayload, Hashable {
         self.status = status
         self.totals = totals
         self.finishedAt = finishedAt
+        self.trail = trail
     }
 
     enum CodingKeys: String, CodingKey {
-        case status, totals
+        case status, totals, trail
         case runId = "run_id", finishedAt = "finished_at"
     }
 
@@ -154,6 +201,6 @@ public struct RunFinished: BusPayload, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(runId: c.decode(String.self, forKey: .runId), status: c.decode(RunEndStatus.self, forKey: .status),
                       totals: c.decodeIfPresent([String: Double].self, forKey: .totals) ?? [:],
-                      finishedAt: c.decode(Date.self, forKey: .finishedAt))
+                      finishedAt: c.decode(Date.self, forKey: .finishedAt), trail: c.decodeIfPresent(TrailPosition.self, forKey: .trail))
     }
 }
