@@ -35,6 +35,11 @@ public struct RunOutcome: Sendable {
 public struct RunCutShort: Sendable, Hashable {
     public let symbol: String
     public let stage: String
+
+    public init(symbol: String, stage: String) {
+        self.symbol = symbol
+        self.stage = stage
+    }
 }
 
 /// Why a run stopped before it finished.
