@@ -88,7 +88,7 @@ public final class RunService: Service {
             group.addTask { await self.results(self.channels.chartResults, feed: feed) }
             if let results = channels.analysisResults { group.addTask { await self.results(results, feed: feed) } }
             if let channel = channels.tracking { group.addTask { await Self.watchSubscriptions(channel, feed: feed) } }
-            if let channel = channels.heartbeats { group.addTask { await self.watchHeartbeats(channel, feed: feed) } }
+            if let channel = channels.heartbeats { group.addTask { await Self.watchHeartbeats(channel, codec: self.codec, logger: self.logger, feed: feed) } }
             group.addTask {
                 // Graceful shutdown stops the pipeline, which finishes at once with what it has.
                 guard (try? await gracefulShutdown()) != nil else { return }
@@ -175,7 +175,8 @@ public final class RunService: Service {
 
     /// Heartbeats of the processes that serve a stage, as pipeline events: live for three intervals,
     /// or stopping (state `stopping`, a process's last heartbeat).
-    private func watchHeartbeats(_ channel: any FrameChannel, feed: AsyncStream<RunPipeline.Event>.Continuation) async {
+    static func watchHeartbeats(_ channel: any FrameChannel, codec: FrameCodec, logger: Logger,
+                                feed: AsyncStream<RunPipeline.Event>.Continuation) async {
         for await m in BusSubscriber(source: channel.incoming, codec: codec, logger: logger).messages() {
             guard let hb = m.payload(as: Heartbeat.self), let stage = RunPipeline.Stage(process: hb.process) else { continue }
             feed.yield(hb.state == "stopping" ? .workerStopping(stage: stage, instance: hb.instance)
