@@ -16,16 +16,17 @@ extension RunPipeline {
     }
 
     /// The stop for the needed stages that have had no live worker for longer than `stageDeadAfter`, if any.
+    /// A stage is watched from the first heartbeat of one of its workers: a run that cannot hear the
+    /// bus (no proxy) keeps to leases and its timeout, as before.
     func deadStages(now: Double) -> RunStop? {
-        guard let start = startedAt, !settings.needs.isEmpty else { return nil }
+        guard !settings.needs.isEmpty else { return nil }
         var dead: [String] = [], lines: [String] = []
         for stage in Stage.allCases where settings.needs.contains(stage) && inUse(stage) {
-            let liveUntil = self.liveUntil[stage]?.values.max() ?? start
-            guard now - liveUntil > settings.stageDeadAfter else { continue }
+            guard let liveUntil = self.liveUntil[stage]?.values.max(), now - liveUntil > settings.stageDeadAfter,
+                  let last = lastHeard[stage]?.max(by: { $0.value < $1.value }) else { continue }
             dead.append(stage.rawValue)
-            let last = lastHeard[stage]?.max { $0.value < $1.value }
-            lines.append("stage \(stage.rawValue) has had no live \(stage.process) for \(Self.seconds(now - liveUntil)) s"
-                         + (last.map { " (last heard: \($0.key) at \(Self.seconds($0.value)) s)" } ?? " (none heard since the run started)"))
+            lines.append("stage \(stage.rawValue) has had no live \(stage.process) for \(Self.seconds(now - liveUntil)) s "
+                         + "(last heard: \(last.key) at \(Self.seconds(last.value)) s)")
         }
         guard !dead.isEmpty else { return nil }
         return RunStop(code: .stageDead, stages: dead,

@@ -48,7 +48,7 @@ public struct RunPipeline: Sendable {
         /// The stages this run cannot do without, watched by their workers' heartbeats (empty: none).
         public var needs: Set<Stage> = []
         /// `run.stage_dead_s`: seconds a needed stage may have no live worker before the run stops.
-        public var stageDeadAfter: Double = 5
+        public var stageDeadAfter: Double = 3
 
         public init(runId: String, universe: [String], chartsDirectory: String) {
             self.runId = runId
@@ -192,8 +192,6 @@ public struct RunPipeline: Sendable {
     public private(set) var lastHeard: [Stage: [String: Double]] = [:]
     /// Until when each worker counts as live, per stage.
     var liveUntil: [Stage: [String: Double]] = [:]
-    /// When the run started (a stage never heard from is dead `stageDeadAfter` after this).
-    var startedAt: Double?
     /// Jobs given up so far (their symbols' failures are recorded as they are given up).
     var abandonedSeen: Set<String> = []
     /// Why the run stopped before it finished, if it did.
@@ -220,7 +218,6 @@ public struct RunPipeline: Sendable {
         if !trackingOpen, now >= settings.trackingWait { actions += openTracking() }
         switch event {
         case .start:
-            startedAt = startedAt ?? now
             actions += record(.started(symbols: settings.universe, params: settings.trackingParams))
         case .bars(let symbol, let data):
             actions += bars(symbol: symbol, data: data, now: now)

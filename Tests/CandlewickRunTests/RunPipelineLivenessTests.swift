@@ -74,19 +74,20 @@ struct RunPipelineLivenessTests {
         #expect(outcome.stop?.stages == ["charts"])
     }
 
-    @Test("another worker of the stage keeps it alive; a stage never heard from is dead the bound after the start")
+    @Test("another worker of the stage keeps it alive; a stage never heard from is not watched (a run that cannot hear the bus keeps to its leases)")
     func otherWorkerAndNeverHeard() throws {
         var d = try midRun()
         d.send(.workerSeen(stage: .charts, instance: "chart-worker.2", liveFor: 6))
         d.send(.workerStopping(stage: .charts, instance: "chart-worker.1"))
         #expect(beat(&d, [(.charts, "chart-worker.2"), (.analysis, "llm-worker.1")], for: 20).finished == nil)
 
-        var never = Driver(Make.settings(["AAA"]) { ($0.needs, $0.stageDeadAfter) = ([.orders, .charts], 5); $0.trading = true })
+        var never = Driver(Make.settings(["AAA"], lease: 1000) { ($0.needs, $0.stageDeadAfter) = ([.orders, .charts], 5); $0.trading = true })
         _ = try never.startWithBars()
-        never.send(.workerSeen(stage: .charts, instance: "chart-worker.1", liveFor: 600))
-        #expect(never.advance(5).finished == nil)
+        #expect(never.advance(100).finished == nil)
+        never.send(.workerSeen(stage: .orders, instance: "order-router.1", liveFor: 6))
+        #expect(never.advance(11).finished == nil)
         let stop = try #require(never.advance(0.1).finished?.stop)
-        #expect(stop.stages == ["orders"] && stop.message.contains("no live order-router for 5.1 s (none heard since the run started)"))
+        #expect(stop.stages == ["orders"] && stop.message.contains("no live order-router for 5.1 s (last heard: order-router.1 at 100.0 s)"))
     }
 
     @Test("a stage is watched only while the run uses it: chart-workers may go once every chart is back")
