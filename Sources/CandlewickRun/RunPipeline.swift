@@ -47,6 +47,10 @@ public struct RunPipeline: Sendable {
         /// Seconds tracking records wait for the tracker's subscription to reach the run's publisher
         /// before they go out anyway (a PUB socket drops what it sends before subscriptions arrive).
         public var trackingWait: Double = 2
+        /// The stages this run cannot do without, watched by their workers' heartbeats (empty: none).
+        public var needs: Set<Stage> = []
+        /// `run.stage_dead_s`: seconds a needed stage may have no live worker before the run stops.
+        public var stageDeadAfter: Double = 3
 
         public init(runId: String, universe: [String], chartsDirectory: String) {
             self.runId = runId
@@ -58,9 +62,26 @@ public struct RunPipeline: Sendable {
     /// The source order-router knows the run owner's submissions by (`router.allowed_sources`).
     public static let submitterSource = "candlewick-run"
 
-    /// The stages whose jobs go out to workers.
+    /// The stages of a run, each served by one kind of process: `charts` and `analysis` take jobs,
+    /// `broker` (bars, the account) and `orders` answer requests.
     public enum Stage: String, Sendable, CaseIterable {
-        case charts, analysis
+        case charts, analysis, broker, orders
+
+        /// The process that serves the stage (the `process` of its heartbeats).
+        public var process: String {
+            switch self {
+            case .charts: "chart-worker"
+            case .analysis: "llm-worker"
+            case .broker: "gateway-bridge"
+            case .orders: "order-router"
+            }
+        }
+
+        /// The stage `process` serves, if any.
+        public init?(process: String) {
+            guard let stage = Self.allCases.first(where: { $0.process == process }) else { return nil }
+            self = stage
+        }
     }
 
     /// Something that happened.
@@ -91,9 +112,13 @@ public struct RunPipeline: Sendable {
         case brokerSnapshotFailed(String)
         /// The tracker's subscription reached the run's publisher: tracking records may go out.
         case trackerListening
-        /// A worker of `stage` was heard from (its heartbeat). Recorded in `lastHeard`; the rules
-        /// that act on it (a stage with no live worker) build on this.
-        case workerSeen(stage: Stage, instance: String)
+        /// A worker of `stage` was heard from (its heartbeat): it counts as live for `liveFor` seconds
+        /// (three heartbeat intervals). A needed stage with no live worker for `stageDeadAfter` stops the run.
+        case workerSeen(stage: Stage, instance: String, liveFor: Double = 6)
+        /// A worker of `stage` said it is stopping (its last heartbeat): no longer live from now.
+        case workerStopping(stage: Stage, instance: String)
+        /// Stop now (SIGTERM/SIGINT): what is done is kept, the rest is reported cut short.
+        case stop(reason: String)
         /// Time passed: leases expire, submissions are retried, deadlines fall due.
         case tick
     }
@@ -167,6 +192,12 @@ public struct RunPipeline: Sendable {
     var outcome: RunOutcome?
     /// When each worker was last heard from, per stage.
     public private(set) var lastHeard: [Stage: [String: Double]] = [:]
+    /// Until when each worker counts as live, per stage.
+    var liveUntil: [Stage: [String: Double]] = [:]
+    /// Jobs given up so far (their symbols' failures are recorded as they are given up).
+    var abandonedSeen: Set<String> = []
+    /// Why the run stopped before it finished, if it did.
+    var stopped: RunStop?
 
     /// The retry delays for order submissions: an answer that is not final yet, and no answer.
     static let pendingRetry = 0.3
@@ -227,8 +258,15 @@ public struct RunPipeline: Sendable {
             actions += close(now: now)
         case .trackerListening:
             actions += openTracking()
-        case .workerSeen(let stage, let instance):
+        case .workerSeen(let stage, let instance, let liveFor):
             lastHeard[stage, default: [:]][instance] = now
+            liveUntil[stage, default: [:]][instance] = now + liveFor
+        case .workerStopping(let stage, let instance):
+            lastHeard[stage, default: [:]][instance] = now
+            liveUntil[stage, default: [:]][instance] = now
+        case .stop(let reason):
+            actions += stop(RunStop(code: .signal, stages: [], message: "stopped by \(reason) at \(Self.seconds(now)) s"), now: now)
+            actions += openTracking()  // a stopped run does not wait for the tracker
         case .tick:
             actions += tick(now: now)
         }
@@ -243,12 +281,14 @@ public struct RunPipeline: Sendable {
         if phase == .running {
             actions += charts.expire(now: now).map(Self.chartSend)
             actions += analyses.expire(now: now).map(Self.analysisSend)
+            actions += giveUp()
             if now >= settings.timeout {
                 let waiting = charts.outstanding + analyses.outstanding
                 if waiting > 0 { failures.append(RunFailure("(run)", "\(waiting) job(s) still outstanding after \(Int(settings.timeout)) s")) }
                 phase = .ordering
             }
         }
+        if let stop = deadStages(now: now) { return actions + self.stop(stop, now: now) }
         actions += retrySubmissions(now: now)
         return actions
     }
@@ -286,21 +326,21 @@ public struct RunPipeline: Sendable {
     /// Ends the run: the outcome, and `run.finished` for the tracker.
     mutating func close(now: Double) -> [Action] {
         guard phase != .closing && phase != .finished else { return [] }
-        for id in charts.abandoned + analyses.abandoned {
-            failures.append(RunFailure(chartJobs[id]?.marketData.symbol ?? id, "no result after \(settings.attempts) attempts"))
-        }
+        _ = giveUp()
         failures += orders.problems
         stageSeconds["total"] = now
         let sortedSignals = signals.values.sorted { $0.signal.symbol < $1.signal.symbol }
         let result = RunOutcome(runId: settings.runId, signals: sortedSignals, charts: rendered.values.sorted { $0.symbol < $1.symbol },
                                 failures: failures, reissued: charts.reissued + analyses.reissued,
                                 duplicates: charts.duplicates + analyses.duplicates, stageSeconds: stageSeconds,
-                                orders: settings.trading ? orders : nil)
+                                orders: settings.trading ? orders : nil, stop: stopped)
         outcome = result
         phase = .closing
+        var actions: [Action] = []
         let totals = ["symbols": Double(sortedSignals.count), "actionable": Double(sortedSignals.filter(\.signal.isActionable).count),
                       "failed": Double(failures.count)].merging(AnalysisTotals(sortedSignals).tracked) { $1 }
-        return record(.finished(status: failures.isEmpty ? .finished : .failed, totals: totals)) + advance(now: now)
+        if stopped != nil { actions += openTracking() }  // a stopped run does not wait for the tracker
+        return actions + record(.finished(status: failures.isEmpty ? .finished : .failed, totals: totals)) + advance(now: now)
     }
 
     // MARK: - Tracking

@@ -22,10 +22,13 @@ public struct RunChannels: Sendable {
     public var gateway: RequestClient?
     /// The bus, for the tracker: a publisher whose `incoming` announces subscriptions (XPUB).
     public var tracking: (any FrameChannel)?
+    /// The bus's heartbeats (a subscriber to `heartbeat`), for the liveness of the stages the run needs.
+    public var heartbeats: (any FrameChannel)?
 
     public init(chartJobs: any FrameChannel, chartResults: any FrameChannel, analysisJobs: (any FrameChannel)? = nil,
                 analysisResults: (any FrameChannel)? = nil, router: RequestClient? = nil, gateway: RequestClient? = nil,
-                tracking: (any FrameChannel)? = nil) {
+                tracking: (any FrameChannel)? = nil, heartbeats: (any FrameChannel)? = nil) {
+        self.heartbeats = heartbeats
         self.chartJobs = chartJobs
         self.chartResults = chartResults
         self.analysisJobs = analysisJobs
@@ -38,8 +41,9 @@ public struct RunChannels: Sendable {
 
 /// Drives a `RunPipeline`: feeds it what arrives (bars, results, router answers, subscriptions, the
 /// passing of time) and carries out its actions on the channels. Every task is a child of `run()`,
-/// so the run ends with nothing left behind; the channels are closed when it returns. Stops early on
-/// graceful shutdown (the outcome is then nil).
+/// so the run ends with nothing left behind; the channels are closed when it returns. On graceful
+/// shutdown (SIGTERM/SIGINT) the pipeline is told to stop: the outcome is then what completed, with
+/// the rest cut short (nil only if the shutdown budget ran out first).
 public final class RunService: Service {
     private let settings: RunPipeline.Settings
     private let channels: RunChannels
@@ -89,6 +93,12 @@ public final class RunService: Service {
             group.addTask { await self.results(self.channels.chartResults, feed: feed) }
             if let results = channels.analysisResults { group.addTask { await self.results(results, feed: feed) } }
             if let channel = channels.tracking { group.addTask { await Self.watchSubscriptions(channel, feed: feed) } }
+            if let channel = channels.heartbeats { group.addTask { await Self.watchHeartbeats(channel, codec: self.codec, logger: self.logger, feed: feed) } }
+            group.addTask {
+                // Graceful shutdown stops the pipeline, which finishes at once with what it has.
+                guard (try? await gracefulShutdown()) != nil else { return }
+                feed.yield(.stop(reason: "a shutdown signal (SIGTERM/SIGINT)"))
+            }
             group.addTask {
                 await self.bars.deliver(self.settings.universe, runId: self.settings.runId) { feed.yield($0) }
                 feed.yield(.barsComplete)
@@ -100,7 +110,7 @@ public final class RunService: Service {
                 }
             }
             feed.yield(.start)
-            for await event in events.cancelOnGracefulShutdown() {
+            for await event in events {
                 for action in pipeline.handle(event, now: clock()) {
                     perform(action, jobs: jobs, analysisJobs: analysisJobs, tracking: tracking, group: &group, feed: feed)
                 }
@@ -172,6 +182,17 @@ public final class RunService: Service {
         }
     }
 
+    /// Heartbeats of the processes that serve a stage, as pipeline events: live for three intervals,
+    /// or stopping (state `stopping`, a process's last heartbeat).
+    static func watchHeartbeats(_ channel: any FrameChannel, codec: FrameCodec, logger: Logger,
+                                feed: AsyncStream<RunPipeline.Event>.Continuation) async {
+        for await m in BusSubscriber(source: channel.incoming, codec: codec, logger: logger).messages() {
+            guard let hb = m.payload(as: Heartbeat.self), let stage = RunPipeline.Stage(process: hb.process) else { continue }
+            feed.yield(hb.state == "stopping" ? .workerStopping(stage: stage, instance: hb.instance)
+                                              : .workerSeen(stage: stage, instance: hb.instance, liveFor: hb.intervalS * 3))
+        }
+    }
+
     /// Tells the pipeline when a subscription that covers `run.*` reaches the run's publisher (an
     /// XPUB socket receives each subscription as a frame: 0x01 and the prefix).
     static func watchSubscriptions(_ channel: any FrameChannel, feed: AsyncStream<RunPipeline.Event>.Continuation) async {
@@ -231,6 +252,7 @@ public final class RunService: Service {
         await channels.router?.close()
         await channels.gateway?.close()
         await channels.tracking?.close()
+        await channels.heartbeats?.close()
     }
 }
 

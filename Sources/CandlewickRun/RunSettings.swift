@@ -13,12 +13,16 @@ public struct RunSettings: Sendable {
     public var paperAdvanceDays: Int
     /// `ib.paper_admin`: where ib-paper's admin line protocol listens (host:port).
     public var paperAdmin: String?
+    /// `run.stage_dead_s`: seconds a stage the run needs may have no live worker (by heartbeats)
+    /// before the run stops, naming the stage.
+    public var stageDeadAfter: Double
 
     public init(config: ConfigFile) throws {
         endpoints = try WorkEndpoints(config: config)
         universe = config[\.runUniverse].map { $0.uppercased() }
         paperAdvanceDays = config[\.runPaperAdvanceDays]
         paperAdmin = config[\.ibPaperAdmin]
+        stageDeadAfter = config[\.runStageDeadS]
     }
 
     /// A new run id: `<prefix>-<UTC time>` without the characters file systems and MLflow dislike.
@@ -30,11 +34,13 @@ public struct RunSettings: Sendable {
 extension RunChannels {
     /// The run owner's sockets over ZeroMQ: work queues bound at `endpoints`, order-router and
     /// gateway-bridge connected when `trading` / `gateway`, the tracker's publisher when `track`.
-    /// The tracking publisher opens first, so the tracker's subscription is on its way while the rest starts.
+    /// The tracking publisher opens first, so the tracker's subscription is on its way while the rest starts;
+    /// with `watch`, a subscriber to the bus's heartbeats follows (the liveness of the stages).
     public static func open(_ endpoints: WorkEndpoints, context: ProcessContext, analyse: Bool, trading: Bool, gateway: Bool,
-                            track: Bool) throws -> RunChannels {
+                            track: Bool, watch: Bool = false) throws -> RunChannels {
         let options = context.socketOptions
         let tracking = track ? try SocketLoop(.xpub, connect: [context.endpoints.publish], options: options, name: "run-tracking") : nil
+        let heartbeats = watch ? try context.endpoints.makeSubscriberSocket(prefixes: [Heartbeat.messageType], options: options) : nil
         func bind(_ kind: SocketKind, _ endpoint: String, _ name: String) throws -> SocketLoop {
             try SocketLoop(kind, bind: [endpoint], options: options, name: name)
         }
@@ -46,6 +52,6 @@ extension RunChannels {
             analysisJobs: analyse ? try bind(.push, endpoints.analysisJobs, "analysis-jobs") : nil,
             analysisResults: analyse ? try bind(.pull, endpoints.analysisResults, "analysis-results") : nil,
             router: trading ? try client(endpoints.routerCommands) : nil, gateway: gateway ? try client(endpoints.gatewayCommands) : nil,
-            tracking: tracking)
+            tracking: tracking, heartbeats: heartbeats)
     }
 }

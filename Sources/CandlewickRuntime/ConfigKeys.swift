@@ -141,6 +141,8 @@ public struct ConfigKeys: Sendable {
         "demo mode: days to advance ib-paper's simulated clock after a run's orders so they can fill (needs ib.paper_admin)", [.run])
     public let runUniverse = ConfigKey<[String]>("run.universe", .list(.symbol), default: "AAPL,GOOG,MSFT,SPY",
         "symbols of a run (the default: the bundled series that cover ib-paper's default as-of day)", [.run])
+    public let runStageDeadS = ConfigKey<Double>("run.stage_dead_s", seconds, default: "3",
+        "seconds a stage a run needs (chart-worker, llm-worker, gateway-bridge, order-router) may have no live worker by heartbeats before the run stops, naming it", [.run])
 
     // MARK: llm
     public let llmProvider = ConfigKey<String?>("llm.provider", .choice(["rules", "openai", "anthropic"], caseInsensitive: false),

@@ -4,6 +4,11 @@ import CandlewickRuntime
 
 /// `candlewick run`: owns a signal run (the rules are `RunPipeline`'s, the I/O `RunService`'s): bars →
 /// chart-workers → llm-workers → order-router, then a summary table and `runs/<id>/` (see README).
+///
+/// Exit status: 0 every symbol made it; 1 the run finished with failures; 3 the run was stopped
+/// before it finished (SIGTERM/SIGINT, or a stage it needs had no live worker for `run.stage_dead_s`),
+/// with the summary saying what completed and what was cut short. An error (a bad option or config
+/// value, or no outcome within the shutdown budget: `cut_short`) exits 1 with its message.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run the universe through charts and analysis on the bus's workers, then print the signals.")
@@ -14,7 +19,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Symbols (default: run.universe, or every CSV in --data with --source csv).") var symbols: [String] = []
     @Option(help: "Run folder (charts, signals, summary).") var out: String?
     @Option(help: "Seconds a worker may take before its job is issued again.") var lease: Double = 30
-    @Option(help: "Attempts per job before it is given up.") var attempts = 3
+    @Option(help: "Attempts per job before it is given up (a job is re-issued at most attempts-1 times, then its symbol fails with the reason).")
+    var attempts = 3
     @Option(help: "Chart jobs out at the workers at once, and 4x as many analysis jobs (an llm-worker runs many calls at once); the rest wait in the run owner, so a lease times a worker, not a queue.")
     var inFlight = 32
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
@@ -42,8 +48,11 @@ struct RunCommand: AsyncParsableCommand {
         (plan.trading, plan.paperAdvanceDays, plan.paperAdmin) = (orders && source == "gateway", advanceDays ?? config.paperAdvanceDays, config.paperAdmin)
         plan.paperAdminTokenFile = context.paperAdminTokenFile
         plan.trackingParams = ["source": source, "history": "\(history)"]
+        // The stages this run cannot do without, watched by their heartbeats.
+        plan.needs = Set([.charts, .analysis] + (source == "gateway" ? [.broker] : []) + (plan.trading ? [.orders] : []))
+        plan.stageDeadAfter = config.stageDeadAfter
         let channels = try RunChannels.open(config.endpoints, context: context, analyse: true, trading: plan.trading,
-                                            gateway: source == "gateway", track: true)
+                                            gateway: source == "gateway", track: true, watch: true)
         let bars: any BarsSource = source == "csv" ? CSVBars(directory: data, history: history) : GatewayBars(client: channels.gateway!, history: history)
         let progress = ProgressLine(total: universe.count * 2, label: "data+charts+signals")
         let service = RunService(settings: plan, channels: channels, bars: bars, source: context.instance, codec: context.codec,
@@ -55,6 +64,7 @@ struct RunCommand: AsyncParsableCommand {
         try summary.write(folder: folder)
         try RunReport.write(summary, folder: folder)
         summary.printTable(folder: folder)
+        if outcome.stop != nil { throw ExitCode(3) }
         if !outcome.failures.isEmpty { throw ExitCode(1) }
     }
 }

@@ -13,8 +13,11 @@ struct RunSummary {
     let stageSeconds: [String: Double]
     /// Orders, fills and the portfolio (nil when the run sent no orders).
     let orders: RunOrders?
+    /// Why the run stopped before it finished (nil when it finished).
+    let stop: RunStop?
 
     init(_ outcome: RunOutcome) {
+        stop = outcome.stop
         (runId, signals, failures) = (outcome.runId, outcome.signals, outcome.failures)
         (reissued, duplicates, stageSeconds, orders) = (outcome.reissued, outcome.duplicates, outcome.stageSeconds, outcome.orders)
     }
@@ -53,6 +56,10 @@ struct RunSummary {
             "orders": ["placed": orders?.sent.count ?? 0, "confirmed_at_ib": orders?.confirmed?.count ?? NSNull(),
                        "unknown_at_ib": orders?.decisions.values.filter { $0.outcome == .unknown }.count ?? 0,
                        "filled": orders?.fills.count ?? 0, "paper_clock": orders?.paperDay ?? ""],
+            "stopped": stop.map { s -> [String: Any] in
+                ["code": s.code.rawValue, "stages": s.stages, "message": s.message,
+                 "cut_short": s.cutShort.map { ["symbol": $0.symbol, "stage": $0.stage] }]
+            } ?? NSNull(),
         ]
         if let orders {
             let decisions = orders.decisions.values.sorted { $0.symbol < $1.symbol }
@@ -83,7 +90,16 @@ struct RunSummary {
             print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
             if n == 0 { print(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
         }
-        for f in failures { print("FAILED \(f.symbol): \(f.reason)") }
+        let cut = Set(stop?.cutShort.map(\.symbol) ?? [])
+        for f in failures where !cut.contains(f.symbol) { print("FAILED \(f.symbol): \(f.reason)") }
+        if let stop {
+            print("STOPPED (\(stop.code.rawValue)): \(stop.message)")
+            let byStage = Dictionary(grouping: stop.cutShort, by: \.stage)
+            for stage in byStage.keys.sorted() {
+                print("CUT SHORT in \(stage): \(byStage[stage]!.map(\.symbol).joined(separator: ", "))")
+            }
+            if stop.cutShort.isEmpty { print("CUT SHORT: nothing was under way") }
+        }
         let t = stageSeconds
         print(String(format: "\n%d symbols, %d actionable, %d failed, %d re-issued, %d duplicate results; charts %.1f s, total %.1f s",
                      signals.count, signals.filter(\.signal.isActionable).count, failures.count, reissued, duplicates,

@@ -76,7 +76,8 @@ struct RunPipelineStageTests {
         let last = d.advance(5)
         #expect(last.chartJobs.isEmpty)
         let outcome = try #require(last.finished)
-        #expect(outcome.failures == [RunFailure("AAA", "no result after 3 attempts")])
+        #expect(outcome.failures == [RunFailure("AAA", "charts job got no result after 3 attempt(s) (re-issued 2 time(s), lease 5.0 s each)")])
+        #expect(last.contains { if case .warn("run.job_given_up", let f) = $0 { f["symbol"] == "AAA" && f["stage"] == "charts" } else { false } })
         #expect(outcome.reissued == 2)
         // A result that comes after the job was given up is ignored.
         #expect(try d.render(job).isEmpty)
@@ -160,7 +161,7 @@ struct RunPipelineStageTests {
         #expect(outcome.stageSeconds == ["data": 2, "charts": 4, "total": 7])
     }
 
-    @Test("heartbeats are recorded per stage and worker (room for the liveness rules)")
+    @Test("heartbeats are recorded per stage and worker")
     func workerSeen() {
         var d = Driver(Make.settings(["AAA"]))
         d.advance(3)

@@ -54,6 +54,7 @@ class MockLLM:
         self.kind, self.scenarios, self.key, self.model, self.version = kind, list(scenarios), key, model, version
         self.requests, self.violations = [], []
         self.lock = threading.Lock()
+        self.release = threading.Event()  # ends the "never" scenario's wait
         mock = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -92,6 +93,7 @@ class MockLLM:
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def close(self):
+        self.release.set()
         self.server.shutdown()
 
     def check(self, path, headers, body):
@@ -179,6 +181,10 @@ class MockLLM:
             return h.reply(200, self.ok_body(text))
         if scenario == "hang":
             time.sleep(5)
+            return h.reply(200, self.ok_body(text))
+        if scenario == "never":  # holds the request until the mock closes (then no answer), at most 120 s
+            if self.release.wait(120):
+                return None
             return h.reply(200, self.ok_body(text))
         if scenario == "429":
             return h.reply(429, self.error("rate_limit_error", "slow down"), {"retry-after": "1"})

@@ -196,3 +196,34 @@ def test_leases_time_the_worker_not_the_queue(procs, tmp_path):
         llm.wait(10)
     assert totals[1000]["reissued"] > 0, totals  # queued jobs expire: the relay's pace makes this certain
     assert totals[2]["reissued"] == 0, totals
+
+
+def test_sigterm_mid_run_writes_the_summary_and_exits_3(procs, tmp_path):
+    """SIGTERM while a chart job is out at a 'worker' that never answers: `candlewick run` stops within
+    its shutdown budget (runtime.shutdown_budget_s = 5), exit status 3, and still writes summary.json and
+    prints the table, naming every symbol as cut short in the stage it was in."""
+    import signal
+    eps = {k: f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")}
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_BUS_DIRECTORY": str(tmp_path)}
+    env.update({f"CANDLEWICK_{k}": v for k, v in eps.items()})
+    worker = zmq.Context.instance().socket(zmq.PULL)
+    worker.setsockopt(zmq.LINGER, 0)
+    worker.connect(eps["CHART_JOBS"])
+    out = tmp_path / "run"
+    owner = procs([binary("candlewick"), "run", "--source", "csv", "--data", str(ROOT / "deploy" / "data" / "daily"), "--out", str(out),
+                   "--timeout", "90", "--staged"], env=env, cwd=str(ROOT))  # staged: every symbol's bars are in before a chart job
+    assert worker.poll(30_000), "no chart job was ever pushed"
+    worker.recv_multipart()  # the run is under way: a chart job is out
+    start = time.monotonic()
+    owner.send_signal(signal.SIGTERM)
+    stdout, stderr = owner.communicate(timeout=30)
+    elapsed = time.monotonic() - start
+    worker.close()
+    assert owner.returncode == 3, stderr.decode()[-2000:]
+    assert elapsed < 5, f"{elapsed:.1f} s to stop after SIGTERM"
+    stop = json.loads((out / "summary.json").read_text())["stopped"]
+    assert stop["code"] == "signal" and "shutdown signal" in stop["message"], stop
+    assert sorted(c["symbol"] for c in stop["cut_short"]) == ["AAPL", "GOOG", "INTC", "MSFT", "SPY"]
+    assert {c["stage"] for c in stop["cut_short"]} == {"charts"}, stop["cut_short"]
+    printed = stdout.decode()
+    assert "STOPPED (signal)" in printed and "CUT SHORT in charts: AAPL, GOOG, INTC, MSFT, SPY" in printed, printed
