@@ -15,13 +15,12 @@ import zmq
 from conftest import BIN, ROOT, wait_for
 
 
-@pytest.mark.skipif(subprocess.run(["which", "supervisord"], capture_output=True).returncode != 0, reason="supervisord missing")
 def test_stack_starts_heartbeats_and_stops_cleanly(tmp_path):
     run_dir, bus_dir = tmp_path / "run", tmp_path / "bus"
     (run_dir / "logs").mkdir(parents=True)
     env = dict(os.environ, CANDLEWICK_HOME=str(ROOT), CANDLEWICK_RUN_DIR=str(run_dir), CANDLEWICK_BUS_DIRECTORY=str(bus_dir))
     if str(BIN) != str(ROOT / ".build" / "release"):
-        pytest.skip("the supervisord config runs the release binaries of the checkout")
+        pytest.fail(f"the supervisord config runs the release binaries of the checkout ({ROOT}/.build/release), not {BIN}")
     conf = ["-c", str(ROOT / "deploy" / "supervisor" / "candlewick.conf")]
     subprocess.run(["supervisord"] + conf, env=env, check=True, timeout=30)
     pid = int(wait_for(lambda: (run_dir / "supervisord.pid").exists() and (run_dir / "supervisord.pid").read_text().strip(),
