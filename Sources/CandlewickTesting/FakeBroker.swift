@@ -10,6 +10,9 @@ public final class FakeBroker: BrokerGateway {
     let state = Mutex<(mode: Mode, orders: [BrokerOrder], places: Int)>((.ack, [], 0))
     public init() {}
     public func set(_ m: Mode) { state.withLock { $0.mode = m } }
+    let ackEpoch = Mutex<Int?>(nil)
+    /// The connection epoch acknowledgements carry (nil: none, as from an old bridge).
+    public func set(ackEpoch e: Int?) { ackEpoch.withLock { $0 = e } }
     /// How many plans reached the broker.
     public var places: Int { state.withLock { $0.places } }
     /// Every leg's orderRef, in the order placed.
@@ -32,7 +35,8 @@ public final class FakeBroker: BrokerGateway {
             if s.mode == .loseAck {
                 return .failure(OrderRejection(intentId: plan.intentId, orderRef: nil, code: nil, message: "no ack in time", outcomeUnknown: true))
             }
-            return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: false, signalToSocketMicros: 100))
+            return .success(OrderAck(intentId: plan.intentId, brokerIds: ids, duplicate: false, signalToSocketMicros: 100,
+                                     connectionEpoch: ackEpoch.withLock { $0 }))
         }
     }
 

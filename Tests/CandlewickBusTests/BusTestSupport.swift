@@ -49,6 +49,15 @@ func awaitSubscription(_ publisher: BusPublisher, _ messages: AsyncStream<BusMes
     return it
 }
 
+/// Checks `condition` every 20 ms until it holds; throws naming `what` after `seconds` (a bound, never a guess at speed).
+func waitUntil(_ what: String, seconds: Double, _ condition: () throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while try !condition() {
+        guard ContinuousClock.now < deadline else { throw BusError("test", message: "timed out after \(seconds) s waiting for \(what)") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
 /// Collects messages until none has arrived for `quietFor` seconds (at most `limit` seconds).
 func collect(_ stream: AsyncStream<BusMessage>, quietFor: Double, limit: Double = 10) async -> [BusMessage] {
     let box = MessageBox()

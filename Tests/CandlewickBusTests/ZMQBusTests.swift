@@ -165,18 +165,28 @@ struct WorkQueueTests {
     @Test func jobsAreSpreadOverWorkersAndNoneIsLost() async throws {
         let pushLoop = try SocketLoop(.push, bind: ["tcp://127.0.0.1:*"])
         let workers = try (0..<2).map { _ in try SocketLoop(.pull, connect: [pushLoop.endpoint]) }
-        // Let both workers connect before sending, so PUSH round-robins over both.
-        try await Task.sleep(for: .milliseconds(300))
-        let jobs = BusPublisher(source: "owner", sink: pushLoop)
-        for n in 1...200 { try jobs.publish(probe(n, "job")) }
-        var results: [[Int]] = []
-        for w in workers {
-            let messages = BusSubscriber(source: w.incoming, logger: testLogger).messages()
-            let got = await collect(messages, quietFor: 0.5)
-            results.append(got.compactMap { $0.payload(as: Probe.self)?.n })
+        let boxes = [MessageBox(), MessageBox()]
+        let readers = zip(workers, boxes).map { w, box in
+            Task { for await m in BusSubscriber(source: w.incoming, logger: testLogger).messages() { box.append(m) } }
         }
+        func numbers(_ box: MessageBox, _ body: String) -> [Int] {
+            box.all.compactMap { $0.payload(as: Probe.self) }.filter { $0.body == body }.map(\.n)
+        }
+        let jobs = BusPublisher(source: "owner", sink: pushLoop)
+        // PUSH round-robins only over peers that have connected: send warm-ups until each worker has one
+        // (a condition with a bound, not a sleep that hopes both connected in time).
+        var n = 0
+        try await waitUntil("both workers connected", seconds: 10) {
+            n += 1
+            try jobs.publish(probe(n, "warm-up"))
+            return boxes.allSatisfy { !numbers($0, "warm-up").isEmpty }
+        }
+        for n in 1...200 { try jobs.publish(probe(n, "job")) }
+        try await waitUntil("all 200 jobs delivered", seconds: 10) { boxes.map { numbers($0, "job").count }.reduce(0, +) >= 200 }
+        let results = boxes.map { numbers($0, "job") }
         #expect(results.allSatisfy { !$0.isEmpty }, "both workers got jobs: \(results.map(\.count))")
         #expect(results.flatMap { $0 }.sorted() == Array(1...200))
+        for r in readers { r.cancel() }
         await pushLoop.close()
         for w in workers { await w.close() }
     }

@@ -50,7 +50,7 @@ struct BarCSVTests {
 
     @Test func fuzzedFilesNeverCrash() throws {
         let good = String(try fixture("references/default.csv").prefix(4000))
-        var rng = SystemRandomNumberGenerator()
+        var rng = SplitMix64(seed: 53)  // seeded: a failure reproduces
         var outcomes = (ok: 0, thrown: 0)
         for i in 0..<500 {
             var bytes = Array(good.utf8)

@@ -191,6 +191,7 @@ struct RiskGatePropertyTests {
     func neverBreaksALimit(seed: UInt64) throws {
         var rng = SplitMix64(seed: seed &* 7919 &+ 1)
         let symbols = ["AAA", "BBB", "CCC", "DDD", "EEE", "FFF"]
+        var produced = (opening: 0, reducing: 0)
         for _ in 0..<400 {
             var p = RiskPolicy()
             p.sizing = Bool.random(using: &rng) ? .fixed : .risk
@@ -254,11 +255,14 @@ struct RiskGatePropertyTests {
                     #expect(q <= abs(held), "a reducing order never flips the position")
                     #expect((s.action == .buy && held < 0) || (s.action == .sell && held > 0))
                 }
+                if plan.opening { produced.opening += 1 } else { produced.reducing += 1 }
                 gate.commit(plan, now: clock)
                 positions[symbol] = held + (s.action == .buy ? q : -q)
                 clock = clock.addingTimeInterval(Double(Int.random(in: 0...30, using: &rng)))
             }
         }
+        // A gate that refused everything would pass every check above: the run must have produced plans of both kinds.
+        #expect(produced.opening >= 100 && produced.reducing >= 100, "plans produced: \(produced)")
     }
 }
 

@@ -18,7 +18,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from conftest import ROOT, binary  # noqa: E402
 from ibapi_harness import App, Capture, admin, start_paper, stock  # noqa: E402
 
-ibapi = pytest.importorskip("ibapi")
+import ibapi  # noqa: E402,F401  (installed by ensure_venv: missing is an error, not a skip)
 from ibapi.execution import ExecutionFilter  # noqa: E402
 from ibapi.order import Order  # noqa: E402
 from ibapi.order_cancel import OrderCancel  # noqa: E402

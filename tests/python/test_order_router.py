@@ -76,11 +76,14 @@ def test_brackets_duplicates_denials_fills_and_portfolio(procs, tmp_path):
     assert stack.submit("run-e", bad, timeout=2) is None
     stack.dealer("run-owner").send_multipart([b"signal.submit", b"{not json"])
     stack.dealer("run-owner").send_multipart([b"\xff\xfe", b"\x00" * 100, b"x"])
-    time.sleep(0.3)
+    # A round trip on the same connection after the garbage: the router has read (and refused) it and still answers.
+    again = stack.submit("run-a", signals[0])
+    assert again is not None and again["payload"]["outcome"] == "duplicate", "order-router must survive bad input"
     assert stack.router.poll() is None, "order-router must survive bad input"
     exactly_one_bracket_each(stack, len(SYMBOLS))
     # The next simulated day: every entry fills at the open; trades and a portfolio reach the bus.
-    assert "ok" in stack.advance(1).lower() or stack.advance(0) is not None
+    reply = stack.advance(1)
+    assert reply.startswith("ok as_of="), reply
     events = drain(sub, 20, until=lambda got: sum(1 for e in got if e["type"] == "trade" and e["payload"]["order_ref"].endswith("-E")) >= len(SYMBOLS)
                    and any(e["type"] == "portfolio" and len(e["payload"]["positions"]) == len(SYMBOLS) for e in got))
     trades = [e["payload"] for e in events if e["type"] == "trade" and e["payload"]["order_ref"].endswith("-E")]
@@ -153,7 +156,8 @@ def test_gateway_restart_mid_run_never_duplicates(procs, tmp_path):
     # While the gateway is down: answers come back (not a hang) and nothing is placed twice.
     for s in signals[2:4]:
         r = stack.submit("run-gw", s, timeout=10)
-        assert r is None or r["payload"]["outcome"] in ("pending", "denied", "placed"), r
+        assert r is not None, "an answer while the gateway is down, not a hang"
+        assert r["payload"]["outcome"] in ("pending", "denied"), r
     time.sleep(1)
     stack.start_paper()
     done = stack.submit_until_done("run-gw", signals, deadline_s=60)
@@ -171,7 +175,7 @@ def test_live_arming(procs, tmp_path):
     # 2. the flag, but the gateway is a paper account (paper/live mismatch): refused.
     s2 = OrderStack(procs, tmp_path / "2", extra_config=live, router_args=["--arm-live"])
     assert s2.router.wait(30) == 4
-    assert "does not match" in (tmp_path / "2" / "order-router.log").read_text() or "paper" in (tmp_path / "2" / "order-router.log").read_text()
+    assert "does not match" in (tmp_path / "2" / "order-router.log").read_text()
     # 3. paper mode against a live account: refused.
     s3 = OrderStack(procs, tmp_path / "3", paper_args=["--account", "U7654321"])
     assert s3.router.wait(30) == 4

@@ -20,14 +20,10 @@ from llm_mock import MockLLM
 CONF = ["-c", str(ROOT / "deploy" / "supervisor" / "candlewick.conf")]
 SHUTDOWN_BUDGET_S = 5  # runtime.shutdown_budget_s, the default deploy/candlewick.conf keeps
 
-pytestmark = pytest.mark.skipif(subprocess.run(["which", "supervisord"], capture_output=True).returncode != 0,
-                                reason="supervisord missing")
-
-
 def start_stack(tmp_path, **extra_env):
     """supervisord with the deploy config; returns (env, run_dir, bus_dir, supervisord pid) once 8 programs are RUNNING."""
     if str(BIN) != str(ROOT / ".build" / "release"):
-        pytest.skip("the supervisord config runs the release binaries of the checkout")
+        pytest.fail(f"the supervisord config runs the release binaries of the checkout ({ROOT}/.build/release), not {BIN}")
     run_dir, bus_dir = tmp_path / "run", tmp_path / "bus"
     (run_dir / "logs").mkdir(parents=True)
     env = dict(os.environ, CANDLEWICK_HOME=str(ROOT), CANDLEWICK_RUN_DIR=str(run_dir), CANDLEWICK_BUS_DIRECTORY=str(bus_dir), **extra_env)
