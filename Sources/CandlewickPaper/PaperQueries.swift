@@ -35,11 +35,13 @@ extension PaperBroker {
             return invalid("Historical data request duration \"\(h.durationStr)\" is invalid (e.g. \"200 D\", \"1 Y\")")
         }
         var end = state.asOf
+        var notices: [TWSEvent] = []
         if !h.endDateTime.isEmpty {
-            guard let d = Self.parseEndDay(h.endDateTime) else {
+            guard let e = PaperEndTime.parse(h.endDateTime) else {
                 return [PaperErrors.err(id, 10314, "End Date/Time: The date, time, or time-zone entered is invalid. The correct format is yyyymmdd hh:mm:ss xx/xxxx")]
             }
-            end = min(d, state.asOf)
+            if e.zoneImplied { notices.append(PaperErrors.err(id, 2174, Self.impliedZoneWarning)) }
+            end = min(e.lastDay, state.asOf)
         }
         let visible = inst.bars(through: end)
         let selected: ArraySlice<PaperBar>
@@ -52,14 +54,14 @@ extension PaperBroker {
             selected = visible.filter { $0.day > start }[...]
         }
         guard let first = selected.first else {
-            return [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART Trades")]
+            return notices + [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART Trades")]
         }
         let trades = h.whatToShow.uppercased() != "MIDPOINT"
         let bars = selected.map { b in
             TWSBar(date: String(b.day), open: b.open.exactDouble, high: b.high.exactDouble, low: b.low.exactDouble,
                    close: b.close.exactDouble, volume: trades ? b.volume : nil, wap: trades ? Self.typicalPrice(b) : nil, barCount: -1)
         }
-        return [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
+        return notices + [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
     }
 
     /// (high + low + close) / 3 rounded half up to 4 places: ib-paper's stand-in for the bar's WAP.
@@ -88,16 +90,8 @@ extension PaperBroker {
         return (n, parts[1].uppercased())
     }
 
-    /// The day of an end date/time: `yyyyMMdd[ HH:mm:ss[ tz]]` or `yyyyMMdd-HH:mm:ss`.
-    static func parseEndDay(_ s: String) -> PaperDay? {
-        let head = s.prefix(8)
-        guard head.count == 8, head.allSatisfy(\.isASCII), head.allSatisfy(\.isNumber), let d = Int(head) else { return nil }
-        let (y, m, day) = (d / 10_000, d / 100 % 100, d % 100)
-        guard y >= 1900, (1...12).contains(m), (1...31).contains(day) else { return nil }
-        let rest = s.dropFirst(8)
-        if !rest.isEmpty, rest.first != " ", rest.first != "-" { return nil }
-        return d
-    }
+    /// IB's warning 2174 for a date/time without a zone (TWS ≥ 10.17 still serves the data).
+    static let impliedZoneWarning = "Warning: You submitted request with date-time attributes without explicit time zone. Please switch to use yyyymmdd-hh:mm:ss in UTC or use instrument time zone, like US/Eastern. Implied time zone functionality will be removed in the next API release"
 
     /// `day` moved back by `months` months and `days` days (negative days go back).
     static func shift(_ day: PaperDay, months: Int, days: Int) -> PaperDay {

@@ -1,0 +1,73 @@
+"""ib-paper answers as IB documents (issue 17), checked with the official ibapi client.
+
+Each case cites its source in docs/tws.md ("Conformance with IB"); expected values are literals
+(dates and prices of deploy/data/daily/AAPL.csv, IB's codes and texts).
+"""
+import pathlib
+import sys
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+from conftest import binary  # noqa: E402
+from ibapi_harness import App, start_paper, stock  # noqa: E402
+
+ibapi = pytest.importorskip("ibapi")
+
+
+@pytest.fixture
+def paper(procs, tmp_path):
+    proc, port, admin_port = start_paper(binary("ib-paper"), procs, tmp_path, "--as-of", "2017-10-04", "--no-historical-pacing")
+    app = App()
+    app.start(port, 7)
+    app.wait_name("nextValidId")
+    yield app
+    app.stop()
+
+
+def bars_for(app, req_id, end, duration="3 D", what="TRADES"):
+    app.reqHistoricalData(req_id, stock("AAPL"), end, duration, "1 day", what, 1, 1, False, [])
+    app.wait(lambda e: (e[0] == "historicalDataEnd" and e[1][0] == req_id)
+             or (e[0] == "error" and e[1][0] == req_id and not 2100 <= e[1][2] < 2200), what=f"answer to {req_id}")
+    return [a[1] for a in app.named("historicalData") if a[0] == req_id]
+
+
+# IB "Historical Bar Data": endDateTime "yyyyMMdd HH:mm:ss zone", or "yyyyMMdd-HH:mm:ss" in UTC; a daily
+# bar is complete at the 16:00 US/Eastern close, so an end time before the close excludes that day.
+END_CASES = [
+    ("20170602 00:00:00 UTC", "20170601"),          # 20:00 New York on 06-01: after the close
+    ("20170601 08:00:00 US/Eastern", "20170531"),   # before the open: no look-ahead into 06-01
+    ("20170601 16:00:00 US/Eastern", "20170601"),   # exactly at the close
+    ("20170601 15:59:59 US/Eastern", "20170531"),
+    ("20170601-20:00:00", "20170601"),              # dash form = UTC; 20:00 UTC = 16:00 EDT
+    ("20170601-19:59:59", "20170531"),
+    ("20170601 21:00:00 Europe/London", "20170601"),
+    ("20170601", "20170601"),                       # a bare date: the whole day
+]
+
+
+def test_end_date_time_is_honoured_with_time_and_zone(paper):
+    for i, (end, last) in enumerate(END_CASES):
+        bars = bars_for(paper, 100 + i, end)
+        assert [b.date for b in bars][-1:] == [last], end
+        assert len(bars) == 3, end
+    # The 06-01 bar itself, literal from AAPL.csv (2017-06-01,153.169998,153.330002,152.220001,153.179993,…,16404100).
+    b = bars_for(paper, 120, "20170602 00:00:00 UTC", "1 D")[0]
+    assert (b.date, b.open, b.high, b.low, b.close, int(b.volume)) == ("20170601", 153.169998, 153.330002, 152.220001, 153.179993, 16404100)
+    assert not paper.errors(2174), "a zoned end time must not draw the implied-zone warning"
+
+
+def test_end_date_time_without_zone_is_read_in_gateway_zone_with_warning_2174(paper):
+    bars = bars_for(paper, 130, "20170601 15:59:59")
+    assert bars[-1].date == "20170531"
+    warn = paper.wait(lambda e: e[0] == "error" and e[1][0] == 130 and e[1][2] == 2174, what="2174")[0][1]
+    assert warn[3].startswith("Warning: You submitted request with date-time attributes without explicit time zone.")
+    assert bars_for(paper, 131, "20170601 16:00:00")[-1].date == "20170601"
+
+
+@pytest.mark.parametrize("end", ["20170601 08:00:00 Mars/Olympus", "20170631 08:00:00 UTC", "20170601 24:00:00 UTC",
+                                 "20170601-08:00:00 UTC", "2017060108:00:00"])
+def test_invalid_end_date_time_gets_10314(paper, end):
+    assert bars_for(paper, 140, end) == []
+    err = paper.errors(10314)
+    assert err and err[0][0] == 140 and err[0][3].startswith("End Date/Time: The date, time, or time-zone entered is invalid.")
