@@ -82,6 +82,10 @@ final class PaperConnection: @unchecked Sendable {
                     phase = 2
                 }
                 while let fields = try buffer.nextFields() {
+                    if phase == 3, let reply = PaperUnimplemented.reply(to: fields) {
+                        guard answer(unimplemented: reply.name, reply.events, arrivedAt: arrivedAt) else { return }
+                        continue
+                    }
                     let request = try TWSRequest.decode(fields)
                     if phase == 2 {
                         guard case .startApi(let id, _) = request else {
@@ -124,19 +128,35 @@ final class PaperConnection: @unchecked Sendable {
         }
     }
 
+    /// Counts one message against the message rate; false when the connection must close. Caller holds the server lock.
+    func paceLocked(at now: Double) -> Bool {
+        switch pacing.message(at: now) {
+        case .ok: return true
+        case .warn:
+            sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded:max=\(pacing.maxMessagesPerSecond)")])
+            logger.warning("pacing.messages_warned")
+            return true
+        case .disconnect:
+            sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded: disconnecting")])
+            logger.warning("pacing.disconnected")
+            return false
+        }
+    }
+
+    /// Answers a request ib-paper does not implement (see `PaperUnimplemented`); the connection stays.
+    func answer(unimplemented name: String, _ events: [TWSEvent], arrivedAt now: Double) -> Bool {
+        server.lock.withLock {
+            guard paceLocked(at: now) else { return false }
+            logger.info("request.unimplemented", metadata: ["request": "\(name)"])
+            if !events.isEmpty { sendLocked(events) }
+            return !closed
+        }
+    }
+
     /// Serves one request; false when the connection must close (pacing).
     func handle(_ request: TWSRequest, arrivedAt now: Double = Date().timeIntervalSince1970) -> Bool {
         return server.lock.withLock {
-            switch pacing.message(at: now) {
-            case .ok: break
-            case .warn:
-                sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded:max=\(pacing.maxMessagesPerSecond)")])
-                logger.warning("pacing.messages_warned")
-            case .disconnect:
-                sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded: disconnecting")])
-                logger.warning("pacing.disconnected")
-                return false
-            }
+            guard paceLocked(at: now) else { return false }
             let id = clientId ?? 0
             var b: PaperBroker { server.broker }
             switch request {
@@ -176,6 +196,7 @@ final class PaperConnection: @unchecked Sendable {
                 if subscribe { sendLocked([.accountDownloadEnd(account: b.state.account)]) }
             case .reqMarketDataType, .cancelAccountUpdatesMulti: break
             case .reqAccountUpdatesMulti(let reqId, _, _, _): sendLocked([.accountUpdateMultiEnd(reqId: reqId)])
+            case .reqHeadTimestamp(let reqId, let c, _, let what, let fmt): sendLocked(b.headTimestamp(reqId: reqId, contract: c, whatToShow: what, formatDate: fmt))
             }
             return !closed
         }

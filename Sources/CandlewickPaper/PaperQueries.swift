@@ -64,6 +64,23 @@ extension PaperBroker {
         return notices + [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
     }
 
+    /// HEAD_TIMESTAMP: the first bar's 09:30 US/Eastern open, as `yyyyMMdd-HH:mm:ss` in UTC
+    /// (formatDate 1) or epoch seconds (2); 200 unknown contract; 162 no data for whatToShow other than
+    /// TRADES / ADJUSTED_LAST (ib-paper has no quotes).
+    public func headTimestamp(reqId: Int, contract: TWSContract, whatToShow: String, formatDate: Int) -> [TWSEvent] {
+        guard let inst = market.instrument(for: contract) else { return [PaperErrors.noSecurity(reqId)] }
+        guard ["TRADES", "ADJUSTED_LAST"].contains(whatToShow.uppercased()), let first = inst.bars.first,
+              let open = PaperEndTime.instant(day: first.day, seconds: 9 * 3600 + 1800, in: PaperEndTime.exchangeZone) else {
+            return [PaperErrors.err(reqId, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART \(whatToShow)")]
+        }
+        if formatDate == 2 { return [.headTimestamp(reqId: reqId, timestamp: String(Int64(open.timeIntervalSince1970)))] }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HH:mm:ss"
+        return [.headTimestamp(reqId: reqId, timestamp: f.string(from: open))]
+    }
+
     /// (high + low + close) / 3 rounded half up to 4 places: ib-paper's stand-in for the bar's WAP.
     /// In integer units of 10^-8 when the prices have at most 8 places (Decimal division is slow).
     static func typicalPrice(_ b: PaperBar) -> Decimal {

@@ -76,6 +76,7 @@ extension TWSEvent {
             return .accountSummary(reqId: try r.int("reqId"), account: try r.string("account"), tag: try r.string("tag"),
                                    value: try r.string("value"), currency: try r.string("currency"))
         case ID.accountSummaryEnd: try r.skip("version"); return .accountSummaryEnd(reqId: try r.int("reqId"))
+        case ID.headTimestamp: return .headTimestamp(reqId: try r.int("reqId"), timestamp: try r.string("headTimestamp"))
         case ID.accountDownloadEnd: try r.skip("version"); return .accountDownloadEnd(account: try r.string("account"))
         case ID.accountUpdateMultiEnd: try r.skip("version"); return .accountUpdateMultiEnd(reqId: try r.int("reqId"))
         default: throw TWSProtocolError.unknownMessage(id: fields[0], direction: "server→client")

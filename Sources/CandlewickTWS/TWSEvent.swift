@@ -25,6 +25,8 @@ public enum TWSEvent: Sendable, Hashable {
     case accountSummaryEnd(reqId: Int)
     case accountDownloadEnd(account: String)
     case accountUpdateMultiEnd(reqId: Int)
+    /// HEAD_TIMESTAMP (88): the earliest data point of reqHeadTimeStamp.
+    case headTimestamp(reqId: Int, timestamp: String)
 
     static let uD = TWSWire.unsetDoubleJava
 
@@ -94,6 +96,7 @@ public enum TWSEvent: Sendable, Hashable {
         case .accountSummaryEnd(let reqId): return [String(ID.accountSummaryEnd), "1", String(reqId)]
         case .accountDownloadEnd(let account): return [String(ID.accountDownloadEnd), "1", account]
         case .accountUpdateMultiEnd(let reqId): return [String(ID.accountUpdateMultiEnd), "1", String(reqId)]
+        case .headTimestamp(let reqId, let t): return [String(ID.headTimestamp), String(reqId), t]
         }
     }
 

@@ -135,6 +135,9 @@ class App(EWrapper, EClient):
     def completedOrdersEnd(self):
         self.rec("completedOrdersEnd")
 
+    def headTimestamp(self, reqId, headTimestamp):
+        self.rec("headTimestamp", reqId, headTimestamp)
+
     def connectionClosed(self):
         self.rec("connectionClosed")
 

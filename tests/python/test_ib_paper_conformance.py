@@ -71,3 +71,36 @@ def test_invalid_end_date_time_gets_10314(paper, end):
     assert bars_for(paper, 140, end) == []
     err = paper.errors(10314)
     assert err and err[0][0] == 140 and err[0][3].startswith("End Date/Time: The date, time, or time-zone entered is invalid.")
+
+
+def test_unimplemented_requests_get_ibs_error_and_keep_the_connection(paper):
+    """[MC] 354 for market data without a subscription, 321 "Error validating request" for the rest;
+    before issue 17 each of these reset the connection."""
+    aapl = stock("AAPL")
+    paper.reqMktData(201, aapl, "", False, False, [])
+    paper.reqPnL(202, "DU0000001", "")
+    paper.reqMatchingSymbols(203, "AAP")
+    paper.reqRealTimeBars(204, aapl, 5, "TRADES", True, [])
+    paper.reqSecDefOptParams(205, "AAPL", "", "STK", 265598)
+    paper.cancelMktData(201)  # a cancel of an unserved request: nothing, as IB
+    paper.reqCurrentTime()
+    paper.wait_name("currentTime")  # answered after all of the above: the connection is still up
+    got = {(a[0], a[2]) for a in paper.errors() if 200 < a[0] < 210}
+    assert got == {(201, 354), (202, 321), (203, 321), (204, 354), (205, 321)}
+    assert [a[3] for a in paper.errors(354)][0] == "Requested market data is not subscribed."
+    assert any(a[0] == 202 and a[3].startswith("Error validating request.-'reqPnL'") for a in paper.errors(321))
+    assert not paper.named("connectionClosed")
+    bars_for(paper, 206, "")  # and still serves
+    assert paper.named("historicalData")
+
+
+def test_head_timestamp_is_the_first_bar(paper):
+    """reqHeadTimeStamp: the earliest data point. AAPL.csv starts 2004-08-19 (09:30 EDT = 13:30 UTC)."""
+    paper.reqHeadTimeStamp(301, stock("AAPL"), "TRADES", 1, 1)
+    paper.reqHeadTimeStamp(302, stock("AAPL"), "TRADES", 1, 2)
+    paper.reqHeadTimeStamp(303, stock("AAPL"), "MIDPOINT", 1, 1)
+    paper.reqHeadTimeStamp(304, stock("ZZZZ"), "TRADES", 1, 1)
+    assert paper.wait_name("headTimestamp", r0=301)[0][1] == (301, "20040819-13:30:00")
+    assert paper.wait_name("headTimestamp", r0=302)[0][1] == (302, "1092922200")
+    paper.wait(lambda e: e[0] == "error" and e[1][0] == 304 and e[1][2] == 200, what="200 for 304")
+    assert any(a[0] == 303 for a in paper.errors(162))
