@@ -42,6 +42,7 @@ enum EventSamples {
             .positionEnd,
             .accountSummary(reqId: 9, account: "DU1", tag: "NetLiquidation", value: "100000.00", currency: "USD"),
             .accountSummaryEnd(reqId: 9), .accountDownloadEnd(account: "DU1"), .accountUpdateMultiEnd(reqId: 12),
+            .headTimestamp(reqId: 13, timestamp: "20040819-13:30:00"),
         ]
     }
 }
