@@ -104,3 +104,43 @@ def test_head_timestamp_is_the_first_bar(paper):
     assert paper.wait_name("headTimestamp", r0=302)[0][1] == (302, "1092922200")
     paper.wait(lambda e: e[0] == "error" and e[1][0] == 304 and e[1][2] == 200, what="200 for 304")
     assert any(a[0] == 303 for a in paper.errors(162))
+
+
+# Nine rows of ../shared/data/sp500-daily/TSLA.csv.gz (AlphaVantage, prices as traded; 5:1 split on 2020-08-31).
+TSLA_ROWS = """timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient
+2020-08-24,2126.275,2129.0,1927.52,2014.2,402.84,20063621,0.0,1.0
+2020-08-25,1974.89,2027.95,1968.0,2023.34,404.668,10658893,0.0,1.0
+2020-08-26,2060.0,2166.0,2053.6291,2153.17,430.634,14239382,0.0,1.0
+2020-08-27,2180.46,2295.6,2142.5,2238.75,447.75,23693043,0.0,1.0
+2020-08-28,2295.12,2318.49,2186.52,2213.4,442.68,20081176,0.0,1.0
+2020-08-31,444.61,500.14,440.11,498.32,498.32,115847020,0.0,5.0
+2020-09-01,502.14,502.49,470.51,475.05,475.05,90119419,0.0,1.0
+2020-09-02,478.99,479.04,405.1206,447.37,447.37,96176128,0.0,1.0
+2020-09-03,407.23,431.8,402.0,407.0,407.0,87596086,0.0,1.0
+"""
+
+
+def test_trades_history_is_split_adjusted(procs, tmp_path):
+    """[HB] TRADES history is adjusted for splits: TSLA's 2020-08-28 close 2213.40 is served as 442.68
+    (÷5), its volume ×5; bars from the split day on are as traded. No 80 % 'crash' on 08-31."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "TSLA.csv").write_text(TSLA_ROWS)
+    _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", "2020-09-03",
+                             "--no-historical-pacing")
+    app = App()
+    app.start(port, 8)
+    try:
+        app.wait_name("nextValidId")
+        app.reqHistoricalData(401, stock("TSLA"), "20200901 16:00:00 US/Eastern", "4 D", "1 day", "TRADES", 1, 1, False, [])
+        app.wait_name("historicalDataEnd", r0=401)
+        bars = [a[1] for a in app.named("historicalData") if a[0] == 401]
+        assert [(b.date, b.open, b.close, int(b.volume)) for b in bars] == [
+            ("20200827", 436.092, 447.75, 118465215),
+            ("20200828", 459.024, 442.68, 100405880),
+            ("20200831", 444.61, 498.32, 115847020),
+            ("20200901", 502.14, 475.05, 90119419),
+        ]
+    finally:
+        app.stop()
+    assert b"data.split_adjusted" in (tmp_path / "ib-paper.log").read_bytes()
