@@ -14,6 +14,8 @@ public struct PaperBar: Sendable, Hashable {
     public let low: Decimal
     public let close: Decimal
     public let volume: Decimal
+    /// Cash dividend going ex on this day (split-adjusted), 0 when none; feeds ADJUSTED_LAST.
+    public var dividend: Decimal = 0
 }
 
 /// An instrument the paper gateway knows: its bars and how it is described to clients.
@@ -115,7 +117,8 @@ public struct PaperMarket: Sendable {
                 logger.warning("data.row_rejected", metadata: ["symbol": "\(symbol)", "row": "\(r)"])
             }
             let bars = result.bars.map { b in
-                PaperBar(day: dayOf(b.timestamp), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume)
+                PaperBar(day: dayOf(b.timestamp), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume,
+                         dividend: result.dividends[b.timestamp] ?? 0)
             }
             for s in result.splits {
                 logger.info("data.split_adjusted", metadata: ["symbol": "\(symbol)", "day": "\(dayOf(s.day))", "ratio": "\(s.ratio)"])

@@ -31,6 +31,7 @@ extension PaperBroker {
         guard ["TRADES", "ADJUSTED_LAST", "MIDPOINT"].contains(h.whatToShow.uppercased()) else {
             return invalid("whatToShow \(h.whatToShow) is not supported (TRADES, ADJUSTED_LAST, MIDPOINT)")
         }
+        if h.whatToShow.uppercased() == "ADJUSTED_LAST", !h.endDateTime.isEmpty { return invalid("End date not supported with adjusted last") }
         guard let (count, unit) = Self.parseDuration(h.durationStr) else {
             return invalid("Historical data request duration \"\(h.durationStr)\" is invalid (e.g. \"200 D\", \"1 Y\")")
         }
@@ -44,7 +45,7 @@ extension PaperBroker {
             end = min(e.lastDay, state.asOf)
         }
         let visible = inst.bars(through: end)
-        let selected: ArraySlice<PaperBar>
+        var selected: ArraySlice<PaperBar>
         switch unit {
         case "D": selected = visible.suffix(count)
         case "S": selected = visible.suffix(max(1, count / 86_400))
@@ -57,6 +58,7 @@ extension PaperBroker {
             return notices + [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART Trades")]
         }
         let trades = h.whatToShow.uppercased() != "MIDPOINT"
+        if h.whatToShow.uppercased() == "ADJUSTED_LAST" { selected = Self.dividendAdjusted(selected, visible: visible)[...] }
         let bars = selected.map { b in
             TWSBar(date: String(b.day), open: b.open.exactDouble, high: b.high.exactDouble, low: b.low.exactDouble,
                    close: b.close.exactDouble, volume: trades ? b.volume : nil, wap: trades ? Self.typicalPrice(b) : nil, barCount: -1)
@@ -79,6 +81,33 @@ extension PaperBroker {
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyyMMdd-HH:mm:ss"
         return [.headTimestamp(reqId: reqId, timestamp: f.string(from: open))]
+    }
+
+    /// ADJUSTED_LAST: split-adjusted bars (as TRADES) also adjusted for the cash dividends that went ex
+    /// after them, up to the last visible day (never a later one): each ex-day with dividend D scales every
+    /// earlier bar by 1 − D / (the close before the ex-day); prices rounded to 4 places.
+    static func dividendAdjusted(_ bars: ArraySlice<PaperBar>, visible: ArraySlice<PaperBar>) -> [PaperBar] {
+        var factor: Decimal = 1
+        var factors: [PaperDay: Decimal] = [:]
+        let firstDay = bars.first?.day ?? 0
+        var later: PaperBar?
+        for b in visible.reversed() {
+            if let next = later, next.dividend > 0, b.close > 0 { factor *= 1 - next.dividend / b.close }
+            factors[b.day] = factor
+            later = b
+            if b.day < firstDay { break }
+        }
+        func scaled(_ p: Decimal, _ f: Decimal) -> Decimal {
+            var x = p * f, r = Decimal()
+            NSDecimalRound(&r, &x, 4, .plain)
+            return r
+        }
+        return bars.map { b in
+            let f = factors[b.day] ?? 1
+            guard f != 1 else { return b }
+            return PaperBar(day: b.day, open: scaled(b.open, f), high: scaled(b.high, f), low: scaled(b.low, f), close: scaled(b.close, f),
+                            volume: b.volume, dividend: b.dividend)
+        }
     }
 
     /// (high + low + close) / 3 rounded half up to 4 places: ib-paper's stand-in for the bar's WAP.

@@ -144,3 +144,44 @@ def test_trades_history_is_split_adjusted(procs, tmp_path):
     finally:
         app.stop()
     assert b"data.split_adjusted" in (tmp_path / "ib-paper.log").read_bytes()
+
+
+# Seven rows of ../shared/data/sp500-daily/AAPL.csv.gz: $0.82 dividend ex 2020-08-07, 4:1 split 2020-08-31.
+AAPL_ROWS = """timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient
+2020-08-05,437.51,441.57,435.59,440.25,109.506242486,30497988,0.0,1.0
+2020-08-06,441.62,457.65,439.19,455.61,113.326835068,50607225,0.0,1.0
+2020-08-07,452.82,454.7,441.17,444.45,110.754899697,49511403,0.82,1.0
+2020-08-10,450.4,455.1,440.0,450.91,112.364702042,53100856,0.0,1.0
+2020-08-28,504.05,505.77,498.31,499.23,124.405824223,46907479,0.0,1.0
+2020-08-31,127.58,131.0,126.0,129.04,128.624702503,223505733,0.0,4.0
+2020-09-01,132.76,134.8,130.53,134.18,133.74816012,152470142,0.0,1.0
+"""
+
+
+def test_adjusted_last_is_split_and_dividend_adjusted(procs, tmp_path):
+    """[HB] ADJUSTED_LAST: adjusted for splits and dividends; an end date is refused with 321.
+    08-06 close 455.61 → ÷4 = 113.9025, × (1 − 0.205/113.9025) for the 08-07 dividend = 113.6975."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "AAPL.csv").write_text(AAPL_ROWS)
+    _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", "2020-09-01",
+                             "--no-historical-pacing")
+    app = App()
+    app.start(port, 9)
+    try:
+        app.wait_name("nextValidId")
+        closes = {}
+        for req, what in ((501, "ADJUSTED_LAST"), (502, "TRADES")):
+            app.reqHistoricalData(req, stock("AAPL"), "", "7 D", "1 day", what, 1, 1, False, [])
+            app.wait_name("historicalDataEnd", r0=req)
+            closes[what] = [(a[1].date, a[1].close) for a in app.named("historicalData") if a[0] == req]
+        assert closes["ADJUSTED_LAST"] == [("20200805", 109.8644), ("20200806", 113.6975), ("20200807", 111.1125),
+                                           ("20200810", 112.7275), ("20200828", 124.8075), ("20200831", 129.04),
+                                           ("20200901", 134.18)]
+        assert closes["TRADES"] == [("20200805", 110.0625), ("20200806", 113.9025), ("20200807", 111.1125),
+                                    ("20200810", 112.7275), ("20200828", 124.8075), ("20200831", 129.04), ("20200901", 134.18)]
+        app.reqHistoricalData(503, stock("AAPL"), "20200901 16:00:00 US/Eastern", "7 D", "1 day", "ADJUSTED_LAST", 1, 1, False, [])
+        err = app.wait(lambda e: e[0] == "error" and e[1][0] == 503, what="321 for 503")[0][1]
+        assert err[2] == 321 and "End date not supported with adjusted last" in err[3]
+    finally:
+        app.stop()

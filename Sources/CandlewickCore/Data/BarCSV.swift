@@ -29,11 +29,14 @@ public struct BarCSVResult: Sendable {
     public let rejected: [BarCSVRejection]
     /// Split days applied (file has a `split_coefficient` column): day and ratio (5 = a 5:1 split).
     public var splits: [(day: Date, ratio: Decimal)] = []
+    /// Cash dividends by ex-day (file has a `dividend_amount` column), split-adjusted like the prices.
+    public var dividends: [Date: Decimal] = [:]
 
-    public init(bars: [OHLCVBar], rejected: [BarCSVRejection], splits: [(day: Date, ratio: Decimal)] = []) {
+    public init(bars: [OHLCVBar], rejected: [BarCSVRejection], splits: [(day: Date, ratio: Decimal)] = [], dividends: [Date: Decimal] = [:]) {
         self.bars = bars
         self.rejected = rejected
         self.splits = splits
+        self.dividends = dividends
     }
 }
 
@@ -79,8 +82,8 @@ public enum BarCSV {
         let width = header.count
         let (cDate, cOpen, cHigh, cLow, cClose, cVolume) = (column["date"]!, column["open"]!, column["high"]!, column["low"]!,
                                                              column["close"]!, column["volume"]!)
-        let cSplit = header.firstIndex(of: "split_coefficient")
-        var raw: [(line: Int, date: Date, o: Decimal, h: Decimal, l: Decimal, c: Decimal, v: Decimal, split: Decimal)] = []
+        let cSplit = header.firstIndex(of: "split_coefficient"), cDividend = header.firstIndex(of: "dividend_amount")
+        var raw: [(line: Int, date: Date, o: Decimal, h: Decimal, l: Decimal, c: Decimal, v: Decimal, split: Decimal, dividend: Decimal)] = []
         var bars: [OHLCVBar] = []
         var rejected: [BarCSVRejection] = []
         bars.reserveCapacity(lines.count)
@@ -128,7 +131,9 @@ public enum BarCSV {
                     throw BarCSVError(source: source, line: lineNo, message: "column \"split_coefficient\": must be > 0, got \(text(cSplit))")
                 }
             }
-            raw.append((lineNo, date, o, h, l, c, v, split))
+            let dividend = try cDividend.map { try number($0, "dividend_amount") } ?? 0
+            guard dividend >= 0 else { throw BarCSVError(source: source, line: lineNo, message: "column \"dividend_amount\": negative") }
+            raw.append((lineNo, date, o, h, l, c, v, split, dividend))
         }
         // Back-adjust: walk from the newest row, multiplying the factor by each split ratio passed.
         var factor: Decimal = 1
@@ -141,6 +146,8 @@ public enum BarCSV {
                 splits.insert((raw[i].date, raw[i].split), at: 0)
             }
         }
+        var dividends: [Date: Decimal] = [:]
+        for (r, f) in zip(raw, factors) where r.dividend > 0 { dividends[r.date] = r.dividend / f }
         for (r, f) in zip(raw, factors) {
             do {
                 let bar = f == 1 ? try OHLCVBar(timestamp: r.date, open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v)
@@ -151,7 +158,7 @@ public enum BarCSV {
                 rejected.append(BarCSVRejection(line: r.line, reason: "\(UTCTimestamp.formatDay(r.date)): \(e)"))
             }
         }
-        return BarCSVResult(bars: bars, rejected: rejected, splits: splits)
+        return BarCSVResult(bars: bars, rejected: rejected, splits: splits, dividends: dividends)
     }
 
     /// `price / factor` rounded half-up to 4 places (IB's adjusted history carries a few decimals).
