@@ -24,17 +24,23 @@ extension PaperBroker {
         let id = h.reqId
         guard let inst = market.instrument(for: h.contract) else { return [PaperErrors.noSecurity(id)] }
         func invalid(_ why: String) -> [TWSEvent] { [PaperErrors.err(id, 321, "Error validating request.-'bP' : cause - \(why)")] }
-        guard h.barSizeSetting.trimmingCharacters(in: .whitespaces) == "1 day" else {
-            return invalid("ib-paper serves daily bars only (barSizeSetting \"1 day\"), got \"\(h.barSizeSetting)\"")
+        let barSize = h.barSizeSetting.trimmingCharacters(in: .whitespaces).lowercased()
+        guard ["1 day", "1 week", "1 month"].contains(barSize) else {
+            return invalid("ib-paper serves 1 day, 1 week and 1 month bars, got \"\(h.barSizeSetting)\"")
         }
         guard !h.keepUpToDate else { return invalid("keepUpToDate is not supported by ib-paper") }
-        guard ["TRADES", "ADJUSTED_LAST", "MIDPOINT"].contains(h.whatToShow.uppercased()) else {
-            return invalid("whatToShow \(h.whatToShow) is not supported (TRADES, ADJUSTED_LAST, MIDPOINT)")
+        if ["MIDPOINT", "BID", "ASK", "BID_ASK"].contains(h.whatToShow.uppercased()) {
+            // No quotes behind these bars: IB's no-data answer rather than trade prices passed off as quotes.
+            return [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART \(h.whatToShow.capitalized)")]
+        }
+        guard ["TRADES", "ADJUSTED_LAST"].contains(h.whatToShow.uppercased()) else {
+            return invalid("whatToShow \(h.whatToShow) is not supported (TRADES, ADJUSTED_LAST)")
         }
         if h.whatToShow.uppercased() == "ADJUSTED_LAST", !h.endDateTime.isEmpty { return invalid("End date not supported with adjusted last") }
         guard let (count, unit) = Self.parseDuration(h.durationStr) else {
             return invalid("Historical data request duration \"\(h.durationStr)\" is invalid (e.g. \"200 D\", \"1 Y\")")
         }
+        if unit == "D", count > 365 { return invalid("Historical data requests for durations longer than 365 days must be made in years.") }
         var end = state.asOf
         var notices: [TWSEvent] = []
         if !h.endDateTime.isEmpty {
@@ -57,11 +63,11 @@ extension PaperBroker {
         guard let first = selected.first else {
             return notices + [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART Trades")]
         }
-        let trades = h.whatToShow.uppercased() != "MIDPOINT"
         if h.whatToShow.uppercased() == "ADJUSTED_LAST" { selected = Self.dividendAdjusted(selected, visible: visible)[...] }
+        if barSize != "1 day" { selected = Self.aggregated(selected, monthly: barSize == "1 month")[...] }
         let bars = selected.map { b in
             TWSBar(date: String(b.day), open: b.open.exactDouble, high: b.high.exactDouble, low: b.low.exactDouble,
-                   close: b.close.exactDouble, volume: trades ? b.volume : nil, wap: trades ? Self.typicalPrice(b) : nil, barCount: -1)
+                   close: b.close.exactDouble, volume: b.volume, wap: Self.typicalPrice(b), barCount: -1)
         }
         return notices + [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
     }
@@ -108,6 +114,37 @@ extension PaperBroker {
             return PaperBar(day: b.day, open: scaled(b.open, f), high: scaled(b.high, f), low: scaled(b.low, f), close: scaled(b.close, f),
                             volume: b.volume, dividend: b.dividend)
         }
+    }
+
+    /// Daily bars folded into weeks (Monday–Sunday) or calendar months: first open, highest high, lowest
+    /// low, last close, summed volume, dated by the period's last day present (the current, unfinished
+    /// period ends at the last bar served: a partial bar, as IB's).
+    static func aggregated(_ bars: ArraySlice<PaperBar>, monthly: Bool) -> [PaperBar] {
+        func key(_ d: PaperDay) -> Int { monthly ? d / 100 : shift(d, months: 0, days: -weekdayFromMonday(d)) }
+        var out: [PaperBar] = []
+        var current: PaperBar?
+        var currentKey = -1
+        for b in bars {
+            let k = key(b.day)
+            if let c = current, k == currentKey {
+                current = PaperBar(day: b.day, open: c.open, high: max(c.high, b.high), low: min(c.low, b.low), close: b.close,
+                                   volume: c.volume + b.volume, dividend: c.dividend + b.dividend)
+            } else {
+                if let c = current { out.append(c) }
+                current = b
+                currentKey = k
+            }
+        }
+        if let c = current { out.append(c) }
+        return out
+    }
+
+    /// 0 for Monday … 6 for Sunday.
+    static func weekdayFromMonday(_ d: PaperDay) -> Int {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = cal.date(from: DateComponents(year: d / 10_000, month: d / 100 % 100, day: d % 100)) else { return 0 }
+        return (cal.component(.weekday, from: date) + 5) % 7
     }
 
     /// (high + low + close) / 3 rounded half up to 4 places: ib-paper's stand-in for the bar's WAP.

@@ -185,3 +185,44 @@ def test_adjusted_last_is_split_and_dividend_adjusted(procs, tmp_path):
         assert err[2] == 321 and "End date not supported with adjusted last" in err[3]
     finally:
         app.stop()
+
+
+def test_duration_over_365_days_weekly_monthly_and_quotes(paper):
+    """[HB] N D above 365 → 321 'must be made in years'; 1 week / 1 month bars aggregated from the days
+    (the current period partial); MIDPOINT/BID/ASK have no source here → 162 no data (not trade prices)."""
+    paper.reqHistoricalData(601, stock("AAPL"), "", "400 D", "1 day", "TRADES", 1, 1, False, [])
+    err = paper.wait(lambda e: e[0] == "error" and e[1][0] == 601, what="321 for 601")[0][1]
+    assert err[2] == 321 and "durations longer than 365 days must be made in years" in err[3]
+    assert len(bars_for(paper, 602, "", "365 D")) > 200
+
+    paper.reqHistoricalData(603, stock("AAPL"), "20170614 16:00:00 US/Eastern", "3 W", "1 week", "TRADES", 1, 1, False, [])
+    paper.wait_name("historicalDataEnd", r0=603)
+    weeks = [a[1] for a in paper.named("historicalData") if a[0] == 603]
+    # Week of 06-05 (AAPL.csv rows 06-05…06-09) and the partial week of 06-12 (06-12…06-14).
+    assert [(b.date, b.open, b.high, b.low, b.close, int(b.volume)) for b in weeks[-2:]] == [
+        ("20170609", 154.339996, 155.979996, 146.020004, 148.979996, 159159700),
+        ("20170614", 145.740005, 147.5, 142.509995, 145.160004, 138003900),
+    ]
+    paper.reqHistoricalData(604, stock("AAPL"), "20170714 16:00:00 US/Eastern", "2 M", "1 month", "TRADES", 1, 1, False, [])
+    paper.wait_name("historicalDataEnd", r0=604)
+    months = [a[1] for a in paper.named("historicalData") if a[0] == 604]
+    june = [b for b in months if b.date.startswith("201706")]
+    assert [(b.date, b.open, b.high, b.low, b.close, int(b.volume)) for b in june] == [
+        ("20170630", 153.169998, 155.979996, 142.199997, 144.020004, 684178100)]
+    assert months[-1].date == "20170714"
+
+    for req, what in ((605, "MIDPOINT"), (606, "BID"), (607, "ASK")):
+        assert bars_for(paper, req, "", "5 D", what=what) == []
+        err = [a for a in paper.errors(162) if a[0] == req]
+        assert err and "HMDS query returned no data" in err[0][3], what
+
+
+def test_zero_quantity_gets_434(paper):
+    """[MC] 434 'The order size cannot be zero' (ib_async keeps such an order; 201 would cancel it)."""
+    from ibapi.order import Order
+    o = Order()
+    o.action, o.totalQuantity, o.orderType, o.tif = "BUY", 0, "MKT", "DAY"
+    oid = paper.named("nextValidId")[0][0]
+    paper.placeOrder(oid, stock("AAPL"), o)
+    err = paper.wait(lambda e: e[0] == "error" and e[1][0] == oid, what="434")[0][1]
+    assert (err[2], err[3]) == (434, "The order size cannot be zero")
