@@ -203,7 +203,8 @@ final class PaperConnection: @unchecked Sendable {
     }
 }
 
-/// The simulation clock's line protocol: `advance [n]` → `ok as_of=YYYYMMDD`, `asof` → `as_of=YYYYMMDD`.
+/// The simulation clock's line protocol: `advance [n]` → `ok as_of=YYYYMMDD`, `asof` → `as_of=YYYYMMDD`;
+/// `connectivity lost|restored-data-lost|restored` → IB's 1100/1101/1102 to every client (for tests).
 struct PaperAdmin {
     let server: PaperServer
     let fd: Int32
@@ -233,7 +234,13 @@ struct PaperAdmin {
             let reached = server.advance(days: n)
             return reached.count == n ? "ok as_of=\(server.asOf)" : "error: end of data at as_of=\(server.asOf) after \(reached.count) day(s)"
         case "asof": return "as_of=\(server.asOf)"
-        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof)"
+        case "connectivity":
+            let codes = ["lost": 1100, "restored-data-lost": 1101, "restored": 1102]
+            guard parts.count == 2, let code = codes[String(parts[1]).lowercased()], let n = server.connectivity(code) else {
+                return "error: usage: connectivity lost|restored-data-lost|restored"
+            }
+            return "ok sent=\(code) clients=\(n)"
+        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof, connectivity lost|restored-data-lost|restored)"
         }
     }
 }

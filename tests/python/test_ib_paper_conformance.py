@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from conftest import binary  # noqa: E402
-from ibapi_harness import App, start_paper, stock  # noqa: E402
+from ibapi_harness import App, admin, start_paper, stock  # noqa: E402
 
 ibapi = pytest.importorskip("ibapi")
 
@@ -21,6 +21,7 @@ def paper(procs, tmp_path):
     app = App()
     app.start(port, 7)
     app.wait_name("nextValidId")
+    app.admin_port = admin_port
     yield app
     app.stop()
 
@@ -226,3 +227,18 @@ def test_zero_quantity_gets_434(paper):
     paper.placeOrder(oid, stock("AAPL"), o)
     err = paper.wait(lambda e: e[0] == "error" and e[1][0] == oid, what="434")[0][1]
     assert (err[2], err[3]) == (434, "The order size cannot be zero")
+
+
+def test_admin_connectivity_events_reach_clients_as_1100_1101_1102(paper):
+    """[MC] 1100 lost, 1101 restored - data lost, 1102 restored - data maintained (id -1); the
+    connection itself stays up, as with a real Gateway losing its link to IB."""
+    expected = {"lost": (1100, "Connectivity between IB and Trader Workstation has been lost."),
+                "restored-data-lost": (1101, "Connectivity between IB and Trader Workstation has been restored - data lost."),
+                "restored": (1102, "Connectivity between IB and Trader Workstation has been restored - data maintained.")}
+    for word, (code, text) in expected.items():
+        assert admin(paper.admin_port, f"connectivity {word}") == f"ok sent={code} clients=1"
+        got = paper.wait(lambda e: e[0] == "error" and e[1][2] == code, what=str(code))[0][1]
+        assert (got[0], got[3]) == (-1, text)
+    assert admin(paper.admin_port, "connectivity sideways").startswith("error: usage")
+    paper.reqCurrentTime()
+    paper.wait_name("currentTime")
