@@ -242,3 +242,27 @@ def test_admin_connectivity_events_reach_clients_as_1100_1101_1102(paper):
     assert admin(paper.admin_port, "connectivity sideways").startswith("error: usage")
     paper.reqCurrentTime()
     paper.wait_name("currentTime")
+
+
+def test_pacing_applies_to_small_bars_only(procs, tmp_path):
+    """[HL] IB "Historical Data Limitations": the 15 s identical / 6-in-2 s / 60-in-10-min rules are for
+    bars of 30 seconds or less. Ten identical daily requests at once are all served; a repeated
+    5-second-bar request within 15 s gets 162 (ib-paper then refuses the bar size itself with 321)."""
+    _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--as-of", "2017-10-04")
+    app = App()
+    app.start(port, 10)
+    try:
+        app.wait_name("nextValidId")
+        for req in range(701, 711):
+            app.reqHistoricalData(req, stock("AAPL"), "", "5 D", "1 day", "TRADES", 1, 1, False, [])
+        for req in range(701, 711):
+            app.wait_name("historicalDataEnd", r0=req)
+        assert not app.errors(162)
+        for req in (720, 721):
+            app.reqHistoricalData(req, stock("AAPL"), "", "1800 S", "5 secs", "TRADES", 1, 1, False, [])
+        app.wait(lambda e: e[0] == "error" and e[1][0] == 721, what="answer to 721")
+        assert [a[2] for a in app.errors() if a[0] == 720] == [321]
+        paced = [a for a in app.errors(162) if a[0] == 721]
+        assert paced and "pacing violation" in paced[0][3]
+    finally:
+        app.stop()
