@@ -107,6 +107,18 @@ def test_head_timestamp_is_the_first_bar(paper):
     assert any(a[0] == 303 for a in paper.errors(162))
 
 
+def paper_on(procs, tmp_path, symbol, rows, as_of, client_id):
+    """ib-paper serving one CSV (`rows`) as `symbol`, and a connected ibapi App."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / f"{symbol}.csv").write_text(rows)
+    _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", as_of, "--no-historical-pacing")
+    app = App()
+    app.start(port, client_id)
+    app.wait_name("nextValidId")
+    return app
+
+
 # Nine rows of ../shared/data/sp500-daily/TSLA.csv.gz (AlphaVantage, prices as traded; 5:1 split on 2020-08-31).
 TSLA_ROWS = """timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient
 2020-08-24,2126.275,2129.0,1927.52,2014.2,402.84,20063621,0.0,1.0
@@ -124,15 +136,8 @@ TSLA_ROWS = """timestamp,open,high,low,close,adjusted_close,volume,dividend_amou
 def test_trades_history_is_split_adjusted(procs, tmp_path):
     """[HB] TRADES history is adjusted for splits: TSLA's 2020-08-28 close 2213.40 is served as 442.68
     (÷5), its volume ×5; bars from the split day on are as traded. No 80 % 'crash' on 08-31."""
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "TSLA.csv").write_text(TSLA_ROWS)
-    _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", "2020-09-03",
-                             "--no-historical-pacing")
-    app = App()
-    app.start(port, 8)
+    app = paper_on(procs, tmp_path, "TSLA", TSLA_ROWS, "2020-09-03", 8)
     try:
-        app.wait_name("nextValidId")
         app.reqHistoricalData(401, stock("TSLA"), "20200901 16:00:00 US/Eastern", "4 D", "1 day", "TRADES", 1, 1, False, [])
         app.wait_name("historicalDataEnd", r0=401)
         bars = [a[1] for a in app.named("historicalData") if a[0] == 401]
@@ -162,15 +167,8 @@ AAPL_ROWS = """timestamp,open,high,low,close,adjusted_close,volume,dividend_amou
 def test_adjusted_last_is_split_and_dividend_adjusted(procs, tmp_path):
     """[HB] ADJUSTED_LAST: adjusted for splits and dividends; an end date is refused with 321.
     08-06 close 455.61 → ÷4 = 113.9025, × (1 − 0.205/113.9025) for the 08-07 dividend = 113.6975."""
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "AAPL.csv").write_text(AAPL_ROWS)
-    _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", "2020-09-01",
-                             "--no-historical-pacing")
-    app = App()
-    app.start(port, 9)
+    app = paper_on(procs, tmp_path, "AAPL", AAPL_ROWS, "2020-09-01", 9)
     try:
-        app.wait_name("nextValidId")
         closes = {}
         for req, what in ((501, "ADJUSTED_LAST"), (502, "TRADES")):
             app.reqHistoricalData(req, stock("AAPL"), "", "7 D", "1 day", what, 1, 1, False, [])
