@@ -193,7 +193,7 @@ final class PaperConnection: @unchecked Sendable {
                 sendLocked(b.accountSummary(reqId: reqId, tags: tags))
             case .cancelAccountSummary(let reqId): accountSummaries.removeValue(forKey: reqId)
             case .reqAccountUpdates(let subscribe, _):
-                if subscribe { sendLocked([.accountDownloadEnd(account: b.state.account)]) }
+                if subscribe { sendLocked(b.accountUpdates()) }
             case .reqMarketDataType, .cancelAccountUpdatesMulti: break
             case .reqAccountUpdatesMulti(let reqId, _, _, _): sendLocked([.accountUpdateMultiEnd(reqId: reqId)])
             case .reqHeadTimestamp(let reqId, let c, _, let what, let fmt): sendLocked(b.headTimestamp(reqId: reqId, contract: c, whatToShow: what, formatDate: fmt))

@@ -76,6 +76,21 @@ extension TWSEvent {
             return .accountSummary(reqId: try r.int("reqId"), account: try r.string("account"), tag: try r.string("tag"),
                                    value: try r.string("value"), currency: try r.string("currency"))
         case ID.accountSummaryEnd: try r.skip("version"); return .accountSummaryEnd(reqId: try r.int("reqId"))
+        case ID.accountValue:
+            try r.skip("version")
+            return .accountValue(key: try r.string("key"), value: try r.string("value"), currency: try r.string("currency"), account: try r.string("account"))
+        case ID.portfolioValue:
+            try r.skip("version")
+            var c = TWSContract(symbol: "")
+            c.conId = try r.int("conId"); c.symbol = try r.string("symbol"); c.secType = try r.string("secType")
+            c.lastTradeDateOrContractMonth = try r.string("lastTradeDateOrContractMonth")
+            c.strike = try r.optionalDouble("strike").flatMap { $0 == 0 ? nil : $0 }
+            c.right = try r.string("right"); c.multiplier = try r.string("multiplier"); c.primaryExchange = try r.string("primaryExchange")
+            c.currency = try r.string("currency"); c.localSymbol = try r.string("localSymbol"); c.tradingClass = try r.string("tradingClass")
+            return .portfolioValue(contract: c, position: try r.decimal("position"), marketPrice: try r.double("marketPrice"),
+                                   marketValue: try r.double("marketValue"), averageCost: try r.double("averageCost"),
+                                   unrealizedPNL: try r.double("unrealizedPNL"), realizedPNL: try r.double("realizedPNL"), account: try r.string("account"))
+        case ID.accountUpdateTime: try r.skip("version"); return .accountUpdateTime(try r.string("time"))
         case ID.headTimestamp: return .headTimestamp(reqId: try r.int("reqId"), timestamp: try r.string("headTimestamp"))
         case ID.accountDownloadEnd: try r.skip("version"); return .accountDownloadEnd(account: try r.string("account"))
         case ID.accountUpdateMultiEnd: try r.skip("version"); return .accountUpdateMultiEnd(reqId: try r.int("reqId"))

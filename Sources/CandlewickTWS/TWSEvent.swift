@@ -25,6 +25,13 @@ public enum TWSEvent: Sendable, Hashable {
     case accountSummaryEnd(reqId: Int)
     case accountDownloadEnd(account: String)
     case accountUpdateMultiEnd(reqId: Int)
+    /// ACCT_VALUE (6): one account value of a reqAccountUpdates subscription.
+    case accountValue(key: String, value: String, currency: String, account: String)
+    /// PORTFOLIO_VALUE (7): one position of a reqAccountUpdates subscription, marked at `marketPrice`.
+    case portfolioValue(contract: TWSContract, position: Decimal, marketPrice: Double, marketValue: Double, averageCost: Double,
+                        unrealizedPNL: Double, realizedPNL: Double, account: String)
+    /// ACCT_UPDATE_TIME (8): `HH:mm` of the account snapshot.
+    case accountUpdateTime(String)
     /// HEAD_TIMESTAMP (88): the earliest data point of reqHeadTimeStamp.
     case headTimestamp(reqId: Int, timestamp: String)
 
@@ -96,6 +103,14 @@ public enum TWSEvent: Sendable, Hashable {
         case .accountSummaryEnd(let reqId): return [String(ID.accountSummaryEnd), "1", String(reqId)]
         case .accountDownloadEnd(let account): return [String(ID.accountDownloadEnd), "1", account]
         case .accountUpdateMultiEnd(let reqId): return [String(ID.accountUpdateMultiEnd), "1", String(reqId)]
+        case .accountValue(let k, let v, let cur, let acct): return [String(ID.accountValue), "2", k, v, cur, acct]
+        case .portfolioValue(let c, let pos, let price, let value, let avg, let unreal, let real, let acct):
+            var w = TWSFieldWriter(messageId: ID.portfolioValue)
+            w.add(8); w.add(c.conId); w.add(c.symbol); w.add(c.secType); w.add(c.lastTradeDateOrContractMonth); w.add(c.strike ?? 0)
+            w.add(c.right); w.add(c.multiplier); w.add(c.primaryExchange); w.add(c.currency); w.add(c.localSymbol); w.add(c.tradingClass)
+            w.add(pos); w.add(price); w.add(value); w.add(avg); w.add(unreal); w.add(real); w.add(acct)
+            return w.fields
+        case .accountUpdateTime(let t): return [String(ID.accountUpdateTime), "1", t]
         case .headTimestamp(let reqId, let t): return [String(ID.headTimestamp), String(reqId), t]
         }
     }

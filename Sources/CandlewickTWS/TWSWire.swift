@@ -71,6 +71,8 @@ public enum TWSIncomingID {
     public static let errorMessage = 4
     public static let openOrder = 5
     public static let accountValue = 6
+    public static let portfolioValue = 7
+    public static let accountUpdateTime = 8
     public static let nextValidId = 9
     public static let contractData = 10
     public static let executionData = 11

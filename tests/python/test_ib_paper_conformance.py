@@ -264,3 +264,26 @@ def test_pacing_applies_to_small_bars_only(procs, tmp_path):
         assert paced and "pacing violation" in paced[0][3]
     finally:
         app.stop()
+
+
+def test_account_updates_carry_portfolio_and_values_after_a_fill(paper):
+    """reqAccountUpdates: updateAccountValue per tag, updatePortfolio per position, updateAccountTime,
+    accountDownloadEnd (before issue 17: only the end marker). A 10-share MKT buy fills at the 2017-10-05
+    open 154.179993 (+ $1.00 minimum commission) and is marked at that day's close 155.389999."""
+    from ibapi.order import Order
+    o = Order()
+    o.action, o.totalQuantity, o.orderType, o.tif = "BUY", 10, "MKT", "DAY"
+    oid = paper.named("nextValidId")[0][0]
+    paper.placeOrder(oid, stock("AAPL"), o)
+    paper.wait(lambda e: e[0] == "orderStatus" and e[1][0] == oid, what="order accepted")
+    assert admin(paper.admin_port, "advance") == "ok as_of=20171005"
+    paper.wait(lambda e: e[0] == "orderStatus" and e[1][0] == oid and e[1][1] == "Filled", what="fill")
+    paper.reqAccountUpdates(True, "DU0000001")
+    paper.wait_name("accountDownloadEnd")
+    (contract, position, price, value, avg, unreal, _, account), = paper.named("updatePortfolio")
+    assert (contract.symbol, contract.conId, int(position), price, account) == ("AAPL", 265598, 10, 155.389999, "DU0000001")
+    assert (round(value, 5), round(avg, 6), round(unreal, 5)) == (1553.89999, 154.279993, 11.10006)
+    values = {a[0]: a[1] for a in paper.named("updateAccountValue")}
+    assert {"NetLiquidation", "TotalCashValue", "BuyingPower", "GrossPositionValue"} <= set(values)
+    assert float(values["GrossPositionValue"]) == 1553.9
+    assert paper.named("updateAccountTime") == [("16:00",)]
