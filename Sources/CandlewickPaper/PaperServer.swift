@@ -185,8 +185,12 @@ public final class PaperServer: @unchecked Sendable {
         return true
     }
 
+    /// Forgets a closing connection. Its held messages are dropped and it never writes again: its
+    /// descriptor is about to be closed and may be reused by the next accepted client.
     func unregister(_ conn: PaperConnection) {
         lock.withLock {
+            conn.closed = true
+            outbox.removeAll { $0.connection === conn }
             connections.removeValue(forKey: ObjectIdentifier(conn))
             if let id = conn.clientId, clients[id] === conn { clients.removeValue(forKey: id) }
         }
