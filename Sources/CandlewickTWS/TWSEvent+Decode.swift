@@ -81,12 +81,9 @@ extension TWSEvent {
             return .accountValue(key: try r.string("key"), value: try r.string("value"), currency: try r.string("currency"), account: try r.string("account"))
         case ID.portfolioValue:
             try r.skip("version")
-            var c = TWSContract(symbol: "")
-            c.conId = try r.int("conId"); c.symbol = try r.string("symbol"); c.secType = try r.string("secType")
-            c.lastTradeDateOrContractMonth = try r.string("lastTradeDateOrContractMonth")
-            c.strike = try r.optionalDouble("strike").flatMap { $0 == 0 ? nil : $0 }
-            c.right = try r.string("right"); c.multiplier = try r.string("multiplier"); c.primaryExchange = try r.string("primaryExchange")
-            c.currency = try r.string("currency"); c.localSymbol = try r.string("localSymbol"); c.tradingClass = try r.string("tradingClass")
+            // The short contract block, with the primary exchange where the others carry the exchange.
+            var c = try TWSContract.readShort(&r)
+            (c.primaryExchange, c.exchange) = (c.exchange, TWSContract(symbol: "").exchange)
             return .portfolioValue(contract: c, position: try r.decimal("position"), marketPrice: try r.double("marketPrice"),
                                    marketValue: try r.double("marketValue"), averageCost: try r.double("averageCost"),
                                    unrealizedPNL: try r.double("unrealizedPNL"), realizedPNL: try r.double("realizedPNL"), account: try r.string("account"))

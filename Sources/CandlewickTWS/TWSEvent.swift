@@ -106,8 +106,10 @@ public enum TWSEvent: Sendable, Hashable {
         case .accountValue(let k, let v, let cur, let acct): return [String(ID.accountValue), "2", k, v, cur, acct]
         case .portfolioValue(let c, let pos, let price, let value, let avg, let unreal, let real, let acct):
             var w = TWSFieldWriter(messageId: ID.portfolioValue)
-            w.add(8); w.add(c.conId); w.add(c.symbol); w.add(c.secType); w.add(c.lastTradeDateOrContractMonth); w.add(c.strike ?? 0)
-            w.add(c.right); w.add(c.multiplier); w.add(c.primaryExchange); w.add(c.currency); w.add(c.localSymbol); w.add(c.tradingClass)
+            var short = c
+            short.exchange = c.primaryExchange  // this message's block carries the primary exchange in the exchange slot
+            w.add(8)
+            short.writeShort(&w)
             w.add(pos); w.add(price); w.add(value); w.add(avg); w.add(unreal); w.add(real); w.add(acct)
             return w.fields
         case .accountUpdateTime(let t): return [String(ID.accountUpdateTime), "1", t]
