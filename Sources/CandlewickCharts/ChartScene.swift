@@ -28,6 +28,8 @@ struct ChartScene {
             lo = min(lo, s.lows[i])
             hi = max(hi, s.highs[i])
         }
+        // Prices are never negative: when no bar is, the axis stops at zero and a band below it is clipped.
+        let axisFloor = lo >= 0 ? 0.0 : -Double.infinity
         for (name, line) in [("sma_20", s.sma20), ("sma_50", s.sma50), ("sma_200", s.sma200), ("bollinger", s.bbUpper),
                              ("bollinger", s.bbLower)] where config.indicators.contains(name) {
             for i in window where line[i].isFinite {
@@ -49,7 +51,7 @@ struct ChartScene {
         let maxVolume = window.map { s.volumes[$0] }.max() ?? 0
         layout = ChartLayout(width: config.width, height: config.height,
                              slots: max(shown, min(config.lookbackPeriods, 20)),
-                             priceRange: (max(lo - pad, lo > 0 ? lo * 0.5 : lo - pad))...(hi + pad),
+                             priceRange: max(axisFloor, lo - pad, lo > 0 ? lo * 0.5 : lo - pad)...(hi + pad),
                              macdRange: (mlo - mpad)...(mhi + mpad), maxVolume: maxVolume)
         canvas = Canvas(width: config.width, height: config.height, background: Palette.background)
     }

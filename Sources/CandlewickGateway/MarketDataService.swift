@@ -85,12 +85,16 @@ public actor MarketDataFetcher {
         case .historicalData(let reqId, _, _, let bars):
             guard let p = pending.removeValue(forKey: reqId) else { return }
             p.continuation.resume(returning: p.bars + bars)
-        case .error(let e) where e.id > 0 && pending[e.id] != nil:
+        case .error(let e) where e.id > 0 && pending[e.id] != nil && !Self.isNotice(e.code):
             fail(e.id, GatewayError(e.message, code: e.code))
         default:
             break
         }
     }
+
+    /// IB's 2100–2199 codes are warnings (e.g. 2174 "date-time without explicit time zone"): the
+    /// request they name still gets its data, so they never fail it.
+    static func isNotice(_ code: Int) -> Bool { (2100...2199).contains(code) }
 
     /// Fails every outstanding request (the connection is gone).
     public func failAll(_ reason: String) {

@@ -48,6 +48,22 @@ extension PaperBroker {
         ]
     }
 
+    /// reqAccountUpdates: every account value (ACCT_VALUE, tags as in the summary), each position as
+    /// PORTFOLIO_VALUE marked at the as-of close, the snapshot time (16:00, the close) and ACCT_DOWNLOAD_END.
+    public func accountUpdates() -> [TWSEvent] {
+        var events: [TWSEvent] = accountValues().map { .accountValue(key: $0.tag, value: $0.value, currency: $0.currency, account: state.account) }
+        for (symbol, p) in state.positions.sorted(by: { $0.key < $1.key }) where !p.quantity.isZero {
+            let close = market.instruments[symbol]?.lastClose(onOrBefore: state.asOf) ?? p.avgCost
+            let value = p.quantity * close, cost = p.quantity * p.avgCost
+            var contract = p.contract
+            if let i = market.instruments[symbol] { contract = i.contract }
+            events.append(.portfolioValue(contract: contract, position: p.quantity, marketPrice: close.exactDouble, marketValue: value.exactDouble,
+                                          averageCost: p.avgCost.exactDouble, unrealizedPNL: (value - cost).exactDouble, realizedPNL: 0,
+                                          account: state.account))
+        }
+        return events + [.accountUpdateTime("16:00"), .accountDownloadEnd(account: state.account)]
+    }
+
     /// ACCOUNT_SUMMARY lines for the requested tags (comma list; ibapi's `ReqT*` spelling accepted), then END.
     public func accountSummary(reqId: Int, tags: String) -> [TWSEvent] {
         let wanted = Set(tags.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "ReqT", with: "RegT") })

@@ -67,6 +67,7 @@ public struct PaperBroker: Sendable {
         if !p.unsupported.isEmpty { return PaperErrors.rejected(id, "unsupported order attributes: \(p.unsupported.joined(separator: ", "))") }
         if o.whatIf { return PaperErrors.rejected(id, "what-if orders are not supported by ib-paper") }
         guard o.action == "BUY" || o.action == "SELL" else { return PaperErrors.rejected(id, "invalid action \(o.action)") }
+        if o.totalQuantity.isZero { return PaperErrors.err(id, 434, "The order size cannot be zero") }
         guard o.totalQuantity > 0 else { return PaperErrors.rejected(id, "order quantity must be positive, got \(o.totalQuantity)") }
         var q = o.totalQuantity, whole = Decimal()
         NSDecimalRound(&whole, &q, 0, .down)

@@ -83,6 +83,10 @@ final class PaperConnection: @unchecked Sendable {
                     phase = 2
                 }
                 while let fields = try buffer.nextFields() {
+                    if phase == 3, let reply = PaperUnimplemented.reply(to: fields) {
+                        guard answer(unimplemented: reply.name, reply.events, arrivedAt: arrivedAt) else { return }
+                        continue
+                    }
                     let request = try TWSRequest.decode(fields)
                     if phase == 2 {
                         guard case .startApi(let id, _) = request else {
@@ -125,19 +129,35 @@ final class PaperConnection: @unchecked Sendable {
         }
     }
 
+    /// Counts one message against the message rate; false when the connection must close. Caller holds the server lock.
+    func paceLocked(at now: Double) -> Bool {
+        switch pacing.message(at: now) {
+        case .ok: return true
+        case .warn:
+            sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded:max=\(pacing.maxMessagesPerSecond)")])
+            logger.warning("pacing.messages_warned")
+            return true
+        case .disconnect:
+            sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded: disconnecting")])
+            logger.warning("pacing.disconnected")
+            return false
+        }
+    }
+
+    /// Answers a request ib-paper does not implement (see `PaperUnimplemented`); the connection stays.
+    func answer(unimplemented name: String, _ events: [TWSEvent], arrivedAt now: Double) -> Bool {
+        server.lock.withLock {
+            guard paceLocked(at: now) else { return false }
+            logger.info("request.unimplemented", metadata: ["request": "\(name)"])
+            if !events.isEmpty { sendLocked(events) }
+            return !closed
+        }
+    }
+
     /// Serves one request; false when the connection must close (pacing).
     func handle(_ request: TWSRequest, arrivedAt now: Double = Date().timeIntervalSince1970) -> Bool {
         return server.lock.withLock {
-            switch pacing.message(at: now) {
-            case .ok: break
-            case .warn:
-                sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded:max=\(pacing.maxMessagesPerSecond)")])
-                logger.warning("pacing.messages_warned")
-            case .disconnect:
-                sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded: disconnecting")])
-                logger.warning("pacing.disconnected")
-                return false
-            }
+            guard paceLocked(at: now) else { return false }
             let id = clientId ?? 0
             var b: PaperBroker { server.broker }
             switch request {
@@ -174,16 +194,18 @@ final class PaperConnection: @unchecked Sendable {
                 sendLocked(b.accountSummary(reqId: reqId, tags: tags))
             case .cancelAccountSummary(let reqId): accountSummaries.removeValue(forKey: reqId)
             case .reqAccountUpdates(let subscribe, _):
-                if subscribe { sendLocked([.accountDownloadEnd(account: b.state.account)]) }
+                if subscribe { sendLocked(b.accountUpdates()) }
             case .reqMarketDataType, .cancelAccountUpdatesMulti: break
             case .reqAccountUpdatesMulti(let reqId, _, _, _): sendLocked([.accountUpdateMultiEnd(reqId: reqId)])
+            case .reqHeadTimestamp(let reqId, let c, _, let what, let fmt): sendLocked(b.headTimestamp(reqId: reqId, contract: c, whatToShow: what, formatDate: fmt))
             }
             return !closed
         }
     }
 }
 
-/// The simulation clock's line protocol: `advance [n]` → `ok as_of=YYYYMMDD`, `asof` → `as_of=YYYYMMDD`.
+/// The simulation clock's line protocol: `advance [n]` → `ok as_of=YYYYMMDD`, `asof` → `as_of=YYYYMMDD`;
+/// `connectivity lost|restored-data-lost|restored` → IB's 1100/1101/1102 to every client (for tests).
 struct PaperAdmin {
     let server: PaperServer
     let fd: Int32
@@ -226,7 +248,13 @@ struct PaperAdmin {
             let reached = server.advance(days: n)
             return reached.count == n ? "ok as_of=\(server.asOf)" : "error: end of data at as_of=\(server.asOf) after \(reached.count) day(s)"
         case "asof": return "as_of=\(server.asOf)"
-        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof)"
+        case "connectivity":
+            let codes = ["lost": 1100, "restored-data-lost": 1101, "restored": 1102]
+            guard parts.count == 2, let code = codes[String(parts[1]).lowercased()], let n = server.connectivity(code) else {
+                return "error: usage: connectivity lost|restored-data-lost|restored"
+            }
+            return "ok sent=\(code) clients=\(n)"
+        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof, connectivity lost|restored-data-lost|restored)"
         }
     }
 }

@@ -14,6 +14,8 @@ public struct PaperBar: Sendable, Hashable {
     public let low: Decimal
     public let close: Decimal
     public let volume: Decimal
+    /// Cash dividend going ex on this day (split-adjusted), 0 when none; feeds ADJUSTED_LAST.
+    public var dividend: Decimal = 0
 }
 
 /// An instrument the paper gateway knows: its bars and how it is described to clients.
@@ -115,7 +117,17 @@ public struct PaperMarket: Sendable {
                 logger.warning("data.row_rejected", metadata: ["symbol": "\(symbol)", "row": "\(r)"])
             }
             let bars = result.bars.map { b in
-                PaperBar(day: dayOf(b.timestamp), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume)
+                PaperBar(day: dayOf(b.timestamp), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume,
+                         dividend: result.dividends[b.timestamp] ?? 0)
+            }
+            for s in result.splits {
+                logger.info("data.split_adjusted", metadata: ["symbol": "\(symbol)", "day": "\(dayOf(s.day))", "ratio": "\(s.ratio)"])
+            }
+            if result.splits.isEmpty {
+                for (day, ratio) in suspectedSplits(bars) {
+                    logger.warning("data.split_suspected", metadata: ["symbol": "\(symbol)", "day": "\(day)", "open_over_previous_close": "\(ratio)",
+                                                                      "hint": "the file has no split_coefficient column; bars are served as they are"])
+                }
             }
             let (conId, exchange, longName) = listing(symbol)
             out.append(PaperInstrument(symbol: symbol, conId: conId, primaryExchange: exchange, longName: longName, bars: bars, synthetic: false))
@@ -123,6 +135,15 @@ public struct PaperMarket: Sendable {
                                                   "first": "\(bars.first?.day ?? 0)", "last": "\(bars.last?.day ?? 0)"])
         }
         return out
+    }
+
+    /// Days whose open is less than half or more than 1.8 times the previous close: split-like moves in a
+    /// file that carries no split column (a 2:1 split halves the price; no ordinary day does that).
+    static func suspectedSplits(_ bars: [PaperBar]) -> [(PaperDay, Double)] {
+        zip(bars, bars.dropFirst()).compactMap { prev, bar in
+            let ratio = bar.open.exactDouble / max(prev.close.exactDouble, 1e-9)
+            return ratio < 0.5 || ratio > 1.8 ? (bar.day, ratio) : nil
+        }
     }
 
     /// `yyyymmdd` of a UTC date.

@@ -5,8 +5,9 @@ import Foundation
 ///
 /// Historical requests (error 162 "Historical data request pacing violation"): an identical request
 /// within 15 s, six or more requests for the same contract within 2 s, or more than `maxHistorical`
-/// requests in 10 minutes. Real gateways lifted these hard limits for bars of 1 min and longer
-/// (soft throttling remains); ib-paper keeps them so clients stay within IB's documented envelope.
+/// requests in 10 minutes — in IB's documented scope only, bars of 30 seconds or less ("Historical
+/// Data Limitations"); daily, weekly and monthly requests are never paced. Times are passed in
+/// (arrival stamps), so tests drive the 15 s and 10 min windows with any clock.
 ///
 /// Messages: more than `maxMessagesPerSecond` (50) in one second → error 100 once as a warning;
 /// a second violation within 60 s → disconnect.
@@ -38,9 +39,16 @@ public struct PaperPacing: Sendable {
         return .warn
     }
 
+    /// `1 secs` … `30 secs`: the bar sizes IB's pacing rules apply to.
+    static func isSmallBar(_ barSize: String) -> Bool {
+        let parts = barSize.lowercased().split(separator: " ")
+        guard parts.count == 2, parts[1] == "secs" || parts[1] == "sec", let n = Int(parts[0]) else { return false }
+        return n <= 30
+    }
+
     /// Records a historical request; returns the pacing error text when it violates a rule.
     public mutating func historical(_ h: TWSHistoricalDataRequest, at now: Double) -> String? {
-        guard historicalEnabled else { return nil }
+        guard historicalEnabled, Self.isSmallBar(h.barSizeSetting) else { return nil }
         historical.removeAll { now - $0.time > 600 }
         let symbol = "\(h.contract.conId)|\(h.contract.symbol.uppercased())|\(h.contract.exchange)"
         let key = "\(symbol)|\(h.endDateTime)|\(h.durationStr)|\(h.barSizeSetting)|\(h.whatToShow)|\(h.useRTH)"

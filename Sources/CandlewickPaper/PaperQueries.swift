@@ -24,25 +24,34 @@ extension PaperBroker {
         let id = h.reqId
         guard let inst = market.instrument(for: h.contract) else { return [PaperErrors.noSecurity(id)] }
         func invalid(_ why: String) -> [TWSEvent] { [PaperErrors.err(id, 321, "Error validating request.-'bP' : cause - \(why)")] }
-        guard h.barSizeSetting.trimmingCharacters(in: .whitespaces) == "1 day" else {
-            return invalid("ib-paper serves daily bars only (barSizeSetting \"1 day\"), got \"\(h.barSizeSetting)\"")
+        let barSize = h.barSizeSetting.trimmingCharacters(in: .whitespaces).lowercased()
+        guard ["1 day", "1 week", "1 month"].contains(barSize) else {
+            return invalid("ib-paper serves 1 day, 1 week and 1 month bars, got \"\(h.barSizeSetting)\"")
         }
         guard !h.keepUpToDate else { return invalid("keepUpToDate is not supported by ib-paper") }
-        guard ["TRADES", "ADJUSTED_LAST", "MIDPOINT"].contains(h.whatToShow.uppercased()) else {
-            return invalid("whatToShow \(h.whatToShow) is not supported (TRADES, ADJUSTED_LAST, MIDPOINT)")
+        if ["MIDPOINT", "BID", "ASK", "BID_ASK"].contains(h.whatToShow.uppercased()) {
+            // No quotes behind these bars: IB's no-data answer rather than trade prices passed off as quotes.
+            return [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART \(h.whatToShow.capitalized)")]
         }
+        guard ["TRADES", "ADJUSTED_LAST"].contains(h.whatToShow.uppercased()) else {
+            return invalid("whatToShow \(h.whatToShow) is not supported (TRADES, ADJUSTED_LAST)")
+        }
+        if h.whatToShow.uppercased() == "ADJUSTED_LAST", !h.endDateTime.isEmpty { return invalid("End date not supported with adjusted last") }
         guard let (count, unit) = Self.parseDuration(h.durationStr) else {
             return invalid("Historical data request duration \"\(h.durationStr)\" is invalid (e.g. \"200 D\", \"1 Y\")")
         }
+        if unit == "D", count > 365 { return invalid("Historical data requests for durations longer than 365 days must be made in years.") }
         var end = state.asOf
+        var notices: [TWSEvent] = []
         if !h.endDateTime.isEmpty {
-            guard let d = Self.parseEndDay(h.endDateTime) else {
+            guard let e = PaperEndTime.parse(h.endDateTime) else {
                 return [PaperErrors.err(id, 10314, "End Date/Time: The date, time, or time-zone entered is invalid. The correct format is yyyymmdd hh:mm:ss xx/xxxx")]
             }
-            end = min(d, state.asOf)
+            if e.zoneImplied { notices.append(PaperErrors.err(id, 2174, Self.impliedZoneWarning)) }
+            end = min(e.lastDay, state.asOf)
         }
         let visible = inst.bars(through: end)
-        let selected: ArraySlice<PaperBar>
+        var selected: ArraySlice<PaperBar>
         switch unit {
         case "D": selected = visible.suffix(count)
         case "S": selected = visible.suffix(max(1, count / 86_400))
@@ -52,14 +61,90 @@ extension PaperBroker {
             selected = visible.filter { $0.day > start }[...]
         }
         guard let first = selected.first else {
-            return [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART Trades")]
+            return notices + [PaperErrors.err(id, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART Trades")]
         }
-        let trades = h.whatToShow.uppercased() != "MIDPOINT"
+        if h.whatToShow.uppercased() == "ADJUSTED_LAST" { selected = Self.dividendAdjusted(selected, visible: visible)[...] }
+        if barSize != "1 day" { selected = Self.aggregated(selected, monthly: barSize == "1 month")[...] }
         let bars = selected.map { b in
             TWSBar(date: String(b.day), open: b.open.exactDouble, high: b.high.exactDouble, low: b.low.exactDouble,
-                   close: b.close.exactDouble, volume: trades ? b.volume : nil, wap: trades ? Self.typicalPrice(b) : nil, barCount: -1)
+                   close: b.close.exactDouble, volume: b.volume, wap: Self.typicalPrice(b), barCount: -1)
         }
-        return [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
+        return notices + [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
+    }
+
+    /// HEAD_TIMESTAMP: the first bar's 09:30 US/Eastern open, as `yyyyMMdd-HH:mm:ss` in UTC
+    /// (formatDate 1) or epoch seconds (2); 200 unknown contract; 162 no data for whatToShow other than
+    /// TRADES / ADJUSTED_LAST (ib-paper has no quotes).
+    public func headTimestamp(reqId: Int, contract: TWSContract, whatToShow: String, formatDate: Int) -> [TWSEvent] {
+        guard let inst = market.instrument(for: contract) else { return [PaperErrors.noSecurity(reqId)] }
+        guard ["TRADES", "ADJUSTED_LAST"].contains(whatToShow.uppercased()), let first = inst.bars.first,
+              let open = PaperEndTime.instant(day: first.day, seconds: 9 * 3600 + 1800, in: PaperEndTime.exchangeZone) else {
+            return [PaperErrors.err(reqId, 162, "Historical Market Data Service error message:HMDS query returned no data: \(inst.symbol)@SMART \(whatToShow)")]
+        }
+        if formatDate == 2 { return [.headTimestamp(reqId: reqId, timestamp: String(Int64(open.timeIntervalSince1970)))] }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HH:mm:ss"
+        return [.headTimestamp(reqId: reqId, timestamp: f.string(from: open))]
+    }
+
+    /// ADJUSTED_LAST: split-adjusted bars (as TRADES) also adjusted for the cash dividends that went ex
+    /// after them, up to the last visible day (never a later one): each ex-day with dividend D scales every
+    /// earlier bar by 1 − D / (the close before the ex-day); prices rounded to 4 places.
+    static func dividendAdjusted(_ bars: ArraySlice<PaperBar>, visible: ArraySlice<PaperBar>) -> [PaperBar] {
+        var factor: Decimal = 1
+        var factors: [PaperDay: Decimal] = [:]
+        let firstDay = bars.first?.day ?? 0
+        var later: PaperBar?
+        for b in visible.reversed() {
+            if let next = later, next.dividend > 0, b.close > 0 { factor *= 1 - next.dividend / b.close }
+            factors[b.day] = factor
+            later = b
+            if b.day < firstDay { break }
+        }
+        func scaled(_ p: Decimal, _ f: Decimal) -> Decimal {
+            var x = p * f, r = Decimal()
+            NSDecimalRound(&r, &x, 4, .plain)
+            return r
+        }
+        return bars.map { b in
+            let f = factors[b.day] ?? 1
+            guard f != 1 else { return b }
+            return PaperBar(day: b.day, open: scaled(b.open, f), high: scaled(b.high, f), low: scaled(b.low, f), close: scaled(b.close, f),
+                            volume: b.volume, dividend: b.dividend)
+        }
+    }
+
+    /// Daily bars folded into weeks (Monday–Sunday) or calendar months: first open, highest high, lowest
+    /// low, last close, summed volume, dated by the period's last day present (the current, unfinished
+    /// period ends at the last bar served: a partial bar, as IB's).
+    static func aggregated(_ bars: ArraySlice<PaperBar>, monthly: Bool) -> [PaperBar] {
+        func key(_ d: PaperDay) -> Int { monthly ? d / 100 : shift(d, months: 0, days: -weekdayFromMonday(d)) }
+        var out: [PaperBar] = []
+        var current: PaperBar?
+        var currentKey = -1
+        for b in bars {
+            let k = key(b.day)
+            if let c = current, k == currentKey {
+                current = PaperBar(day: b.day, open: c.open, high: max(c.high, b.high), low: min(c.low, b.low), close: b.close,
+                                   volume: c.volume + b.volume, dividend: c.dividend + b.dividend)
+            } else {
+                if let c = current { out.append(c) }
+                current = b
+                currentKey = k
+            }
+        }
+        if let c = current { out.append(c) }
+        return out
+    }
+
+    /// 0 for Monday … 6 for Sunday.
+    static func weekdayFromMonday(_ d: PaperDay) -> Int {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        guard let date = cal.date(from: DateComponents(year: d / 10_000, month: d / 100 % 100, day: d % 100)) else { return 0 }
+        return (cal.component(.weekday, from: date) + 5) % 7
     }
 
     /// (high + low + close) / 3 rounded half up to 4 places: ib-paper's stand-in for the bar's WAP.
@@ -88,16 +173,8 @@ extension PaperBroker {
         return (n, parts[1].uppercased())
     }
 
-    /// The day of an end date/time: `yyyyMMdd[ HH:mm:ss[ tz]]` or `yyyyMMdd-HH:mm:ss`.
-    static func parseEndDay(_ s: String) -> PaperDay? {
-        let head = s.prefix(8)
-        guard head.count == 8, head.allSatisfy(\.isASCII), head.allSatisfy(\.isNumber), let d = Int(head) else { return nil }
-        let (y, m, day) = (d / 10_000, d / 100 % 100, d % 100)
-        guard y >= 1900, (1...12).contains(m), (1...31).contains(day) else { return nil }
-        let rest = s.dropFirst(8)
-        if !rest.isEmpty, rest.first != " ", rest.first != "-" { return nil }
-        return d
-    }
+    /// IB's warning 2174 for a date/time without a zone (TWS ≥ 10.17 still serves the data).
+    static let impliedZoneWarning = "Warning: You submitted request with date-time attributes without explicit time zone. Please switch to use yyyymmdd-hh:mm:ss in UTC or use instrument time zone, like US/Eastern. Implied time zone functionality will be removed in the next API release"
 
     /// `day` moved back by `months` months and `days` days (negative days go back).
     static func shift(_ day: PaperDay, months: Int, days: Int) -> PaperDay {

@@ -147,6 +147,19 @@ public final class PaperServer: @unchecked Sendable {
 
     /// Saves the state that `out` reports and sends `out` to its targets once that state is on disk
     /// (a message IB sends about an order is never about one a crash would forget). Caller holds `lock`.
+    /// IB's connectivity notices (message codes 1100/1101/1102), to every connected client; returns how many got it.
+    public func connectivity(_ code: Int) -> Int? {
+        let texts = [1100: "Connectivity between IB and Trader Workstation has been lost.",
+                     1101: "Connectivity between IB and Trader Workstation has been restored - data lost.",
+                     1102: "Connectivity between IB and Trader Workstation has been restored - data maintained."]
+        guard let text = texts[code] else { return nil }
+        return lock.withLock {
+            for c in clients.values { c.sendLocked([PaperErrors.err(-1, code, text)]) }
+            logger.info("admin.connectivity", metadata: ["code": "\(code)", "clients": "\(clients.count)"])
+            return clients.count
+        }
+    }
+
     func deliverLocked(_ out: [PaperOutbound]) {
         let generation = saver.submit(broker.state)
         for o in out {
@@ -184,8 +197,12 @@ public final class PaperServer: @unchecked Sendable {
         return true
     }
 
+    /// Forgets a closing connection. Its held messages are dropped and it never writes again: its
+    /// descriptor is about to be closed and may be reused by the next accepted client.
     func unregister(_ conn: PaperConnection) {
         lock.withLock {
+            conn.closed = true
+            outbox.removeAll { $0.connection === conn }
             connections.removeValue(forKey: ObjectIdentifier(conn))
             if let id = conn.clientId, clients[id] === conn { clients.removeValue(forKey: id) }
         }

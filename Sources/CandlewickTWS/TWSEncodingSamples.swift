@@ -42,6 +42,7 @@ public enum TWSEncodingSamples {
             "reqAccountSummary": .reqAccountSummary(reqId: 11, group: "All", tags: "NetLiquidation,TotalCashValue,BuyingPower"),
             "cancelAccountSummary": .cancelAccountSummary(reqId: 11),
             "reqAccountUpdatesMulti": .reqAccountUpdatesMulti(reqId: 12, account: "DU123456", modelCode: "", ledgerAndNLV: true),
+            "reqHeadTimeStamp": .reqHeadTimestamp(reqId: 13, contract: aapl, useRTH: true, whatToShow: "TRADES", formatDate: 1),
         ]
     }
 }

@@ -76,6 +76,19 @@ extension TWSEvent {
             return .accountSummary(reqId: try r.int("reqId"), account: try r.string("account"), tag: try r.string("tag"),
                                    value: try r.string("value"), currency: try r.string("currency"))
         case ID.accountSummaryEnd: try r.skip("version"); return .accountSummaryEnd(reqId: try r.int("reqId"))
+        case ID.accountValue:
+            try r.skip("version")
+            return .accountValue(key: try r.string("key"), value: try r.string("value"), currency: try r.string("currency"), account: try r.string("account"))
+        case ID.portfolioValue:
+            try r.skip("version")
+            // The short contract block, with the primary exchange where the others carry the exchange.
+            var c = try TWSContract.readShort(&r)
+            (c.primaryExchange, c.exchange) = (c.exchange, TWSContract(symbol: "").exchange)
+            return .portfolioValue(contract: c, position: try r.decimal("position"), marketPrice: try r.double("marketPrice"),
+                                   marketValue: try r.double("marketValue"), averageCost: try r.double("averageCost"),
+                                   unrealizedPNL: try r.double("unrealizedPNL"), realizedPNL: try r.double("realizedPNL"), account: try r.string("account"))
+        case ID.accountUpdateTime: try r.skip("version"); return .accountUpdateTime(try r.string("time"))
+        case ID.headTimestamp: return .headTimestamp(reqId: try r.int("reqId"), timestamp: try r.string("headTimestamp"))
         case ID.accountDownloadEnd: try r.skip("version"); return .accountDownloadEnd(account: try r.string("account"))
         case ID.accountUpdateMultiEnd: try r.skip("version"); return .accountUpdateMultiEnd(reqId: try r.int("reqId"))
         default: throw TWSProtocolError.unknownMessage(id: fields[0], direction: "server→client")

@@ -25,6 +25,15 @@ public enum TWSEvent: Sendable, Hashable {
     case accountSummaryEnd(reqId: Int)
     case accountDownloadEnd(account: String)
     case accountUpdateMultiEnd(reqId: Int)
+    /// ACCT_VALUE (6): one account value of a reqAccountUpdates subscription.
+    case accountValue(key: String, value: String, currency: String, account: String)
+    /// PORTFOLIO_VALUE (7): one position of a reqAccountUpdates subscription, marked at `marketPrice`.
+    case portfolioValue(contract: TWSContract, position: Decimal, marketPrice: Double, marketValue: Double, averageCost: Double,
+                        unrealizedPNL: Double, realizedPNL: Double, account: String)
+    /// ACCT_UPDATE_TIME (8): `HH:mm` of the account snapshot.
+    case accountUpdateTime(String)
+    /// HEAD_TIMESTAMP (88): the earliest data point of reqHeadTimeStamp.
+    case headTimestamp(reqId: Int, timestamp: String)
 
     static let uD = TWSWire.unsetDoubleJava
 
@@ -94,6 +103,17 @@ public enum TWSEvent: Sendable, Hashable {
         case .accountSummaryEnd(let reqId): return [String(ID.accountSummaryEnd), "1", String(reqId)]
         case .accountDownloadEnd(let account): return [String(ID.accountDownloadEnd), "1", account]
         case .accountUpdateMultiEnd(let reqId): return [String(ID.accountUpdateMultiEnd), "1", String(reqId)]
+        case .accountValue(let k, let v, let cur, let acct): return [String(ID.accountValue), "2", k, v, cur, acct]
+        case .portfolioValue(let c, let pos, let price, let value, let avg, let unreal, let real, let acct):
+            var w = TWSFieldWriter(messageId: ID.portfolioValue)
+            var short = c
+            short.exchange = c.primaryExchange  // this message's block carries the primary exchange in the exchange slot
+            w.add(8)
+            short.writeShort(&w)
+            w.add(pos); w.add(price); w.add(value); w.add(avg); w.add(unreal); w.add(real); w.add(acct)
+            return w.fields
+        case .accountUpdateTime(let t): return [String(ID.accountUpdateTime), "1", t]
+        case .headTimestamp(let reqId, let t): return [String(ID.headTimestamp), String(reqId), t]
         }
     }
 

@@ -27,6 +27,8 @@ public enum TWSRequest: Sendable, Hashable {
     /// Sent by ib_async while connecting; ib-paper answers with the END marker only.
     case reqAccountUpdatesMulti(reqId: Int, account: String, modelCode: String, ledgerAndNLV: Bool)
     case cancelAccountUpdatesMulti(reqId: Int)
+    /// reqHeadTimeStamp (87): the first date a contract has data for.
+    case reqHeadTimestamp(reqId: Int, contract: TWSContract, useRTH: Bool, whatToShow: String, formatDate: Int)
 
     /// A short name for logs.
     public var name: String {
@@ -54,6 +56,7 @@ public enum TWSRequest: Sendable, Hashable {
         case .reqMarketDataType: "reqMarketDataType"
         case .reqAccountUpdatesMulti: "reqAccountUpdatesMulti"
         case .cancelAccountUpdatesMulti: "cancelAccountUpdatesMulti"
+        case .reqHeadTimestamp: "reqHeadTimeStamp"
         }
     }
 
@@ -97,6 +100,12 @@ public enum TWSRequest: Sendable, Hashable {
         case .reqAccountUpdatesMulti(let reqId, let account, let model, let ledger):
             return [String(ID.reqAccountUpdatesMulti), "1", String(reqId), account, model, ledger ? "1" : "0"]
         case .cancelAccountUpdatesMulti(let reqId): return [String(ID.cancelAccountUpdatesMulti), "1", String(reqId)]
+        case .reqHeadTimestamp(let reqId, let c, let rth, let what, let fmt):
+            var w = TWSFieldWriter(messageId: ID.reqHeadTimestamp)
+            w.add(reqId)
+            c.writeRequestHead(&w)
+            w.add(c.includeExpired); w.add(rth); w.add(what); w.add(fmt)
+            return w.fields
         }
     }
 
@@ -165,6 +174,12 @@ public enum TWSRequest: Sendable, Hashable {
             return .reqAccountUpdatesMulti(reqId: try r.int("reqId"), account: try r.string("account"), modelCode: try r.string("modelCode"),
                                            ledgerAndNLV: try r.bool("ledgerAndNLV"))
         case ID.cancelAccountUpdatesMulti: try r.skip("version"); return .cancelAccountUpdatesMulti(reqId: try r.int("reqId"))
+        case ID.reqHeadTimestamp:
+            let reqId = try r.int("reqId")
+            var c = try TWSContract.readRequestHead(&r)
+            c.includeExpired = try r.bool("includeExpired")
+            return .reqHeadTimestamp(reqId: reqId, contract: c, useRTH: try r.bool("useRTH"), whatToShow: try r.string("whatToShow"),
+                                     formatDate: try r.int("formatDate"))
         default:
             throw TWSProtocolError.unknownMessage(id: fields[0], direction: "client→server")
         }

@@ -38,6 +38,7 @@ public enum TWSWire {
 
 /// Client → server message ids (ibapi `OUT`).
 public enum TWSOutgoingID {
+    public static let reqHeadTimestamp = 87
     public static let reqMarketData = 1
     public static let placeOrder = 3
     public static let cancelOrder = 4
@@ -70,6 +71,8 @@ public enum TWSIncomingID {
     public static let errorMessage = 4
     public static let openOrder = 5
     public static let accountValue = 6
+    public static let portfolioValue = 7
+    public static let accountUpdateTime = 8
     public static let nextValidId = 9
     public static let contractData = 10
     public static let executionData = 11
@@ -86,6 +89,7 @@ public enum TWSIncomingID {
     public static let accountSummary = 63
     public static let accountSummaryEnd = 64
     public static let accountUpdateMultiEnd = 74
+    public static let headTimestamp = 88
     public static let completedOrder = 101
     public static let completedOrdersEnd = 102
 }

@@ -114,6 +114,20 @@ struct ChartRenderTests {
         #expect(chart.layout.priceRange.lowerBound > lows.min()! * 0.8)
     }
 
+    /// Issue 17: an unadjusted 5:1 split (2,200 → 440) pulls the lower Bollinger band to about −440;
+    /// the price axis still stops at zero and the band is clipped there.
+    @Test func priceAxisNeverGoesBelowZero() throws {
+        let t0 = UTCTimestamp.parse("2020-07-01")!
+        let bars = try (0..<40).map { i -> OHLCVBar in
+            let p: Decimal = i < 30 ? 2200 : 440
+            return try OHLCVBar(timestamp: t0.addingTimeInterval(Double(i) * 86_400), open: p, high: p + 10, low: p - 10, close: p, volume: 1_000)
+        }
+        let chart = try renderer.render(ChartInput(symbol: "TEST", timeframe: .daily, bars: bars),
+                                        config: try ChartConfig(symbol: "TEST", timeframe: .daily))
+        #expect(chart.indicatorsDrawn.contains("bollinger"))
+        #expect(chart.layout.priceRange.lowerBound == 0, "axis from \(chart.layout.priceRange)")
+    }
+
     @Test(arguments: [1, 2, 34])
     func tinyHistoriesRender(count: Int) throws {
         let chart = try renderer.render(ChartInput(symbol: "TEST", timeframe: .daily, bars: try syntheticBars(count)),

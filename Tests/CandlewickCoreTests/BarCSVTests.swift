@@ -115,4 +115,23 @@ struct WeeklyResamplerTests {
         #expect(w.bars.map(\.volume).reduce(0, +) == daily.map(\.volume).reduce(0, +))
         _ = try MarketData(symbol: "AAPL", timeframe: .weekly, bars: w.bars, fetchedAt: Date())
     }
+
+    /// Issue 17: a `split_coefficient` column back-adjusts the bars before the split (as IB's TRADES history);
+    /// TSLA's 5:1 split of 2020-08-31 from ../shared/data/sp500-daily.
+    @Test func splitCoefficientBackAdjustsEarlierBars() throws {
+        let text = """
+        timestamp,open,high,low,close,adjusted_close,volume,dividend_amount,split_coefficient
+        2020-08-27,2180.46,2295.6,2142.5,2238.75,447.75,23693043,0.0,1.0
+        2020-08-28,2295.12,2318.49,2186.52,2213.4,442.68,20081176,0.0,1.0
+        2020-08-31,444.61,500.14,440.11,498.32,498.32,115847020,0.0,5.0
+        2020-09-01,502.14,502.49,470.51,475.05,475.05,90119419,0.0,1.0
+        """
+        let r = try BarCSV.parse(text, source: "TSLA")
+        #expect(r.bars.map(\.close) == [Decimal(string: "447.75")!, Decimal(string: "442.68")!, Decimal(string: "498.32")!, Decimal(string: "475.05")!])
+        #expect(r.bars[0].open == Decimal(string: "436.092")! && r.bars[1].high == Decimal(string: "463.698")!)
+        #expect(r.bars[0].volume == 118_465_215 && r.bars[2].volume == 115_847_020)
+        #expect(r.splits.count == 1 && r.splits[0].ratio == 5)
+        let noSplitColumn = try BarCSV.parse("date,open,high,low,close,volume\n2020-08-28,2295.12,2318.49,2186.52,2213.4,1\n", source: "x")
+        #expect(noSplitColumn.bars[0].close == Decimal(string: "2213.4")! && noSplitColumn.splits.isEmpty)
+    }
 }

@@ -118,10 +118,23 @@ enum Fixture {
 
     @Test func pacingFlagsIdenticalHistoricalRequestsAndMessageFloods() {
         var p = PaperPacing()
-        let h = TWSHistoricalDataRequest(reqId: 1, contract: TWSContract(symbol: "AAPL"), durationStr: "1 Y")
+        let h = TWSHistoricalDataRequest(reqId: 1, contract: TWSContract(symbol: "AAPL"), durationStr: "1800 S", barSizeSetting: "5 secs")
         #expect(p.historical(h, at: 0) == nil)
         #expect(p.historical(h, at: 10) != nil)
         #expect(p.historical(h, at: 30) == nil)
+        // IB's scope: bars of 30 s or less. Daily bars are never paced, however fast.
+        var d = PaperPacing()
+        let daily = TWSHistoricalDataRequest(reqId: 2, contract: TWSContract(symbol: "AAPL"), durationStr: "1 Y", barSizeSetting: "1 day")
+        #expect((0..<100).allSatisfy { d.historical(daily, at: Double($0) * 0.01) == nil })
+        // 60 per 10 minutes (injected times: no waiting): the 61st within 600 s is refused, one after the window is not.
+        var ten = PaperPacing()
+        for i in 0..<60 {
+            let r = TWSHistoricalDataRequest(reqId: i, contract: TWSContract(symbol: "S\(i)"), durationStr: "60 S", barSizeSetting: "1 secs")
+            #expect(ten.historical(r, at: Double(i) * 3) == nil)
+        }
+        let extra = TWSHistoricalDataRequest(reqId: 99, contract: TWSContract(symbol: "X"), durationStr: "60 S", barSizeSetting: "1 secs")
+        #expect(ten.historical(extra, at: 590)?.contains("10 minutes") == true)
+        #expect(ten.historical(extra, at: 1_200) == nil)
         var m = PaperPacing()
         let verdicts = (0..<120).map { m.message(at: Double($0) * 0.01) }
         #expect(verdicts.filter { $0 == .warn }.count == 1)

@@ -42,6 +42,12 @@ enum EventSamples {
             .positionEnd,
             .accountSummary(reqId: 9, account: "DU1", tag: "NetLiquidation", value: "100000.00", currency: "USD"),
             .accountSummaryEnd(reqId: 9), .accountDownloadEnd(account: "DU1"), .accountUpdateMultiEnd(reqId: 12),
+            .headTimestamp(reqId: 13, timestamp: "20040819-13:30:00"),
+            .accountValue(key: "NetLiquidation", value: "100000.00", currency: "USD", account: "DU1"),
+            .portfolioValue(contract: TWSContract(conId: 265_598, symbol: "AAPL", secType: "STK", primaryExchange: "NASDAQ", currency: "USD",
+                                                  localSymbol: "AAPL", tradingClass: "NMS"),
+                            position: 10, marketPrice: 155.5, marketValue: 1555, averageCost: 150.1, unrealizedPNL: 54, realizedPNL: 0, account: "DU1"),
+            .accountUpdateTime("16:00"),
         ]
     }
 }

@@ -135,6 +135,21 @@ class App(EWrapper, EClient):
     def completedOrdersEnd(self):
         self.rec("completedOrdersEnd")
 
+    def updateAccountValue(self, key, val, currency, accountName):
+        self.rec("updateAccountValue", key, val, currency, accountName)
+
+    def updatePortfolio(self, contract, position, marketPrice, marketValue, averageCost, unrealizedPNL, realizedPNL, accountName):
+        self.rec("updatePortfolio", contract, position, marketPrice, marketValue, averageCost, unrealizedPNL, realizedPNL, accountName)
+
+    def updateAccountTime(self, timeStamp):
+        self.rec("updateAccountTime", timeStamp)
+
+    def accountDownloadEnd(self, accountName):
+        self.rec("accountDownloadEnd", accountName)
+
+    def headTimestamp(self, reqId, headTimestamp):
+        self.rec("headTimestamp", reqId, headTimestamp)
+
     def connectionClosed(self):
         self.rec("connectionClosed")
 

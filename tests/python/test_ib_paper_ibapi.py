@@ -232,6 +232,7 @@ def test_ibapi_encoding_matches_swift():
     call("reqAccountSummary", lambda: app.reqAccountSummary(11, "All", "NetLiquidation,TotalCashValue,BuyingPower"))
     call("cancelAccountSummary", lambda: app.cancelAccountSummary(11))
     call("reqAccountUpdatesMulti", lambda: app.reqAccountUpdatesMulti(12, "DU123456", "", True))
+    call("reqHeadTimeStamp", lambda: app.reqHeadTimeStamp(13, aapl, "TRADES", 1, 1))
     frames = cap.wait_count(len(calls))
     app.disconnect()
     assert set(calls) == set(ours), "every Swift sample is checked against ibapi"

@@ -27,11 +27,29 @@ public struct BarCSVRejection: Sendable, CustomStringConvertible {
 public struct BarCSVResult: Sendable {
     public let bars: [OHLCVBar]
     public let rejected: [BarCSVRejection]
+    /// Split days applied (file has a `split_coefficient` column): day and ratio (5 = a 5:1 split).
+    public var splits: [(day: Date, ratio: Decimal)] = []
+    /// Cash dividends by ex-day (file has a `dividend_amount` column), split-adjusted like the prices.
+    public var dividends: [Date: Decimal] = [:]
+
+    public init(bars: [OHLCVBar], rejected: [BarCSVRejection], splits: [(day: Date, ratio: Decimal)] = [], dividends: [Date: Decimal] = [:]) {
+        self.bars = bars
+        self.rejected = rejected
+        self.splits = splits
+        self.dividends = dividends
+    }
 }
 
 /// Reads daily bars from CSV text whose header names `date`, `open`, `high`, `low`, `close` and
 /// `volume` columns (any case, any order; other columns such as `Adj Close` or an unnamed index
 /// are ignored; a UTF-8 BOM is skipped). Dates are `YYYY-MM-DD` or `M/D/YYYY`, taken as 00:00 UTC.
+///
+/// The date column may also be named `timestamp` (AlphaVantage files).
+///
+/// Split-adjusted as IB's `TRADES` history is: when the header has `split_coefficient` (the ratio on
+/// the split's ex-day, 1 elsewhere), every bar before a split day has its prices divided by the
+/// product of the later ratios (rounded to 4 places) and its volume multiplied by it, so a 5:1
+/// split is no 80 % crash. Files without the column are taken as they are.
 ///
 /// A malformed file (missing column, unparsable number or date, dates out of order or repeated)
 /// throws `BarCSVError`. A well-formed row that breaks an `OHLCVBar` rule is listed in `rejected`.
@@ -56,7 +74,7 @@ public enum BarCSV {
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var column: [String: Int] = [:]
         for name in required {
-            guard let i = header.firstIndex(of: name) else {
+            guard let i = header.firstIndex(of: name) ?? (name == "date" ? header.firstIndex(of: "timestamp") : nil) else {
                 throw BarCSVError(source: source, line: 1, message: "missing column \"\(name)\" (header: \(header.joined(separator: ",")))")
             }
             column[name] = i
@@ -64,6 +82,8 @@ public enum BarCSV {
         let width = header.count
         let (cDate, cOpen, cHigh, cLow, cClose, cVolume) = (column["date"]!, column["open"]!, column["high"]!, column["low"]!,
                                                              column["close"]!, column["volume"]!)
+        let cSplit = header.firstIndex(of: "split_coefficient"), cDividend = header.firstIndex(of: "dividend_amount")
+        var raw: [(line: Int, date: Date, o: Decimal, h: Decimal, l: Decimal, c: Decimal, v: Decimal, split: Decimal, dividend: Decimal)] = []
         var bars: [OHLCVBar] = []
         var rejected: [BarCSVRejection] = []
         bars.reserveCapacity(lines.count)
@@ -104,13 +124,48 @@ public enum BarCSV {
             previous = date
             let (o, h, l, c, v) = (try number(cOpen, "open"), try number(cHigh, "high"), try number(cLow, "low"),
                                    try number(cClose, "close"), try number(cVolume, "volume"))
-            do {
-                bars.append(try OHLCVBar(timestamp: date, open: o, high: h, low: l, close: c, volume: v))
-            } catch let e as ModelValidationError {
-                rejected.append(BarCSVRejection(line: lineNo, reason: "\(UTCTimestamp.formatDay(date)): \(e)"))
+            var split: Decimal = 1
+            if let cSplit {
+                split = try number(cSplit, "split_coefficient")
+                guard split > 0 else {
+                    throw BarCSVError(source: source, line: lineNo, message: "column \"split_coefficient\": must be > 0, got \(text(cSplit))")
+                }
+            }
+            let dividend = try cDividend.map { try number($0, "dividend_amount") } ?? 0
+            guard dividend >= 0 else { throw BarCSVError(source: source, line: lineNo, message: "column \"dividend_amount\": negative") }
+            raw.append((lineNo, date, o, h, l, c, v, split, dividend))
+        }
+        // Back-adjust: walk from the newest row, multiplying the factor by each split ratio passed.
+        var factor: Decimal = 1
+        var factors = [Decimal](repeating: 1, count: raw.count)
+        var splits: [(day: Date, ratio: Decimal)] = []
+        for i in raw.indices.reversed() {
+            factors[i] = factor
+            if raw[i].split != 1 {
+                factor *= raw[i].split
+                splits.insert((raw[i].date, raw[i].split), at: 0)
             }
         }
-        return BarCSVResult(bars: bars, rejected: rejected)
+        var dividends: [Date: Decimal] = [:]
+        for (r, f) in zip(raw, factors) where r.dividend > 0 { dividends[r.date] = r.dividend / f }
+        for (r, f) in zip(raw, factors) {
+            do {
+                let bar = f == 1 ? try OHLCVBar(timestamp: r.date, open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v)
+                    : try OHLCVBar(timestamp: r.date, open: adjusted(r.o, f), high: adjusted(r.h, f), low: adjusted(r.l, f),
+                                   close: adjusted(r.c, f), volume: r.v * f)
+                bars.append(bar)
+            } catch let e as ModelValidationError {
+                rejected.append(BarCSVRejection(line: r.line, reason: "\(UTCTimestamp.formatDay(r.date)): \(e)"))
+            }
+        }
+        return BarCSVResult(bars: bars, rejected: rejected, splits: splits, dividends: dividends)
+    }
+
+    /// `price / factor` rounded half-up to 4 places (IB's adjusted history carries a few decimals).
+    static func adjusted(_ price: Decimal, _ factor: Decimal) -> Decimal {
+        var q = price / factor, r = Decimal()
+        NSDecimalRound(&r, &q, 4, .plain)
+        return r
     }
 
     /// Reads and parses a file.
