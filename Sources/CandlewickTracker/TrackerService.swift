@@ -187,7 +187,7 @@ public struct TrackerService: Service {
                 let spool = self.spool
                 let skipped = try await sink.deliver(ops, seq: record.seq, blob: { try spool.blob($0) })
                 planner = trial
-                counters.setAudits(planner.incompleteAudits())
+                if AuditTrail.position(of: event.payload) != nil { counters.setAudits(planner.incompleteAudits()) }
                 await advance(record, skipped: skipped)
                 if let since = failingSince {
                     counters.sinkDown.store(false, ordering: .relaxed)
