@@ -12,10 +12,11 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Listen to heartbeats for a few seconds and print the state of every process and its alerts.",
         discussion: """
-            ALERTS lists what the heartbeats say a person must look at: intent_unknown (order-router journaled an
-            intent unknown: it cannot tell whether IB holds it), order_not_in_journal (an order at IB with a
-            Candlewick orderRef cw-… that the router's journal does not know), audit_incomplete (the tracker holds a
+            ALERTS lists what the heartbeats say a person must look at: intent_unknown (order-router journaled an \
+            intent unknown: it cannot tell whether IB holds it), order_not_in_journal (an order at IB with a \
+            Candlewick orderRef cw-… that the router's journal does not know), audit_incomplete (the tracker holds a \
             finished run's audit trail incomplete). With --json every process's row has an "alerts" list.
+
             Exit codes: 0 ok; 1 no heartbeat; 3 alerts present and --fail-on-alerts given.
             """)
 
