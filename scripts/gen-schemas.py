@@ -93,6 +93,11 @@ PAYLOADS = {
         "process": NONEMPTY, "instance": NONEMPTY, "pid": {"type": "integer", "minimum": 1}, "host": {"type": "string"},
         "started_at": TS, "state": {"type": "string"}, "interval_s": {"type": "number", "exclusiveMinimum": 0},
         "counters": {"type": "object", "additionalProperties": {"type": "number"}},
+        "alerts": {"type": "array", "maxItems": 50, "items": obj({
+            "kind": {"type": "string", "minLength": 1,
+                     "description": "intent_unknown | order_not_in_journal | audit_incomplete (a newer process may send another)"},
+            "id": NONEMPTY, "detail": {"type": "string", "maxLength": 500},
+        }, ["kind", "id"])},
     }, ["process", "instance", "pid", "host", "started_at", "state", "interval_s"]),
     "bus.probe": obj({"n": {"type": "integer", "minimum": 0}, "body": {"type": "string", "maxLength": 1048576}}, ["n", "body"]),
     "market_data": obj({

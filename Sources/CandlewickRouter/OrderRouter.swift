@@ -39,6 +39,10 @@ public actor OrderRouter {
     public private(set) var counters: [String: Double] = [:]
     /// Signal received → order written to the gateway socket, microseconds (from the bridge's acks).
     public private(set) var latenciesMicros: [Int] = []
+    /// Unknown intents and orders at IB the journal does not know, for the heartbeat.
+    public nonisolated let alerts = RouterAlerts()
+    /// Orders at IB with a Candlewick `orderRef` the journal does not know (latest reconciliation).
+    public private(set) var strangers: [BrokerOrder] = []
 
     public init(journal: IntentJournal, gateway: any BrokerGateway, policy: RiskPolicy, account: String = "",
                 mode: LiveArming.Mode = .paper, armed: Bool = false, allowedSources: Set<String>, crash: CrashPoints = CrashPoints(),
@@ -65,6 +69,7 @@ public actor OrderRouter {
             default: break
             }
         }
+        alerts.set(OrderAlerts.alerts(ledger: ledger, strangers: []))
     }
 
     private func count(_ key: String) { counters[key, default: 0] += 1 }
@@ -72,6 +77,9 @@ public actor OrderRouter {
     private func record(_ entry: JournalEntry) throws {
         try journal.append(entry)
         ledger.apply(entry)
+        if entry.kind == .unknown || alerts.alerts.contains(where: { $0.id == entry.intentId }) {
+            alerts.set(OrderAlerts.alerts(ledger: ledger, strangers: strangers))
+        }
     }
 
     // MARK: reconciliation
@@ -114,6 +122,14 @@ public actor OrderRouter {
             reconciled = false
             logger.critical("router.journal_failed", metadata: ["error": "\(error)"])
             return false
+        }
+        strangers = outcome.strangers
+        alerts.set(OrderAlerts.alerts(ledger: ledger, strangers: strangers))
+        for o in outcome.strangers {
+            count("alerts.order_not_in_journal")
+            logger.critical("router.order_not_in_journal", metadata: [
+                "order_ref": "\(o.orderRef)", "broker_id": "\(o.brokerOrderId)", "symbol": "\(o.symbol)", "status": "\(o.status)",
+                "effect": "left alone; a person must check who placed it"])
         }
         for id in outcome.missing + outcome.partial {
             count("alerts.unknown_at_ib")

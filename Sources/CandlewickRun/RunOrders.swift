@@ -12,6 +12,10 @@ public struct RunOrders: Sendable {
     public var paperDay: String?
     /// Symbols whose every leg IB reported in the closing snapshot (nil until a snapshot was absorbed).
     public var confirmed: Set<String>?
+    /// Candlewick orders (`cw-…` orderRef) still working at IB in the closing snapshot that this run
+    /// did not decide: earlier runs' resting legs, or orders the journal does not know (order-router's
+    /// heartbeat alerts on those; see `candlewick status`). Sorted orderRefs; nil until a snapshot was absorbed.
+    public var othersWorking: [String]?
 
     public init() {}
 
@@ -26,6 +30,10 @@ public struct RunOrders: Sendable {
         portfolio = snapshot.portfolio
         let refs = Set(snapshot.orders.filter { $0.candlewickStatus != .rejected }.map(\.orderRef))
         confirmed = Set(sent.filter { d in d.plan.map { $0.legs.allSatisfy { refs.contains($0.orderRef) } } ?? false }.map(\.symbol))
+        let ours = Set(decisions.values.map(\.intentId))
+        othersWorking = snapshot.orders.filter { o in
+            ![.cancelled, .rejected, .filled].contains(o.candlewickStatus) && IntentId.intent(ofRef: o.orderRef).map { !ours.contains($0) } ?? false
+        }.map(\.orderRef).sorted()
         for d in sent {
             let first = d.plan?.firstLeg.orderRef
             let execs = snapshot.executions.filter { $0.orderRef == first }

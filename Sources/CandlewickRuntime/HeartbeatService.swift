@@ -10,17 +10,21 @@ public struct HeartbeatService: Service {
     private let publisher: BusPublisher
     private let counters: @Sendable () -> [String: Double]
     private let state: @Sendable () -> String
+    private let alerts: @Sendable () -> [HeartbeatAlert]
 
     /// - Parameters:
     ///   - counters: role-specific figures sampled for each heartbeat.
     ///   - state: the process's current state (`running` by default).
+    ///   - alerts: what a person must look at now; the first `HeartbeatAlert.maxPerHeartbeat` are sent.
     public init(context: ProcessContext, publisher: BusPublisher,
                 state: @escaping @Sendable () -> String = { "running" },
-                counters: @escaping @Sendable () -> [String: Double] = { [:] }) {
+                counters: @escaping @Sendable () -> [String: Double] = { [:] },
+                alerts: @escaping @Sendable () -> [HeartbeatAlert] = { [] }) {
         self.context = context
         self.publisher = publisher
         self.counters = counters
         self.state = state
+        self.alerts = alerts
     }
 
     public func run() async throws {
@@ -38,7 +42,8 @@ public struct HeartbeatService: Service {
                 host: ProcessInfo.processInfo.hostName, startedAt: context.startedAt, state: state,
                 intervalS: Double(context.heartbeatInterval.components.seconds)
                     + Double(context.heartbeatInterval.components.attoseconds) / 1e18,
-                counters: counters().merging(context.security?.counters() ?? [:]) { $1 })
+                counters: counters().merging(context.security?.counters() ?? [:]) { $1 },
+                alerts: Array(alerts().prefix(HeartbeatAlert.maxPerHeartbeat)))
             try publisher.publish(hb)
         } catch {
             context.logger.warning("heartbeat.failed", metadata: ["error": "\(error)"])

@@ -155,6 +155,7 @@ public struct TrackerService: Service {
 
     private func deliver(planner initial: TrackingPlanner) async {
         var planner = initial
+        counters.setAudits(planner.incompleteAudits())
         let decoder = CandlewickJSON.decoder()
         let clock = ContinuousClock()
         var backoff = Duration.milliseconds(200)
@@ -186,6 +187,7 @@ public struct TrackerService: Service {
                 let spool = self.spool
                 let skipped = try await sink.deliver(ops, seq: record.seq, blob: { try spool.blob($0) })
                 planner = trial
+                if AuditTrail.position(of: event.payload) != nil { counters.setAudits(planner.incompleteAudits()) }
                 await advance(record, skipped: skipped)
                 if let since = failingSince {
                     counters.sinkDown.store(false, ordering: .relaxed)
@@ -245,17 +247,23 @@ public final class TrackerCounters: Sendable {
     public let recovered = Atomic<Int>(0)
     /// Whether the sink is failing right now (records wait in the spool).
     public let sinkDown = Atomic<Bool>(false)
+    private let audits = Mutex<[HeartbeatAlert]>([])
 
     public init() {}
 
     /// The heartbeat state: `running`, or `sink_unavailable` while records wait for the sink.
     public var state: String { sinkDown.load(ordering: .relaxed) ? "sink_unavailable" : "running" }
 
+    /// Runs delivered with an incomplete audit trail (most recent first): the heartbeat's alerts.
+    public var alerts: [HeartbeatAlert] { audits.withLock { $0 } }
+
+    func setAudits(_ alerts: [HeartbeatAlert]) { audits.withLock { $0 = alerts } }
+
     public var snapshot: [String: Double] {
         func v(_ a: borrowing Atomic<Int>) -> Double { Double(a.load(ordering: .relaxed)) }
         return ["records_spooled": v(spooled), "duplicates": v(duplicates), "frames_rejected": v(rejected),
                 "messages_missing": v(missing), "records_delivered": v(delivered), "items_skipped": v(skipped),
                 "delivery_retries": v(retries), "records_pending": v(pending), "spool_errors": v(spoolErrors),
-                "records_recovered": v(recovered)]
+                "records_recovered": v(recovered), "alerts.audit_incomplete": Double(alerts.count)]
     }
 }

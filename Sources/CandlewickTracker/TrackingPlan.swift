@@ -272,6 +272,17 @@ public struct TrackingPlanner: Sendable {
         return [.log(ref, LogBatch(tags: tags)), .finish(ref, status: complete ? finished.status.rawValue : RunEndStatus.failed.rawValue, endTime: end)]
     }
 
+    /// The finished runs whose numbered audit trail is incomplete (their parent is tagged
+    /// `candlewick.audit=incomplete`), most recently finished first, at most `limit`.
+    public func incompleteAudits(limit: Int = HeartbeatAlert.maxPerHeartbeat) -> [HeartbeatAlert] {
+        runs.compactMap { runId, state -> (Date, HeartbeatAlert)? in
+            guard let finished = state.finished, finished.trail != nil, let run = trail.runs[runId], !run.isComplete else { return nil }
+            return (finished.finishedAt, HeartbeatAlert(.auditIncomplete, id: runId,
+                                                        detail: "parent run marked incomplete; missing \(run.missingSummary)"))
+        }
+        .sorted { ($0.0, $0.1.id) > ($1.0, $1.1.id) }.prefix(limit).map(\.1)
+    }
+
     /// A safe artifact file name from an id.
     static func fileName(_ raw: String) -> String {
         let cleaned = String(raw.unicodeScalars.map { s -> Character in

@@ -36,6 +36,11 @@ struct RunSummary {
             try encoder.encode(a.signal).write(to: URL(fileURLWithPath: "\(dir)/signal.json"))
             try encoder.encode(a).write(to: URL(fileURLWithPath: "\(dir)/analysis.json"))
         }
+        let ordersObject: [String: Any] = [
+            "placed": orders?.sent.count ?? 0, "confirmed_at_ib": orders?.confirmed?.count ?? NSNull(),
+            "unknown_at_ib": orders?.decisions.values.filter { $0.outcome == .unknown }.count ?? 0,
+            "filled": orders?.fills.count ?? 0, "paper_clock": orders?.paperDay ?? "",
+            "other_candlewick_working_at_ib": orders?.othersWorking?.count ?? NSNull()]
         let object: [String: Any] = [
             "run_id": runId,
             "symbols": signals.map { a -> [String: Any] in
@@ -53,9 +58,7 @@ struct RunSummary {
                        "failed": failures.count, "reissued": reissued, "duplicates": duplicates, "cost_usd": model.costUSD,
                        "unpriced_analyses": model.unpriced, "refusal_rate": model.refusalRate, "refusals_by_rule": model.refusalsByRule],
             "stage_seconds": stageSeconds,
-            "orders": ["placed": orders?.sent.count ?? 0, "confirmed_at_ib": orders?.confirmed?.count ?? NSNull(),
-                       "unknown_at_ib": orders?.decisions.values.filter { $0.outcome == .unknown }.count ?? 0,
-                       "filled": orders?.fills.count ?? 0, "paper_clock": orders?.paperDay ?? ""],
+            "orders": ordersObject,
             "stopped": stop.map { s -> [String: Any] in
                 ["code": s.code.rawValue, "stages": s.stages, "message": s.message,
                  "cut_short": s.cutShort.map { ["symbol": $0.symbol, "stage": $0.stage] }]
@@ -113,6 +116,9 @@ struct RunSummary {
             line += ", \(o.fills.count) filled"
             let unknown = o.decisions.values.filter { $0.outcome == .unknown }.count
             if unknown > 0 { line += ", \(unknown) UNKNOWN at IB" }
+            if let others = o.othersWorking, !others.isEmpty {
+                line += ", \(others.count) other Candlewick order(s) working at IB not decided in this run (earlier runs, or unknown to the journal: candlewick status)"
+            }
             if let p = o.portfolio {
                 line += String(format: "; portfolio %.2f (cash %.2f, %d positions)", NSDecimalNumber(decimal: p.totalValue).doubleValue,
                                NSDecimalNumber(decimal: p.cash).doubleValue, p.positions.count)

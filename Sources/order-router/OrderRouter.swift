@@ -64,7 +64,8 @@ struct OrderRouterCommand: AsyncParsableCommand {
         context.logger.info("router.started", metadata: ["journal": "\(settings.journalPath)", "replayed": "\(journal.replayed.count)",
                                                          "mode": "\(settings.mode.rawValue)", "commands": "\(settings.commands)"])
         try await ProcessRunner.run(
-            [SocketCloser(publishLoop), SocketCloser(eventsLoop), HeartbeatService(context: context, publisher: publisher),
+            [SocketCloser(publishLoop), SocketCloser(eventsLoop), HeartbeatService(context: context, publisher: publisher,
+                                                                                            counters: { router.alerts.counters }, alerts: { router.alerts.alerts }),
              RouterService(router: router, server: server, events: events, logger: context.logger)],
             context: context)
         await gatewayClient.close()

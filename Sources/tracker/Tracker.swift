@@ -45,7 +45,8 @@ struct Tracker: AsyncParsableCommand {
             maxBackoff: .milliseconds(Int(settings.retryMax * 1000)), runsDirectory: settings.directory)
         let counters = service.counters
         try await ProcessRunner.run(
-            [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, state: { counters.state }, counters: { counters.snapshot }), service],
+            [SocketCloser(socket, eventsLoop), HeartbeatService(context: context, publisher: events, state: { counters.state }, counters: { counters.snapshot },
+                                                                   alerts: { counters.alerts }), service],
             context: context)
     }
 }

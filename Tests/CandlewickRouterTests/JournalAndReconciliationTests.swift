@@ -81,6 +81,33 @@ struct ReconciliationTests {
         #expect(out.missing == [d.intentId])
         #expect(Set(out.partial) == [c.intentId, f.intentId], "an entry without its protective legs is never 'placed'")
         #expect(out.entries.first { $0.intentId == f.intentId }?.message?.contains("missing SL") == true)
+        #expect(out.strangers.isEmpty, "every cw- order here belongs to a journaled intent; 'not-ours' is not Candlewick's")
+    }
+
+    @Test("cw- orders at IB whose intent the journal does not know are strangers (unless cancelled or rejected); the alerts list them with the unknown intents")
+    func strangers() throws {
+        var ledger = IntentLedger()
+        let a = try samplePlan("AAA", signal: "a"), d = try samplePlan("DDD", signal: "d")
+        for p in [a, d] { ledger.apply(JournalEntry(kind: .planned, at: Date(), intentId: p.intentId, plan: p)) }
+        ledger.apply(JournalEntry(kind: .placed, at: Date(), intentId: d.intentId, brokerIds: [:]))
+        let foreign = "cw-0123456789abcdef0123"
+        let orders = [order(a.legs[0].orderRef, 1, "Submitted"), order(a.legs[1].orderRef, 2, "PreSubmitted"), order(a.legs[2].orderRef, 3, "PreSubmitted"),
+                      order("\(foreign)-E", 20, "Submitted"), order("\(foreign)-TP", 21, "Filled"), order("cw-99999999999999999999-SL", 22, "Cancelled"),
+                      order("cw-hand-made", 23, "Submitted"), order("other-E", 24, "Submitted")]
+        let out = Reconciliation.reconcile(ledger, with: orders, now: Date())
+        #expect(out.strangers.map(\.orderRef) == ["\(foreign)-E", "\(foreign)-TP"])
+        #expect(out.missing == [d.intentId])
+        for e in out.entries { ledger.apply(e) }
+        let alerts = OrderAlerts.alerts(ledger: ledger, strangers: out.strangers)
+        #expect(alerts.map(\.kind) == ["intent_unknown", "order_not_in_journal", "order_not_in_journal"])
+        #expect(alerts.map(\.id) == [d.intentId, "\(foreign)-E", "\(foreign)-TP"])
+        #expect(alerts[0].detail.contains("IB reports none"))
+        #expect(alerts[1].detail.contains("#20 Submitted") && alerts[1].detail.contains(foreign))
+        #expect(OrderAlerts.counters(alerts) == ["alerts.intents_unknown": 1, "alerts.orders_not_in_journal": 2])
+        // Once IB reports every leg of the unknown intent it is settled and no longer an alert.
+        let settled = Reconciliation.reconcile(ledger, with: orders + d.legs.enumerated().map { order($1.orderRef, 30 + $0, "Submitted") }, now: Date())
+        for e in settled.entries { ledger.apply(e) }
+        #expect(OrderAlerts.alerts(ledger: ledger, strangers: []).isEmpty)
     }
 
     @Test("live needs the flag and a matching live account; paper refuses a live gateway")

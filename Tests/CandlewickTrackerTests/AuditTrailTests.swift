@@ -87,6 +87,23 @@ import Testing
         #expect(Self.auditTags(late) == ["candlewick.audit": "complete", "candlewick.audit_missing": "none"])
     }
 
+    @Test func anIncompleteFinishedRunIsAnAlertUntilItsTrailIsWhole() throws {
+        var planner = TrackingPlanner()
+        _ = planner.plan(try PlannerTests.event(1, Self.started()))
+        _ = planner.plan(try PlannerTests.event(2, Self.symbol("AAPL", 2)))
+        #expect(planner.incompleteAudits().isEmpty, "a run still going is not an alert")
+        _ = planner.plan(try PlannerTests.event(3, Self.finished(4)))
+        let alerts = planner.incompleteAudits()
+        #expect(alerts.map(\.kind) == ["audit_incomplete"] && alerts.map(\.id) == ["r1"])
+        #expect(alerts.first?.detail.contains("records 3 of 4; symbols MSFT") == true)
+        #expect(planner.incompleteAudits(limit: 0).isEmpty)
+        _ = planner.plan(try PlannerTests.event(4, Self.symbol("MSFT", 3)))
+        #expect(planner.incompleteAudits().isEmpty)
+        // A run without numbered records has no audit trail to be incomplete.
+        _ = planner.plan(try PlannerTests.event(5, RunFinished(runId: "r2", status: .finished, totals: [:], finishedAt: Self.t0)))
+        #expect(planner.incompleteAudits().isEmpty)
+    }
+
     @Test func aRunThatFailedStaysFailedWhenComplete() throws {
         var planner = TrackingPlanner()
         _ = planner.plan(try PlannerTests.event(1, Self.started()))

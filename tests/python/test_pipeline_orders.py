@@ -62,6 +62,8 @@ def test_run_with_orders_survives_sigkill_of_workers_and_router(procs, tmp_path)
     # Counted from the broker's closing snapshot, not from the router's belief.
     assert summary["orders"]["confirmed_at_ib"] == summary["orders"]["placed"] == len(actionable), summary["orders"]
     assert summary["orders"]["unknown_at_ib"] == 0
+    # This run's working take-profit and stop legs are its own: no other Candlewick order is working at IB.
+    assert summary["orders"]["other_candlewick_working_at_ib"] == 0, summary["orders"]
     trades = json.loads((out / "trades.json").read_text())
     assert {t["symbol"] for t in trades} == {s["symbol"] for s in actionable}
     portfolio = json.loads((out / "portfolio.json").read_text())

@@ -15,7 +15,8 @@ SCHEMAS = ROOT / "docs" / "schemas"
 
 SAMPLES = {
     "heartbeat": {"process": "chart-worker", "instance": "chart-worker.1", "pid": 42, "host": "h",
-                  "started_at": "2024-01-01T00:00:00Z", "state": "running", "interval_s": 2, "counters": {"jobs": 3}},
+                  "started_at": "2024-01-01T00:00:00Z", "state": "running", "interval_s": 2, "counters": {"jobs": 3},
+                  "alerts": [{"kind": "intent_unknown", "id": "cw-0123456789abcdef0123", "detail": "SPY: not confirmed at IB"}]},
     "bus.probe": {"n": 3, "body": "x"},
     "market_data": {"symbol": "AAPL", "bars": [
         {"timestamp": "2024-01-02", "open": 10, "high": 12, "low": 9, "close": 11, "volume": 100},

@@ -542,6 +542,13 @@ def test_records_that_cannot_be_read_back_leave_the_parent_visibly_incomplete(pr
     assert parent.data.tags["candlewick.audit_missing"] == "records 3 of 6; symbols MSFT"
     children = sorted(r.data.tags["candlewick_symbol"] for r in runs_of(client, exp, run_id) if r.data.tags["candlewick_kind"] == "symbol")
     assert children == ["AAPL", "GOOG", "SPY"]
+    # Not only a tag: the tracker's heartbeat names the run as an alert (`candlewick status` lists it).
+    def audit_alerts(instance):
+        hb = b.poll_heartbeats().get(instance) or {}
+        return [a for a in hb.get("alerts", []) if a["kind"] == "audit_incomplete"]
+    alerts = wait_for(lambda: audit_alerts("tracker.test2"), timeout=15, interval=0.2, what="tracker.test2's audit_incomplete alert")
+    assert [a["id"] for a in alerts] == [run_id] and "records 3 of 6; symbols MSFT" in alerts[0]["detail"], alerts
+    assert b.counters("tracker.test2")["alerts.audit_incomplete"] == 1
     # The records come back; a restarted tracker reads them on start and the parent is complete.
     for f in aside.iterdir():
         f.rename(run.outbox / f.name)
@@ -550,6 +557,8 @@ def test_records_that_cannot_be_read_back_leave_the_parent_visibly_incomplete(pr
     wait_finished(client, exp, run_id, timeout=60)
     wait_for(lambda: spool_state(tmp_short / "spool") == (RECORDS4, RECORDS4), timeout=30, what="every record journaled once, delivered")
     check_run(client, exp, run_id, SYMBOLS4, tmp_short, audit=AUDIT_COMPLETE)
+    wait_for(lambda: (b.counters("tracker.test3") or {}).get("alerts.audit_incomplete") == 0 and not audit_alerts("tracker.test3"),
+             timeout=15, interval=0.2, what="no audit alert once the trail is whole")
     b.close()
 
 

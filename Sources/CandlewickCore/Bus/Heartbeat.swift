@@ -2,7 +2,8 @@ import Foundation
 
 /// What every process publishes every few seconds so `status` (and the run owner) can see it is alive.
 ///
-/// Rules: `process` and `instance` non-empty; `pid > 0`; `interval_s > 0`.
+/// Rules: `process` and `instance` non-empty; `pid > 0`; `interval_s > 0`; at most
+/// `HeartbeatAlert.maxPerHeartbeat` alerts.
 public struct Heartbeat: BusPayload, Hashable {
     public static let messageType = "heartbeat"
 
@@ -19,15 +20,19 @@ public struct Heartbeat: BusPayload, Hashable {
     public let intervalS: Double
     /// Role-specific counters (jobs done, messages rejected, …).
     public let counters: [String: Double]
+    /// What a person must look at now (unknown intents, orders the journal does not know, incomplete
+    /// audit trails); empty when all is well.
+    public let alerts: [HeartbeatAlert]
 
     public init(process: String, instance: String, pid: Int32, host: String, startedAt: Date, state: String,
-                intervalS: Double, counters: [String: Double] = [:]) throws {
+                intervalS: Double, counters: [String: Double] = [:], alerts: [HeartbeatAlert] = []) throws {
         let v = Validator("Heartbeat")
         try v.nonEmpty(process, "process")
         try v.nonEmpty(instance, "instance")
         try v.require(pid > 0, "pid", "must be > 0")
         try v.require(intervalS > 0 && intervalS.isFinite, "interval_s", "must be > 0")
         for (k, value) in counters { try v.require(value.isFinite, "counters.\(k)", "must be finite") }
+        try v.require(alerts.count <= HeartbeatAlert.maxPerHeartbeat, "alerts", "must hold at most \(HeartbeatAlert.maxPerHeartbeat)")
         self.process = process
         self.instance = instance
         self.pid = pid
@@ -36,10 +41,11 @@ public struct Heartbeat: BusPayload, Hashable {
         self.state = state
         self.intervalS = intervalS
         self.counters = counters
+        self.alerts = alerts
     }
 
     enum CodingKeys: String, CodingKey {
-        case process, instance, pid, host, state, counters
+        case process, instance, pid, host, state, counters, alerts
         case startedAt = "started_at", intervalS = "interval_s"
     }
 
@@ -50,7 +56,8 @@ public struct Heartbeat: BusPayload, Hashable {
             pid: c.decode(Int32.self, forKey: .pid), host: c.decode(String.self, forKey: .host),
             startedAt: c.decode(Date.self, forKey: .startedAt), state: c.decode(String.self, forKey: .state),
             intervalS: c.decode(Double.self, forKey: .intervalS),
-            counters: c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:])
+            counters: c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:],
+            alerts: c.decodeIfPresent([HeartbeatAlert].self, forKey: .alerts) ?? [])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -63,6 +70,7 @@ public struct Heartbeat: BusPayload, Hashable {
         try c.encode(state, forKey: .state)
         try c.encode(intervalS, forKey: .intervalS)
         try c.encode(counters, forKey: .counters)
+        if !alerts.isEmpty { try c.encode(alerts, forKey: .alerts) }
     }
 }
 

@@ -7,7 +7,10 @@ import Foundation
 ///   evidence, not a guess);
 /// - an intent journaled as placed of which IB reports no leg, or of which IB holds only some legs
 ///   → `unknown`: an alert, never re-sent on its own and never reported as placed;
-/// - an `unknown` intent whose every leg IB now reports → settled with IB's state.
+/// - an `unknown` intent whose every leg IB now reports → settled with IB's state;
+/// - an order IB holds with a Candlewick `orderRef` (`cw-…`) of an intent the journal does not know,
+///   and not cancelled or rejected → a stranger: an alert (placed by hand, by another journal, or
+///   the journal lost it), never touched.
 public enum Reconciliation {
     public struct Outcome: Sendable, Hashable {
         /// Entries to journal (the intent's state at IB).
@@ -18,6 +21,9 @@ public enum Reconciliation {
         public var missing: [String] = []
         /// Intents of which IB holds only some legs (journaled `unknown`, logged loudly).
         public var partial: [String] = []
+        /// Live or filled orders at IB with a Candlewick `orderRef` whose intent the journal does not
+        /// know, sorted by `orderRef`.
+        public var strangers: [BrokerOrder] = []
     }
 
     /// `orders` must be complete (open and completed orders of every client, from one connection).
@@ -29,6 +35,9 @@ public enum Reconciliation {
             byRef[o.orderRef] = o
         }
         var out = Outcome()
+        out.strangers = byRef.values.filter { o in
+            !Self.isDone(o) && IntentId.intent(ofRef: o.orderRef).map { ledger.intents[$0] == nil } ?? false
+        }.sorted { $0.orderRef < $1.orderRef }
         for id in ledger.order {
             guard let intent = ledger.intents[id], intent.phase.inFlight || intent.phase == .placed || intent.phase == .unknown else { continue }
             let legs = intent.plan.legs
