@@ -87,7 +87,9 @@ def serve_jobs(procs, tmp_path, charts, env, n):
     import zmq
     jobs_ep, results_ep = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
     ctx = zmq.Context.instance()
-    push, pull = ctx.socket(zmq.PUSH), ctx.socket(zmq.PULL)
+    import buskeys  # the worker only talks to the run owner's key (CURVE, docs/protocol.md)
+    push, pull = (buskeys.server(ctx.socket(k), tmp_path / "keys", "run-owner") for k in (zmq.PUSH, zmq.PULL))
+    push.setsockopt(zmq.SNDTIMEO, 30_000)  # a worker that never connects fails the test instead of hanging it
     push.bind(jobs_ep)
     pull.bind(results_ep)
     procs([binary("llm-worker"), "--instance", "llm-worker.1"],
@@ -98,7 +100,7 @@ def serve_jobs(procs, tmp_path, charts, env, n):
     results = {}
     try:
         for i in range(n):
-            msg = {"v": 1, "id": str(uuid.uuid4()), "type": "analysis.job", "source": "py-owner", "seq": i + 1,
+            msg = {"v": 1, "id": str(uuid.uuid4()), "type": "analysis.job", "source": buskeys.SOURCE["run-owner"], "seq": i + 1,
                    "ts": "2024-01-01T00:00:00Z", "run_id": "run-cost", "causation_id": None,
                    "attachments": [{"index": k, "name": f"c{k}.png", "content_type": "image/png", "size": len(p),
                                     "sha256": hashlib.sha256(p).hexdigest()} for k, p in enumerate(pngs)],
