@@ -25,6 +25,19 @@ public struct RunSettings: Sendable {
         stageDeadAfter = config[\.runStageDeadS]
     }
 
+    /// The pipeline's settings for one run, from these and the command's choices: the stages the run
+    /// cannot do without (watched by their heartbeats), the paper clock, the tracking parameters.
+    public func pipeline(runId: String, universe: [String], folder: String, fromGateway: Bool, trading: Bool, advanceDays: Int?,
+                         tokenFile: String, params: [String: String]) -> RunPipeline.Settings {
+        var plan = RunPipeline.Settings(runId: runId, universe: universe, chartsDirectory: folder + "/charts")
+        plan.trading = trading
+        (plan.paperAdvanceDays, plan.paperAdmin, plan.paperAdminTokenFile) = (advanceDays ?? paperAdvanceDays, paperAdmin, tokenFile)
+        plan.trackingParams = params
+        plan.needs = Set([.charts, .analysis] + (fromGateway ? [.broker] : []) + (trading ? [.orders] : []))
+        plan.stageDeadAfter = stageDeadAfter
+        return plan
+    }
+
     /// A new run id: `<prefix>-<UTC time>` without the characters file systems and MLflow dislike.
     public static func newRunId(prefix: String, at date: Date = Date()) -> String {
         "\(prefix)-" + UTCTimestamp.format(date).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: ".", with: "")

@@ -2,16 +2,11 @@ import ArgumentParser
 import CandlewickRun
 import CandlewickRuntime
 
-/// `candlewick run`: owns a signal run (the rules are `RunPipeline`'s, the I/O `RunService`'s): bars →
-/// chart-workers → llm-workers → order-router, then a summary table and `runs/<id>/` (see README).
-///
-/// Exit status: 0 every symbol made it; 1 the run finished with failures; 3 the run was stopped
-/// before it finished (SIGTERM/SIGINT, or a stage it needs had no live worker for `run.stage_dead_s`),
-/// with the summary saying what completed and what was cut short. An error (a bad option or config
-/// value, or no outcome within the shutdown budget: `cut_short`) exits 1 with its message.
+/// `candlewick run`: owns a signal run (rules in `RunPipeline`, I/O in `RunService`), then a summary table
+/// and `runs/<id>/`. Exit 0: every symbol made it; 1: failures, or an error; 3: stopped before the end
+/// (SIGTERM/SIGINT, or a needed stage without a live worker for `run.stage_dead_s`; docs/deploy.md).
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run", abstract: "Run the universe through charts and analysis on the bus's workers, then print the signals.")
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the universe through charts and analysis on the bus's workers, then print the signals.")
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Where bars come from: gateway (gateway-bridge, i.e. IB or ib-paper) or csv (--data).") var source = "gateway"
@@ -19,15 +14,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Symbols (default: run.universe, or every CSV in --data with --source csv).") var symbols: [String] = []
     @Option(help: "Run folder (charts, signals, summary).") var out: String?
     @Option(help: "Seconds a worker may take before its job is issued again.") var lease: Double = 30
-    @Option(help: "Attempts per job before it is given up (a job is re-issued at most attempts-1 times, then its symbol fails with the reason).")
-    var attempts = 3
+    @Option(help: "Attempts per job (re-issued at most attempts-1 times, then its symbol fails with the reason).") var attempts = 3
     @Option(help: "Chart jobs out at the workers at once, and 4x as many analysis jobs (an llm-worker runs many calls at once); the rest wait in the run owner, so a lease times a worker, not a queue.")
     var inFlight = 32
     @Option(help: "Give up waiting after this many seconds.") var timeout: Double = 300
     @Option(help: "Daily bars sent per symbol (the most recent; 1000 ≈ 4 years).") var history = 1000
     @Flag(inversion: .prefixedNo, help: "Send actionable signals to order-router (with --source gateway).") var orders = true
-    @Flag(help: "Wait until every symbol's bars are in before the first chart job (by default charts start as bars arrive).")
-    var staged = false
+    @Flag(help: "Wait for every symbol's bars before the first chart job (by default charts start as bars arrive).") var staged = false
     @Option(help: "Days to advance ib-paper's simulated clock after the orders, so they can fill (default run.paper_advance_days; needs ib.paper_admin).")
     var advanceDays: Int?
 
@@ -43,14 +36,10 @@ struct RunCommand: AsyncParsableCommand {
         let universe = try !symbols.isEmpty ? symbols.map { $0.uppercased() } : source == "csv" ? CSVBars.symbols(in: data) : config.universe
         guard !universe.isEmpty else { throw ValidationError("no symbols to run") }
         let runId = RunSettings.newRunId(prefix: "run"), folder = out ?? "runs/\(runId)"
-        var plan = RunPipeline.Settings(runId: runId, universe: universe, chartsDirectory: folder + "/charts")
+        var plan = config.pipeline(runId: runId, universe: universe, folder: folder, fromGateway: source == "gateway",
+                                   trading: orders && source == "gateway", advanceDays: advanceDays, tokenFile: context.paperAdminTokenFile,
+                                   params: ["source": source, "history": "\(history)"])
         (plan.lease, plan.attempts, plan.inFlight, plan.timeout, plan.staged) = (lease, attempts, inFlight, timeout, staged)
-        (plan.trading, plan.paperAdvanceDays, plan.paperAdmin) = (orders && source == "gateway", advanceDays ?? config.paperAdvanceDays, config.paperAdmin)
-        plan.paperAdminTokenFile = context.paperAdminTokenFile
-        plan.trackingParams = ["source": source, "history": "\(history)"]
-        // The stages this run cannot do without, watched by their heartbeats.
-        plan.needs = Set([.charts, .analysis] + (source == "gateway" ? [.broker] : []) + (plan.trading ? [.orders] : []))
-        plan.stageDeadAfter = config.stageDeadAfter
         let channels = try RunChannels.open(config.endpoints, context: context, analyse: true, trading: plan.trading,
                                             gateway: source == "gateway", track: true, watch: true)
         let bars: any BarsSource = source == "csv" ? CSVBars(directory: data, history: history) : GatewayBars(client: channels.gateway!, history: history)

@@ -54,7 +54,7 @@ struct RiskGateEdgeTests {
     @Test("the entry is priced and sized from the signal's entry, the last price only when the signal has none")
     func entryPriceWins() throws {
         var g = gate { $0.sizing = .risk; $0.riskBudget = 100 }
-        let plan = try #require(g.evaluate(try signal(entry: 100, stop: 98, target: 110), runId: "r", book: RiskBook(lastPrice: 120), now: now).plan)
+        let plan = try #require(g.evaluate(try signal(entry: 100, stop: 98, target: 110), runId: "r", book: RiskBook(lastPrice: 102), now: now).plan)
         #expect(plan.firstLeg.limitPrice == 100 && plan.quantity == 50 && plan.notional == 5_000)
     }
 

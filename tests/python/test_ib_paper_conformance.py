@@ -22,6 +22,7 @@ def paper(procs, tmp_path):
     app.start(port, 7)
     app.wait_name("nextValidId")
     app.admin_port = admin_port
+    app.admin_token = tmp_path / "ib-paper-admin.token"  # ib-paper's admin port needs its token (issue 15)
     yield app
     app.stop()
 
@@ -234,10 +235,10 @@ def test_admin_connectivity_events_reach_clients_as_1100_1101_1102(paper):
                 "restored-data-lost": (1101, "Connectivity between IB and Trader Workstation has been restored - data lost."),
                 "restored": (1102, "Connectivity between IB and Trader Workstation has been restored - data maintained.")}
     for word, (code, text) in expected.items():
-        assert admin(paper.admin_port, f"connectivity {word}") == f"ok sent={code} clients=1"
+        assert admin(paper.admin_port, f"connectivity {word}", token_file=paper.admin_token) == f"ok sent={code} clients=1"
         got = paper.wait(lambda e: e[0] == "error" and e[1][2] == code, what=str(code))[0][1]
         assert (got[0], got[3]) == (-1, text)
-    assert admin(paper.admin_port, "connectivity sideways").startswith("error: usage")
+    assert admin(paper.admin_port, "connectivity sideways", token_file=paper.admin_token).startswith("error: usage")
     paper.reqCurrentTime()
     paper.wait_name("currentTime")
 
@@ -276,7 +277,7 @@ def test_account_updates_carry_portfolio_and_values_after_a_fill(paper):
     oid = paper.named("nextValidId")[0][0]
     paper.placeOrder(oid, stock("AAPL"), o)
     paper.wait(lambda e: e[0] == "orderStatus" and e[1][0] == oid, what="order accepted")
-    assert admin(paper.admin_port, "advance") == "ok as_of=20171005"
+    assert admin(paper.admin_port, "advance", token_file=paper.admin_token) == "ok as_of=20171005"
     paper.wait(lambda e: e[0] == "orderStatus" and e[1][0] == oid and e[1][1] == "Filled", what="fill")
     paper.reqAccountUpdates(True, "DU0000001")
     paper.wait_name("accountDownloadEnd")

@@ -108,9 +108,12 @@ class PacedRelay(threading.Thread):
     no reconnect back-off delays it). Results pass straight through; jobs pass at most one per
     `interval` seconds: a pace fixed by the test, not by how fast this machine renders."""
 
-    def __init__(self, owner_jobs, owner_results, interval):
+    def __init__(self, owner_jobs, owner_results, interval, keys, role, names):
+        """`keys`: the stack's key directory; `role`: the worker role it stands in for towards the run owner;
+        `names`: the endpoint names of (jobs, results). Towards the worker it holds the run owner's key."""
         super().__init__(daemon=True)
         self.owner_jobs, self.owner_results, self.interval = owner_jobs, owner_results, interval
+        self.keys, self.role, self.names = keys, role, names
         self.worker_jobs = f"tcp://127.0.0.1:{free_port()}"
         self.worker_results = f"tcp://127.0.0.1:{free_port()}"
         self.bound = threading.Event()
@@ -119,8 +122,9 @@ class PacedRelay(threading.Thread):
 
     def run(self):
         ctx = zmq.Context.instance()
-        up_jobs, up_results = ctx.socket(zmq.PULL), ctx.socket(zmq.PUSH)
-        down_jobs, down_results = ctx.socket(zmq.PUSH), ctx.socket(zmq.PULL)
+        up_jobs = buskeys.client(ctx.socket(zmq.PULL), self.keys, self.role, self.names[0])
+        up_results = buskeys.client(ctx.socket(zmq.PUSH), self.keys, self.role, self.names[1])
+        down_jobs, down_results = (buskeys.server(ctx.socket(k), self.keys, "run-owner") for k in (zmq.PUSH, zmq.PULL))
         for s in (up_jobs, up_results, down_jobs, down_results):
             s.setsockopt(zmq.LINGER, 0)
             s.setsockopt(zmq.RECONNECT_IVL, 20)
@@ -168,8 +172,12 @@ def test_leases_time_the_worker_not_the_queue(procs, tmp_path):
         eps = {k: f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")}
         env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / f"bus{window}")}
         env.update({f"CANDLEWICK_{k}": v for k, v in eps.items()})
-        charts = PacedRelay(eps["CHART_JOBS"], eps["CHART_RESULTS"], interval=0.1)
-        analyses = PacedRelay(eps["LLM_JOBS"], eps["LLM_RESULTS"], interval=0)
+        keys = tmp_path / f"bus{window}" / "keys"
+        for role in ("run-owner", "chart-worker", "llm-worker"):
+            buskeys.key(keys, role)  # made before anyone starts, so no two processes generate the same key
+        charts = PacedRelay(eps["CHART_JOBS"], eps["CHART_RESULTS"], interval=0.1, keys=keys, role="chart-worker",
+                            names=("chart.jobs", "chart.results"))
+        analyses = PacedRelay(eps["LLM_JOBS"], eps["LLM_RESULTS"], interval=0, keys=keys, role="llm-worker", names=("llm.jobs", "llm.results"))
         for relay in (charts, analyses):
             relay.start()
             assert relay.bound.wait(10)
@@ -206,7 +214,7 @@ def test_sigterm_mid_run_writes_the_summary_and_exits_3(procs, tmp_path):
     eps = {k: f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")}
     env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_BUS_DIRECTORY": str(tmp_path)}
     env.update({f"CANDLEWICK_{k}": v for k, v in eps.items()})
-    worker = zmq.Context.instance().socket(zmq.PULL)
+    worker = buskeys.client(zmq.Context.instance().socket(zmq.PULL), tmp_path / "keys", "chart-worker", "chart.jobs")
     worker.setsockopt(zmq.LINGER, 0)
     worker.connect(eps["CHART_JOBS"])
     out = tmp_path / "run"
