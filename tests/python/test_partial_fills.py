@@ -8,6 +8,7 @@ import csv
 import json
 import math
 import signal
+from decimal import Decimal
 
 from ibapi.execution import ExecutionFilter
 
@@ -26,12 +27,12 @@ def bars(symbol):
 
 
 BARS = bars(SYMBOL)
-# 6 of the 10 shares on the first day: the fraction is set from that day's volume.
-PARTICIPATION = 6.5 / BARS[DAYS[0]]["volume"]
+# 6 of the 10 shares on the first day: the fraction is set from that day's volume (as ib-paper reads it, in decimal).
+PARTICIPATION = f"{6.5 / BARS[DAYS[0]]['volume']:.15f}"
 
 
 def cap(day):
-    return math.floor(PARTICIPATION * BARS[day]["volume"])
+    return math.floor(Decimal(PARTICIPATION) * Decimal(int(BARS[day]["volume"])))
 
 
 def ib_view(port, client_id):
@@ -62,6 +63,9 @@ def ib_view(port, client_id):
                       commission=comm[e.execId].commissionAndFees, realized=comm[e.execId].realizedPNL)
                  for _, _, e in app.named("execDetails")]
         assert len({e["exec_id"] for e in execs}) == len(execs), "an execution reported twice by IB"
+        for _, _, e in app.named("execDetails"):  # a completed order's id, where its completedOrder leaves it 0
+            if orders.get(e.orderRef, {}).get("id") == 0:
+                orders[e.orderRef]["id"] = e.orderId
         return orders, execs
     finally:
         app.stop()
@@ -71,19 +75,23 @@ def journal(stack):
     return [json.loads(line) for line in (stack.tmp / "router" / "intents.jsonl").read_text().splitlines()]
 
 
-class Trades:
-    """The latest `trade` (order-router's aggregate of a leg's executions) per orderRef, from the bus."""
+class Bus:
+    """From the bus: the latest `trade` (order-router's aggregate of a leg's executions) per orderRef, and the
+    newest connection epoch of gateway-bridge's `broker.snapshot` (published after each reconnect)."""
 
     def __init__(self, stack):
-        self.sub, self.by_ref = stack.subscriber(["trade"]), {}
+        self.sub, self.by_ref, self.epoch = stack.subscriber(["trade", "broker.snapshot"]), {}, 0
 
     def poll(self):
         while self.sub.poll(0):
-            t = json.loads(self.sub.recv_multipart()[1])["payload"]
-            self.by_ref[t["order_ref"]] = t
+            m = json.loads(self.sub.recv_multipart()[1])
+            if m["type"] == "trade":
+                self.by_ref[m["payload"]["order_ref"]] = m["payload"]
+            elif m["type"] == "broker.snapshot":
+                self.epoch = max(self.epoch, m["payload"]["connection_epoch"])
         return self.by_ref
 
-    def wait(self, ref, quantity):
+    def wait_trade(self, ref, quantity):
         def done():
             t = self.poll().get(ref)
             return t is not None and t["total_quantity"] == quantity
@@ -91,13 +99,17 @@ class Trades:
         return self.by_ref[ref]
 
 
-def restart_paper(stack):
+def restart_paper(stack, bus):
+    """kill -9 of ib-paper, restarted on its saved state; returns once gateway-bridge has published the new
+    connection's snapshot (every execution again) and order-router answers from it."""
+    bus.poll()
+    before = bus.epoch
     stack.paper.send_signal(signal.SIGKILL)
     stack.paper.wait(5)
     stack.start_paper()
+    wait_for(lambda: bus.poll() is not None and bus.epoch > before, timeout=40, what="gateway-bridge's snapshot of the new connection")
 
     def reconciled():
-        # order-router answers a replay of the signal from IB's word on the new connection (its snapshot replays every execution).
         r = stack.submit("run-pf", SIG, timeout=3)
         return r is not None and r["payload"]["outcome"] == "duplicate"
     wait_for(reconciled, timeout=40, what="order-router reconciled after the broker restart")
@@ -120,8 +132,8 @@ def test_partial_fills_across_broker_restarts(procs, tmp_path):
     assert max(BARS[d]["high"] for d in DAYS[:3]) < TAKE_PROFIT <= BARS[DAYS[3]]["high"] and BARS[DAYS[4]]["high"] >= TAKE_PROFIT
     assert min(BARS[d]["low"] for d in DAYS) > STOP
     stack = OrderStack(procs, tmp_path, extra_config={"CANDLEWICK_RISK_TIF": "GTC"},
-                       paper_args=["--max-volume-participation", repr(PARTICIPATION)])
-    trades = Trades(stack)
+                       paper_args=["--max-volume-participation", PARTICIPATION])
+    bus = Bus(stack)
     done = stack.submit_until_done("run-pf", [SIG], deadline_s=60)
     assert done["pf-1"]["outcome"] == "placed", done
     intent = done["pf-1"]["intent_id"]
@@ -136,10 +148,10 @@ def test_partial_fills_across_broker_restarts(procs, tmp_path):
     assert (tp["status"], tp["total"], sl["status"], sl["total"]) == ("Submitted", 6, "Submitted", 6), (tp, sl)
     assert [(x["ref"], x["shares"], x["cum"]) for x in execs] == [(ref("E"), 6, 6)]
     assert execs[0]["commission"] == 1.0
-    assert trades.wait(ref("E"), 6)["total_commission"] == 1.0
+    assert bus.wait_trade(ref("E"), 6)["total_commission"] == 1.0
 
     # ib-paper killed and restarted on its saved state: the same book, and nothing counted twice after the replay.
-    restart_paper(stack)
+    restart_paper(stack, bus)
     assert ib_view(stack.ib_port, 92) == (orders, execs), "the restarted broker holds what it held"
 
     # Day 2: the rest (4) fills at the limit; the children grow to the full 10.
@@ -153,7 +165,7 @@ def test_partial_fills_across_broker_restarts(procs, tmp_path):
     avg = (6 * BARS[DAYS[0]]["open"] + 4 * ENTRY) / 10
     assert abs(entry_execs[-1]["avg"] - avg) < 1e-6 and entry_execs[-1]["price"] == ENTRY, entry_execs
     assert [x["commission"] for x in entry_execs] == [1.0, 0.0], "IB charges the $1 minimum once per order"
-    t = trades.wait(ref("E"), 10)
+    t = bus.wait_trade(ref("E"), 10)
     assert len(t["executions"]) == 2 and abs(t["average_price"] - avg) < 1e-6 and t["total_commission"] == 1.0, t
     wait_for(lambda: any(j["kind"] == "filled" and j.get("intent_id") == intent for j in journal(stack)), timeout=20,
              what="the journal records the entry filled")
@@ -165,16 +177,16 @@ def test_partial_fills_across_broker_restarts(procs, tmp_path):
     first = caps[3]
     assert (tp["status"], tp["filled"], tp["remaining"]) == ("Submitted", first, QTY - first), tp
     assert (sl["status"], sl["total"], sl["filled"]) == ("Submitted", QTY - first, 0), sl
-    trades.wait(ref("TP"), first)
+    bus.wait_trade(ref("TP"), first)
 
     # Killed again while the take-profit is part-filled; then day 5 fills 4 more.
-    restart_paper(stack)
+    restart_paper(stack, bus)
     assert stack.advance(1).startswith("ok as_of=20171011")
     orders, execs = ib_view(stack.ib_port, 95)
     e, tp, sl = check_bracket(orders, intent)
     sold = first + caps[4]
     assert (tp["filled"], tp["remaining"], sl["total"]) == (sold, QTY - sold, QTY - sold), (tp, sl)
-    t = trades.wait(ref("TP"), sold)
+    t = bus.wait_trade(ref("TP"), sold)
     tp_execs = [x for x in execs if x["ref"] == ref("TP")]
     assert len(t["executions"]) == len(tp_execs) == 2 and {x["execution_id"] for x in t["executions"]} == {x["exec_id"] for x in tp_execs}
 
