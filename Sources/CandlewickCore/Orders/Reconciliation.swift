@@ -65,7 +65,9 @@ public enum Reconciliation {
                 }
                 entryFilled = true
             }
-            let ids = Dictionary(found.map { ($0.orderRef, $0.brokerOrderId) }, uniquingKeysWith: { a, _ in a })
+            // A completed order (reqCompletedOrders) carries no order id: the id IB gave the leg before stands.
+            let ids = Dictionary(found.map { ($0.orderRef, $0.brokerOrderId > 0 ? $0.brokerOrderId : intent.brokerIds[$0.orderRef] ?? 0) },
+                                 uniquingKeysWith: { a, _ in a })
             let first = byRef[entryRef]
             let kind: JournalEntry.Kind
             switch (entryFilled, first?.candlewickStatus) {
