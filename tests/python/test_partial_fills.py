@@ -167,8 +167,9 @@ def test_partial_fills_across_broker_restarts(procs, tmp_path):
     assert [x["commission"] for x in entry_execs] == [1.0, 0.0], "IB charges the $1 minimum once per order"
     t = bus.wait_trade(ref("E"), 10)
     assert len(t["executions"]) == 2 and abs(t["average_price"] - avg) < 1e-6 and t["total_commission"] == 1.0, t
-    wait_for(lambda: any(j["kind"] == "filled" and j.get("intent_id") == intent for j in journal(stack)), timeout=20,
-             what="the journal records the entry filled")
+    filled = wait_for(lambda: [j for j in journal(stack) if j["kind"] == "filled" and j.get("intent_id") == intent], timeout=20,
+                      what="the journal records the entry filled")
+    assert filled[0]["broker_ids"] == {ref("E"): e["id"]} and abs(float(filled[0]["message"].split()[-1]) - avg) < 1e-6, filled
 
     # Days 3-4: the take-profit takes the 4 of day 4's volume cap at 255, with realized P&L; the stop shrinks to 6.
     assert stack.advance(2).startswith("ok as_of=20171010")
