@@ -90,7 +90,8 @@ extension PaperBroker {
         for i in state.orders.indices {
             let o = state.orders[i]
             if o.status == .submitted, o.order.tif == "DAY", let since = o.activeSince, since < day {
-                out += cancelTree(at: i, reason: "day order expired")
+                // A partly filled parent's rest expires; its children keep protecting what it filled.
+                out += o.filled > 0 ? markCancelled(at: i, reason: "day order expired") : cancelTree(at: i, reason: "day order expired")
             }
         }
         return out

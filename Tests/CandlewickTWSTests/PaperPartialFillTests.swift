@@ -93,4 +93,16 @@ struct PaperPartialFillTests {
         #expect(b.state.orders[0].status == .cancelled && b.state.orders[0].filled == 300)
         #expect(b.state.positions["TEST"]?.quantity == 300)
     }
+
+    @Test("a bracket whose DAY entry fills in part: the rest expires, the children keep working for what filled")
+    func dayEntryRestExpiresChildrenStay() {
+        var b = Self.broker()
+        _ = Fixture.place(&b, 1, TWSOrder(action: "BUY", totalQuantity: 500, orderType: "LMT", lmtPrice: 103, tif: "DAY", transmit: false))
+        _ = Fixture.place(&b, 2, TWSOrder(action: "SELL", totalQuantity: 500, orderType: "LMT", lmtPrice: 110, tif: "GTC", transmit: false, parentId: 1))
+        _ = Fixture.place(&b, 3, TWSOrder(action: "SELL", totalQuantity: 500, orderType: "STP", auxPrice: 80, tif: "GTC", parentId: 1))
+        let day2 = (b.advanceDay() ?? []).map(\.event)
+        #expect(Fixture.codes(day2) == [202])
+        #expect(b.state.orders.map(\.status) == [.cancelled, .submitted, .submitted])
+        #expect(b.state.orders[0].filled == 300 && b.state.orders[1].remaining == 300 && b.state.orders[2].remaining == 300)
+    }
 }
