@@ -135,6 +135,9 @@ struct LedgerReconciliationEdgeTests {
         let out = Reconciliation.reconcile(l, with: done, now: at)
         #expect(out.entries.map(\.kind) == [.filled])
         #expect(out.entries.first?.brokerIds == ids)
+        var expired = all(p, ["Cancelled", "Submitted", "Submitted"])
+        expired[0] = order(p.legs[0].orderRef, 0, "Cancelled", filled: 6)
+        #expect(Reconciliation.reconcile(l, with: expired, now: at).entries.map(\.kind) == [.filled], "6 filled, the rest expired: a position, not a cancel")
     }
 
     @Test("arming: DF accounts are paper; the configured account must be the gateway's, in paper and live; no account is refused")

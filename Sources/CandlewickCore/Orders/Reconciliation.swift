@@ -69,6 +69,8 @@ public enum Reconciliation {
             let ids = Dictionary(found.map { ($0.orderRef, $0.brokerOrderId > 0 ? $0.brokerOrderId : intent.brokerIds[$0.orderRef] ?? 0) },
                                  uniquingKeysWith: { a, _ in a })
             let first = byRef[entryRef]
+            // An entry cancelled after a partial fill opened a position: it reads back as filled, not cancelled.
+            if let f = first, f.candlewickStatus == .cancelled, f.filled > 0 { entryFilled = true }
             let kind: JournalEntry.Kind
             switch (entryFilled, first?.candlewickStatus) {
             case (true, _): kind = .filled
