@@ -14,7 +14,7 @@ from ibapi.execution import ExecutionFilter
 
 from conftest import ROOT, wait_for
 from ibapi_harness import App
-from orders_stack import OrderStack, signal_for
+from orders_stack import OrderStack, request_book, signal_for
 
 SYMBOL = "SPY"
 DAYS = ["2017-10-05", "2017-10-06", "2017-10-09", "2017-10-10", "2017-10-11"]  # the trading days after the as-of day
@@ -40,11 +40,7 @@ def ib_view(port, client_id):
     app = App()
     app.start(port, client_id)
     try:
-        app.wait_name("nextValidId")
-        app.reqAllOpenOrders()
-        app.wait_name("openOrderEnd")
-        app.reqCompletedOrders(False)
-        app.wait_name("completedOrdersEnd")
+        request_book(app)
         app.reqExecutions(7, ExecutionFilter())
         app.wait_name("execDetailsEnd")
         status = {a[0]: a for a in app.named("orderStatus")}
