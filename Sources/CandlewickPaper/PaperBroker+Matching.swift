@@ -10,6 +10,13 @@ import Foundation
 /// When two OCA siblings could both fill on one bar, the one the open reaches first wins, else the
 /// stop (the pessimistic reading of a daily bar).
 ///
+/// Partial fills (opt-in, `maxVolumeParticipation`): an order takes at most floor(fraction × the bar's volume)
+/// shares on a bar; the rest stays working and is matched again on later bars (a DAY order's rest expires). Each
+/// part is its own execution; orderStatus reports cumulative filled/remaining and the average price; commissions
+/// are charged per order (the $1 minimum once), so each execution's report carries the increase of the order's
+/// commission. A bracket's children start working on the parent's first execution, for the parent's filled
+/// quantity, and grow with each later execution to their full size; a partial fill of one child reduces its sibling.
+///
 /// Decimal equality is tested with `(a - b).isZero`: corelibs Foundation's `==` can report two equal
 /// values of different internal scale (e.g. after `NSDecimalRound`) as different.
 extension PaperBroker {
@@ -46,6 +53,15 @@ extension PaperBroker {
         }
     }
 
+    /// How many shares of `remaining` fill on a bar of `volume`: all without a participation limit, else at most
+    /// floor(fraction × volume) (0 = none on this bar).
+    public static func fillQuantity(remaining: Decimal, volume: Decimal, participation: Decimal?) -> Decimal {
+        guard let participation else { return remaining }
+        var cap = participation * volume, whole = Decimal()
+        NSDecimalRound(&whole, &cap, 0, .down)
+        return max(0, min(remaining, whole))
+    }
+
     /// Moves the as-of date to the next trading day and matches every live order against its bar.
     /// Returns nil when there is no later day in the data.
     public mutating func advanceDay() -> [PaperOutbound]? {
@@ -57,49 +73,58 @@ extension PaperBroker {
             let o = state.orders[i]
             return o.status == .submitted && (o.activeSince ?? day) < day
         }
-        var fills: [(index: Int, price: Decimal, atOpen: Bool, isStop: Bool)] = []
+        var fills: [(index: Int, price: Decimal, atOpen: Bool, isStop: Bool, volume: Decimal)] = []
         for i in live {
             let o = state.orders[i]
             guard let bar = market.instruments[o.contract.symbol]?.bar(on: day) else { continue }
             let (price, triggered) = Self.fillPrice(o.order, bar, alreadyTriggered: o.triggered)
             state.orders[i].triggered = triggered
-            if let price { fills.append((i, price, (price - bar.open).isZero, o.order.orderType.hasPrefix("STP"))) }
+            if let price { fills.append((i, price, (price - bar.open).isZero, o.order.orderType.hasPrefix("STP"), bar.volume)) }
         }
         fills.sort { a, b in a.atOpen != b.atOpen ? a.atOpen : (a.isStop != b.isStop ? a.isStop : a.index < b.index) }
         for f in fills where state.orders[f.index].status == .submitted {
-            out += fill(at: f.index, price: f.price, day: day, atOpen: f.atOpen)
+            let qty = Self.fillQuantity(remaining: state.orders[f.index].remaining, volume: f.volume, participation: maxVolumeParticipation)
+            guard qty > 0 else { continue }
+            out += fill(at: f.index, quantity: qty, price: f.price, day: day, atOpen: f.atOpen)
         }
         for i in state.orders.indices {
             let o = state.orders[i]
             if o.status == .submitted, o.order.tif == "DAY", let since = o.activeSince, since < day {
-                out += cancelTree(at: i, reason: "day order expired")
+                // A partly filled parent's rest expires; its children keep protecting what it filled.
+                out += o.filled > 0 ? markCancelled(at: i, reason: "day order expired") : cancelTree(at: i, reason: "day order expired")
             }
         }
         return out
     }
 
-    /// Fills an order completely at `price`; updates position, cash, fills; activates children; cancels OCA siblings.
-    mutating func fill(at i: Int, price: Decimal, day: PaperDay, atOpen: Bool) -> [PaperOutbound] {
+    /// Fills `quantity` of an order at `price` (all of its remaining, or part of it); updates position, cash, fills;
+    /// children work for the filled quantity; a complete fill cancels OCA siblings, a partial one reduces bracket siblings.
+    mutating func fill(at i: Int, quantity qty: Decimal, price: Decimal, day: PaperDay, atOpen: Bool) -> [PaperOutbound] {
         var o = state.orders[i]
-        let qty = o.remaining
         let signed = o.order.action == "BUY" ? qty : -qty
-        let commission = Self.commission(shares: qty, price: price)
+        let before = o.filled
+        o.filled += qty
+        o.avgFillPrice = before.isZero ? price : (o.avgFillPrice * before + price * qty) / o.filled
+        o.lastFillPrice = price
+        // Charged per order: this execution pays what the order's commission grows by (the $1 minimum once).
+        let orderCommission = Self.commission(shares: o.filled, price: o.avgFillPrice)
+        let commission = max(0, orderCommission - o.commission)
         let realized = applyToPosition(symbol: o.contract.symbol, contract: o.contract, quantity: signed, price: price, commission: commission)
         state.cash -= signed * price + commission
-        o.filled += qty
-        o.avgFillPrice = price
-        o.lastFillPrice = price
-        o.commission = commission
-        o.status = .filled
+        o.commission += commission
+        let complete = o.remaining <= 0
         let time = "\(day) \(atOpen ? "09:30:00" : "12:00:00") US/Eastern"
-        o.completedTime = time
+        if complete {
+            o.status = .filled
+            o.completedTime = time
+        }
         state.orders[i] = o
         let execId = String(format: "0000e0d5.%08x.01.01", state.nextExecSeq)
         state.nextExecSeq += 1
         let execution = TWSExecution(orderId: o.orderId, contract: o.contract, execId: execId, time: time, account: state.account,
                                      exchange: o.contract.primaryExchange, side: signed > 0 ? "BOT" : "SLD", shares: qty,
                                      price: price.exactDouble, permId: o.permId, clientId: o.clientId, cumQty: o.filled,
-                                     avgPrice: price.exactDouble, orderRef: o.order.orderRef)
+                                     avgPrice: o.avgFillPrice.exactDouble, orderRef: o.order.orderRef)
         let report = TWSCommissionReport(execId: execId, commission: commission.exactDouble, currency: "USD",
                                          realizedPNL: realized?.exactDouble)
         state.fills.append(PaperFill(execution: execution, commission: report, day: day))
@@ -108,11 +133,21 @@ extension PaperBroker {
             out.append(PaperOutbound(target: .positionSubscribers, event: .position(TWSPosition(
                 account: state.account, contract: p.contract, position: p.quantity, avgCost: p.avgCost.exactDouble))))
         }
-        // Children of this order start working (matched from the next bar on).
-        for c in state.orders.indices where state.orders[c].clientId == o.clientId && state.orders[c].order.parentId == o.orderId
-            && state.orders[c].status == .preSubmitted {
-            state.orders[c].status = .submitted
-            state.orders[c].activeSince = day
+        // Children of this order work for the position it opened so far (its filled quantity less what children already
+        // closed), matched from the next bar on; their full size once it is complete.
+        let children = state.orders.indices.filter { state.orders[$0].clientId == o.clientId && state.orders[$0].order.parentId == o.orderId }
+        let closedByChildren = children.reduce(Decimal(0)) { $0 + state.orders[$1].filled }
+        for c in children where !state.orders[c].status.isDone && state.orders[c].status != .held {
+            let requested = state.orders[c].requestedQuantity ?? state.orders[c].order.totalQuantity
+            let size = complete ? requested : min(requested, state.orders[c].filled + o.filled - closedByChildren)
+            let activating = state.orders[c].status == .preSubmitted
+            guard activating || !(size - state.orders[c].order.totalQuantity).isZero else { continue }
+            if !complete { state.orders[c].requestedQuantity = requested }
+            state.orders[c].order.totalQuantity = size
+            if activating {
+                state.orders[c].status = .submitted
+                state.orders[c].activeSince = day
+            }
             out += toClient(o.clientId, statusEvents(state.orders[c]))
         }
         // OCA: bracket siblings, and explicit OCA groups of the same client.
@@ -120,7 +155,19 @@ extension PaperBroker {
             let other = state.orders[c].order
             let siblings = o.order.parentId != 0 && other.parentId == o.order.parentId
             let sameGroup = !o.order.ocaGroup.isEmpty && other.ocaGroup == o.order.ocaGroup
-            if siblings || sameGroup { out += markCancelled(at: c, reason: "OCA group fill of order \(o.orderId)") }
+            if complete {
+                if siblings || sameGroup { out += markCancelled(at: c, reason: "OCA group fill of order \(o.orderId)") }
+            } else if siblings {
+                // A bracket's protective legs cover one position: what one closes, the other no longer needs to.
+                let requested = state.orders[c].requestedQuantity ?? other.totalQuantity
+                state.orders[c].requestedQuantity = max(state.orders[c].filled, requested - qty)
+                state.orders[c].order.totalQuantity = max(state.orders[c].filled, other.totalQuantity - qty)
+                if state.orders[c].remaining <= 0 {
+                    out += markCancelled(at: c, reason: "OCA group fill of order \(o.orderId)")
+                } else {
+                    out += toClient(o.clientId, statusEvents(state.orders[c]))
+                }
+            }
         }
         return out
     }

@@ -32,10 +32,13 @@ public struct PaperBroker: Sendable {
     public internal(set) var state: PaperState
     /// Minimum price increment for every instrument.
     public static let minTick: Decimal = Decimal(string: "0.01")!
+    /// The fraction of a bar's volume one order may take on that bar (partial fills); nil = fill in full.
+    public let maxVolumeParticipation: Decimal?
 
-    public init(market: PaperMarket, state: PaperState) {
+    public init(market: PaperMarket, state: PaperState, maxVolumeParticipation: Decimal? = nil) {
         self.market = market
         self.state = state
+        self.maxVolumeParticipation = maxVolumeParticipation
     }
 
     func index(clientId: Int, orderId: Int) -> Int? {
@@ -151,6 +154,7 @@ public struct PaperBroker: Sendable {
             return toClient(cid, [PaperErrors.rejected(p.orderId, "a modification cannot change symbol, side or order type; cancel and place a new order")])
         }
         state.orders[i].order.totalQuantity = p.order.totalQuantity
+        state.orders[i].requestedQuantity = nil
         state.orders[i].order.lmtPrice = p.order.lmtPrice
         state.orders[i].order.auxPrice = p.order.auxPrice
         state.orders[i].order.tif = p.order.tif.isEmpty ? "DAY" : p.order.tif

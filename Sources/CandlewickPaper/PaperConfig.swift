@@ -24,6 +24,9 @@ public struct PaperConfig: Sendable {
     public var maxHistoricalPer10Min = 60
     public var historicalPacing = true
     public var maxMessageLength = 1 << 20
+    /// Partial fills: the fraction (0 < f <= 1) of a day's volume one order may take on that day's bar; the rest
+    /// stays working for later bars. nil = every order fills in full (the default).
+    public var maxVolumeParticipation: Decimal?
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 }

@@ -41,7 +41,7 @@ public final class PaperServer: @unchecked Sendable {
             guard let asOf = config.asOf ?? Self.defaultAsOf(market) else { throw PaperError.config("cannot choose an as-of day; pass --as-of") }
             state = PaperState(asOf: asOf, account: config.account, cash: config.startingCash)
         }
-        broker = PaperBroker(market: market, state: state)
+        broker = PaperBroker(market: market, state: state, maxVolumeParticipation: config.maxVolumeParticipation)
         try store.save(state)
         saver = PaperStateSaver(store: store, logger: logger)
         saver.onDurable = { [weak self] _ in self?.lock.withLock { self?.flushDurableLocked() } }

@@ -31,11 +31,14 @@ public struct PaperOrder: Codable, Sendable, Hashable {
     public var triggered = false
     public var completedTime = ""
     public var commission: Decimal = 0
+    /// For a bracket child: the size the client asked for. While its parent is partially filled the child works only
+    /// for the parent's filled quantity (see `PaperBroker.fill`); nil = `order.totalQuantity`.
+    public var requestedQuantity: Decimal?
 
     enum CodingKeys: String, CodingKey {
         case clientId = "client_id", orderId = "order_id", permId = "perm_id", contract, order, status, filled
         case avgFillPrice = "avg_fill_price", lastFillPrice = "last_fill_price", activeSince = "active_since", triggered
-        case completedTime = "completed_time", commission
+        case completedTime = "completed_time", commission, requestedQuantity = "requested_quantity"
     }
 
     var remaining: Decimal { order.totalQuantity - filled }

@@ -319,6 +319,11 @@ public actor OrderRouter {
             crash.reach("after_fill")
             try? record(JournalEntry(kind: .filled, at: clock(), intentId: id, brokerIds: [o.orderRef: o.brokerOrderId], message: "filled at \(o.avgFillPrice ?? 0)"))
             refreshPortfolio(runId: intent.plan.runId)
+        case .cancelled where o.filled > 0 && intent.phase != .filled:
+            // Partly filled, then the rest cancelled (a DAY entry's rest expires): a position was opened, the children protect it.
+            try? record(JournalEntry(kind: .filled, at: clock(), intentId: id, brokerIds: [o.orderRef: o.brokerOrderId],
+                                     message: "filled \(o.filled) of \(leg.quantity) at \(o.avgFillPrice ?? 0), the rest cancelled"))
+            refreshPortfolio(runId: intent.plan.runId)
         case .cancelled where intent.phase != .cancelled, .rejected where intent.phase != .cancelled:
             try? record(JournalEntry(kind: .cancelled, at: clock(), intentId: id, message: o.status))
         default:

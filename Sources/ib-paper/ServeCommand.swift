@@ -26,6 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Disable historical-data pacing (error 162).") var noHistoricalPacing = false
     @Option(name: .customLong("max-historical-per-10min"), help: "Historical requests allowed per 10 minutes (0 = no 10-minute cap, as real gateways for bars of 1 min and longer; the 15 s and 2 s rules stay).")
     var maxHistoricalPer10min = 60
+    @Option(help: "Partial fills: the fraction (0 < f <= 1) of a day's volume one order may take on that day's bar; the rest stays working for later bars (default: every order fills in full).")
+    var maxVolumeParticipation: String?
 
     func run() async throws {
         let context = try ProcessContext(process: "ib-paper", options: common)
@@ -48,6 +50,12 @@ struct ServeCommand: AsyncParsableCommand {
         config.maxMessagesPerSecond = maxMessagesPerSecond
         config.historicalPacing = !noHistoricalPacing
         config.maxHistoricalPer10Min = maxHistoricalPer10min
+        if let text = maxVolumeParticipation {
+            guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let f = Decimal(string: text), f > 0, f <= 1 else {
+                throw ValidationError("--max-volume-participation must be a fraction in (0, 1], got \(text)")
+            }
+            config.maxVolumeParticipation = f
+        }
         if let asOf {
             let digits = asOf.replacingOccurrences(of: "-", with: "")
             guard digits.count == 8, let d = Int(digits) else { throw ValidationError("--as-of must be YYYY-MM-DD, got \(asOf)") }

@@ -122,6 +122,24 @@ struct LedgerReconciliationEdgeTests {
         #expect(second.partial == [f.intentId], "still alerted, not journaled again")
     }
 
+    @Test("a partly filled entry reads back as placed; once filled, its completed order (no order id) keeps IB's id")
+    func partialThenCompletedEntry() throws {
+        let p = try samplePlan("AAA", signal: "a")
+        let ids = [p.legs[0].orderRef: 1, p.legs[1].orderRef: 2, p.legs[2].orderRef: 3]
+        let l = ledger([planned(p), entry(.placed, p, ids: ids)])
+        var partly = all(p, ["Submitted", "Submitted", "Submitted"])
+        partly[0] = order(p.legs[0].orderRef, 1, "Submitted", filled: 6)
+        #expect(Reconciliation.reconcile(l, with: partly, now: at).entries.isEmpty, "6 of 10 filled: still placed")
+        var done = all(p, ["Filled", "Submitted", "Submitted"])
+        done[0] = order(p.legs[0].orderRef, 0, "Filled", filled: 10)
+        let out = Reconciliation.reconcile(l, with: done, now: at)
+        #expect(out.entries.map(\.kind) == [.filled])
+        #expect(out.entries.first?.brokerIds == ids)
+        var expired = all(p, ["Cancelled", "Submitted", "Submitted"])
+        expired[0] = order(p.legs[0].orderRef, 0, "Cancelled", filled: 6)
+        #expect(Reconciliation.reconcile(l, with: expired, now: at).entries.map(\.kind) == [.filled], "6 filled, the rest expired: a position, not a cancel")
+    }
+
     @Test("arming: DF accounts are paper; the configured account must be the gateway's, in paper and live; no account is refused")
     func arming() {
         #expect(LiveArming.check(mode: .paper, armed: false, configuredAccount: "", gatewayAccounts: ["DF123"]) == nil)

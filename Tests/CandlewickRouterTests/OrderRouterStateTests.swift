@@ -138,4 +138,15 @@ struct OrderRouterStateTests {
                                                      connectionEpoch: 2, takenAt: Date()))
         #expect(await router.reconciled == true)
     }
+
+    @Test("an entry filled in part and then cancelled (its DAY rest expired) is journaled filled, not cancelled")
+    func partlyFilledEntryCancelled() async throws {
+        let broker = FakeBroker()
+        let router = try await started(tempPath("intents.jsonl"), broker)
+        let plan = try #require(await router.submit(try submission()).plan)
+        await router.handle(order: BrokerOrder(orderRef: plan.firstLeg.orderRef, brokerOrderId: 1, permId: 1, symbol: "AAA", side: .buy,
+                                               orderType: "LMT", quantity: 10, filled: 6, avgFillPrice: 100, status: "Cancelled",
+                                               parentId: 0, ocaGroup: ""))
+        #expect(await router.ledger.intents[plan.intentId]?.phase == .filled)
+    }
 }

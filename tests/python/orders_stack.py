@@ -52,6 +52,15 @@ def envelope(kind, payload, seq, run_id=None, source="candlewick-run.py", expire
 REQUEST_ROLE = {"signal.submit": "run-owner", "trading.command": "operator", "order.cancel": "operator"}
 
 
+def request_book(app):
+    """Asks IB (through a started ibapi App) for every open and completed order and waits for both ends."""
+    app.wait_name("nextValidId")
+    app.reqAllOpenOrders()
+    app.wait_name("openOrderEnd")
+    app.reqCompletedOrders(False)
+    app.wait_name("completedOrdersEnd")
+
+
 class OrderStack:
     def __init__(self, procs, tmp_path, router_env=None, extra_config=None, paper_args=(), router_args=(), proxy=None):
         """`proxy(ib_port)`, when given, makes a TWS proxy (tests/python/fault_proxy.py) that gateway-bridge connects through."""
@@ -164,11 +173,7 @@ class OrderStack:
         app = App()
         app.start(self.ib_port, self.checks)
         try:
-            app.wait_name("nextValidId")
-            app.reqAllOpenOrders()
-            app.wait_name("openOrderEnd")
-            app.reqCompletedOrders(False)
-            app.wait_name("completedOrdersEnd")
+            request_book(app)
             out = [(e[2].orderRef, e[3].status, e[1].symbol) for e in app.named("openOrder")]
             out += [(e[1].orderRef, e[2].completedStatus or e[2].status, e[0].symbol) for e in app.named("completedOrder")]
             return out

@@ -74,8 +74,12 @@ public enum Reconciliation {
                 }
                 entryFilled = true
             }
-            let ids = Dictionary(found.map { ($0.orderRef, $0.brokerOrderId) }, uniquingKeysWith: { a, _ in a })
+            // A completed order (reqCompletedOrders) carries no order id: the id IB gave the leg before stands.
+            let ids = Dictionary(found.map { ($0.orderRef, $0.brokerOrderId > 0 ? $0.brokerOrderId : intent.brokerIds[$0.orderRef] ?? 0) },
+                                 uniquingKeysWith: { a, _ in a })
             let first = byRef[entryRef]
+            // An entry cancelled after a partial fill opened a position: it reads back as filled, not cancelled.
+            if let f = first, f.candlewickStatus == .cancelled, f.filled > 0 { entryFilled = true }
             let kind: JournalEntry.Kind
             switch (entryFilled, first?.candlewickStatus) {
             case (true, _): kind = .filled
