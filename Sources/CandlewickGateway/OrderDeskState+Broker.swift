@@ -39,9 +39,14 @@ extension OrderDeskState {
                 failContract(e.id, GatewayError(e.message, code: e.code), now: now, &out)
             } else if let (id, _) = placements.first(where: { $0.value.placingIds?.values.contains(e.id) == true }) {
                 refused(id, code: e.code, e.message, &out)
-            } else if let ref = refById[e.id], !e.isInformational {
-                out.append(.log(.warning, "gateway.order_error", ["ref": ref, "ib.code": "\(e.code)", "ib.message": e.message]))
+            } else if let ref = refById[e.id], IBErrorReaction.of(e) != .notice(.info) {
+                out.append(.log(.warning, "gateway.order_error", ["ref": ref, "ib.code": "\(e.code)", "ib.message": e.message,
+                                                                   "reaction": "\(IBErrorReaction.of(e))"]))
             }
+        case .error(let e) where IBErrorReaction.of(e) == .resync(dropBeliefs: true):
+            // 1101: TWS lost IB and its data meanwhile; what was believed of IB's orders is dropped as on a
+            // reconnect (the driver then takes the fresh snapshot through the re-sync path).
+            if connected { dropBeliefs(epoch: epoch, &out) }
         case .execDetails(_, let x):
             executions[x.execId] = x
             publishExecution(x.execId, now: now, &out)
