@@ -35,11 +35,13 @@ extension OrderDeskState {
             round?.orders[ref] = b
             if b != o { out.append(.publishOrder(b)) }
         case .error(let e) where e.id > 0:
+            // `IBErrorReaction`: a notice (2109 "attribute ignored", 202, …) never fails the request it names.
+            if case .notice = IBErrorReaction.of(e) { return }
             if contractLookups[e.id] != nil {
                 failContract(e.id, GatewayError(e.message, code: e.code), now: now, &out)
             } else if let (id, _) = placements.first(where: { $0.value.placingIds?.values.contains(e.id) == true }) {
                 refused(id, code: e.code, e.message, &out)
-            } else if let ref = refById[e.id], IBErrorReaction.of(e) != .notice(.info) {
+            } else if let ref = refById[e.id] {
                 out.append(.log(.warning, "gateway.order_error", ["ref": ref, "ib.code": "\(e.code)", "ib.message": e.message,
                                                                    "reaction": "\(IBErrorReaction.of(e))"]))
             }

@@ -56,4 +56,17 @@ struct IBErrorReactionTests {
         h.send(.tws(.error(TWSError(id: -1, code: code, message: "connectivity"))))
         #expect(h.desk.orders.count == 3 && h.desk.isSynced)
     }
+
+    @Test("a notice on a leg being placed (2109) refuses nothing: the intent is acknowledged; a 201 on it is a rejection")
+    func noticeOnPlacingLeg() throws {
+        for (code, refused) in [(2109, false), (201, true)] {
+            var h = DeskHarness()
+            let id = h.place(DeskHarness.bracket("s1"))
+            while h.writes.isEmpty { h.send(h.inbox.removeFirst()) }
+            let leg = try #require(h.writes[1]?.first)
+            h.send(.tws(.error(TWSError(id: leg.id, code: code, message: "Order Event Warning / rejected"))))
+            h.drain()
+            #expect((h.rejection(id)?.code == code) == refused && (h.ack(id) != nil) == !refused, "code \(code)")
+        }
+    }
 }
