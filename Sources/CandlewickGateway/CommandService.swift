@@ -11,7 +11,10 @@ import Synchronization
 public final class EventRelay: Sendable {
     private let state = Mutex<(fetcher: MarketDataFetcher?, desk: OrderDesk?, logger: Logger?, resync: (@Sendable () async -> Void)?)>((nil, nil, nil, nil))
 
-    public init() {}
+    /// With `logger`, IB's notices are logged from the start (the handshake's farm notices come before `attach`).
+    public init(logger: Logger? = nil) {
+        state.withLock { $0.logger = logger }
+    }
 
     /// `resync` is the re-sync path a reconnect takes (`ReconnectService.resync`), run after IB's
     /// 1101 / 1102 / 10147 (see `IBErrorReaction`), once the fetcher and the desk saw the message.

@@ -48,7 +48,7 @@ extension OrderDeskState {
         case .error(let e) where IBErrorReaction.of(e) == .resync(dropBeliefs: true):
             // 1101: TWS lost IB and its data meanwhile; what was believed of IB's orders is dropped as on a
             // reconnect (the driver then takes the fresh snapshot through the re-sync path).
-            if connected { dropBeliefs(epoch: epoch, &out) }
+            if connected { dropBeliefs(epoch: epoch, cause: "IB \(e.code): \(e.message)", &out) }
         case .execDetails(_, let x):
             executions[x.execId] = x
             publishExecution(x.execId, now: now, &out)

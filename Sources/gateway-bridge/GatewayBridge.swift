@@ -27,7 +27,7 @@ struct GatewayBridge: AsyncParsableCommand {
     func run() async throws {
         let context = try ProcessContext(process: "gateway-bridge", options: common)
         let settings = try GatewaySettings(config: context.config)
-        let events = EventRelay()
+        let events = EventRelay(logger: context.logger)
         let link = GatewayLink(host: settings.host, port: settings.port, clientId: settings.clientId, timeout: settings.connectTimeout,
                                maxBackoff: settings.reconnectMax, onEvent: { e in events.deliver(e) },
                                onDown: { epoch, why in events.down(epoch: epoch, why) })
