@@ -46,7 +46,8 @@ def test_connectivity_events_from_ib_paper(procs, tmp_path):
 
         assert admin(stack.admin_port, "connectivity lost", token_file=stack.admin_token) == "ok sent=1100 clients=1"
         wait_for(lambda: count(log, r"gateway\.notice.*ib\.code=1100") == 1, what="1100 logged")
-        assert "warning" in [l for l in log.read_text().splitlines() if "ib.code=1100" in l][0].lower()
+        line = [l for l in log.read_text().splitlines() if "ib.code=1100" in l][0]
+        assert " warning " in line and "reaction=notice(warning)" in line, line  # the reaction the relay acts on: no re-sync
 
         assert admin(stack.admin_port, "connectivity restored", token_file=stack.admin_token).startswith("ok sent=1102")
         snap = next_snapshot(sub)
@@ -58,7 +59,9 @@ def test_connectivity_events_from_ib_paper(procs, tmp_path):
         wait_for(lambda: count(log, r"gateway\.belief_dropped") == dropped + 1, what="1101 drops the beliefs")
         snap = next_snapshot(sub)
         assert len([o for o in snap["orders"] if o["order_ref"].startswith(intent + "-")]) == 3, snap["orders"]
-        wait_for(lambda: count(log, r"gateway\.resynced") == base + 2, what="1101's re-sync")
+        wait_for(lambda: count(log, r"gateway\.resynced") >= base + 2, what="1101's re-sync")
+        assert count(log, r'ib\.code=1101 .*reaction="resync\(dropBeliefs: true\)"') == 1
+        assert count(log, r"gateway\.resynced") == base + 2, "one re-sync each for 1102 and 1101, none for 1100"
         # The same intent again is answered from the fresh snapshot: a duplicate, nothing placed twice.
         again = stack.submit_until_done("run-1", [signal_for("AAPL", "s1")], deadline_s=40)["s1"]
         assert again["outcome"] in ("duplicate", "placed") and again["intent_id"] == intent, again
