@@ -24,16 +24,16 @@ public final class EventRelay: Sendable {
 
     public func deliver(_ event: TWSEvent) {
         let (fetcher, desk, logger, resync) = state.withLock { ($0.fetcher, $0.desk, $0.logger, $0.resync) }
-        var reaction: IBErrorReaction?
+        var resyncNow = false
         if case .error(let e) = event {
-            reaction = IBErrorReaction.of(e)
+            let reaction = IBErrorReaction.of(e)
+            if case .resync = reaction { resyncNow = true }
             if e.id <= 0 {
                 let level: Logger.Level = if case .notice(let l) = reaction { l } else { .warning }
                 logger?.log(level: level, "gateway.notice", metadata: ["ib.code": "\(e.code)", "ib.message": "\(e.message)",
-                                                                       "reaction": "\(reaction!)"])
+                                                                       "reaction": "\(reaction)"])
             }
         }
-        let resyncNow = if case .resync = reaction { true } else { false }
         // One task per event would reorder them: hand them over in order on one serial queue of tasks.
         order.withLock { chain in
             let previous = chain
