@@ -24,10 +24,9 @@ public final class EventRelay: Sendable {
 
     public func deliver(_ event: TWSEvent) {
         let (fetcher, desk, logger, resync) = state.withLock { ($0.fetcher, $0.desk, $0.logger, $0.resync) }
-        var resyncNow = false
-        if case .error(let e) = event {
-            let reaction = IBErrorReaction.of(e)
-            if case .resync = reaction { resyncNow = true }
+        let reaction: IBErrorReaction? = if case .error(let e) = event { IBErrorReaction.of(e) } else { nil }
+        let resyncNow = if case .resync = reaction { true } else { false }
+        if case .error(let e) = event, let reaction {
             if e.id <= 0 {
                 let level: Logger.Level = if case .notice(let l) = reaction { l } else { .warning }
                 logger?.log(level: level, "gateway.notice", metadata: ["ib.code": "\(e.code)", "ib.message": "\(e.message)",
