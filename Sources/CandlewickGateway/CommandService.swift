@@ -9,20 +9,29 @@ import Synchronization
 /// Hands gateway events from the reader thread to the fetcher and the order desk, and tells them
 /// when the connection drops (everything in flight fails with a clear error).
 public final class EventRelay: Sendable {
-    private let state = Mutex<(fetcher: MarketDataFetcher?, desk: OrderDesk?, logger: Logger?)>((nil, nil, nil))
+    private let state = Mutex<(fetcher: MarketDataFetcher?, desk: OrderDesk?, logger: Logger?, resync: (@Sendable () async -> Void)?)>((nil, nil, nil, nil))
 
-    public init() {}
+    /// With `logger`, IB's notices are logged from the start (the handshake's farm notices come before `attach`).
+    public init(logger: Logger? = nil) {
+        state.withLock { $0.logger = logger }
+    }
 
-    public func attach(_ fetcher: MarketDataFetcher, desk: OrderDesk, logger: Logger) {
-        state.withLock { $0 = (fetcher, desk, logger) }
+    /// `resync` is the re-sync path a reconnect takes (`ReconnectService.resync`), run after IB's
+    /// 1101 / 1102 / 10147 (see `IBErrorReaction`), once the fetcher and the desk saw the message.
+    public func attach(_ fetcher: MarketDataFetcher, desk: OrderDesk, logger: Logger, resync: (@Sendable () async -> Void)? = nil) {
+        state.withLock { $0 = (fetcher, desk, logger, resync) }
     }
 
     public func deliver(_ event: TWSEvent) {
-        let (fetcher, desk, logger) = state.withLock { ($0.fetcher, $0.desk, $0.logger) }
-        if case .error(let e) = event, e.id <= 0 {
-            // Farm notices (2104, 2106, 2158) are informational; connectivity codes are logged loudly.
-            let level: Logger.Level = [1100, 1101, 1102, 502, 504].contains(e.code) ? .warning : .info
-            logger?.log(level: level, "gateway.notice", metadata: ["ib.code": "\(e.code)", "ib.message": "\(e.message)"])
+        let (fetcher, desk, logger, resync) = state.withLock { ($0.fetcher, $0.desk, $0.logger, $0.resync) }
+        let reaction: IBErrorReaction? = if case .error(let e) = event { IBErrorReaction.of(e) } else { nil }
+        let resyncNow = if case .resync = reaction { true } else { false }
+        if case .error(let e) = event, let reaction {
+            if e.id <= 0 {
+                let level: Logger.Level = if case .notice(let l) = reaction { l } else { .warning }
+                logger?.log(level: level, "gateway.notice", metadata: ["ib.code": "\(e.code)", "ib.message": "\(e.message)",
+                                                                       "reaction": "\(reaction)"])
+            }
         }
         // One task per event would reorder them: hand them over in order on one serial queue of tasks.
         order.withLock { chain in
@@ -31,6 +40,8 @@ public final class EventRelay: Sendable {
                 await previous?.value
                 if let fetcher { await fetcher.handle(event) }
                 if let desk { await desk.handle(event) }
+                // Not awaited: the snapshot's own answers come through this chain.
+                if resyncNow, let resync { Task { await resync() } }
             }
         }
     }
@@ -142,7 +153,9 @@ public struct ReconnectService: Service {
         }
     }
 
-    func resync() async {
+    /// The one re-sync path: a fresh snapshot of the current connection, published (after every
+    /// reconnect, and after IB's 1101 / 1102 / 10147, see `IBErrorReaction`).
+    public func resync() async {
         do {
             let s = try await desk.snapshot()
             publish(s)

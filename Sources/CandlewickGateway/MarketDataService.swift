@@ -7,9 +7,11 @@ import Synchronization
 /// symbols outstanding, no identical request within 15 s (served from the last answer instead), and
 /// the message rate kept by `GatewayLink`'s paced writer. Every request has a deadline.
 public actor MarketDataFetcher {
-    private let connection: GatewayLink
+    private let sendRequest: @Sendable (TWSRequest) async throws -> Void
     private var nextReqId = 1000
-    private var pending: [Int: (bars: [TWSBar], continuation: CheckedContinuation<[TWSBar], any Error>)] = [:]
+    private var pending: [Int: (request: TWSHistoricalDataRequest, continuation: CheckedContinuation<[TWSBar], any Error>)] = [:]
+    /// Requests sent again after IB's pacing refusal or a 1101 data loss (since start).
+    public private(set) var retries = 0
     private var recent: [String: (at: Date, bars: [TWSBar])] = [:]
     private var inFlight = 0
     /// Requests waiting for one of the 50 slots, first come first served.
@@ -19,7 +21,12 @@ public actor MarketDataFetcher {
     private let qualify: @Sendable (String) async throws -> TWSContract
 
     public init(connection: GatewayLink, qualify: @escaping @Sendable (String) async throws -> TWSContract) {
-        self.connection = connection
+        self.init(send: { try await connection.send($0) }, qualify: qualify)
+    }
+
+    /// With `send` writing one request to IB (tests pass their own).
+    init(send: @escaping @Sendable (TWSRequest) async throws -> Void, qualify: @escaping @Sendable (String) async throws -> TWSContract) {
+        self.sendRequest = send
         self.qualify = qualify
     }
 
@@ -74,8 +81,17 @@ public actor MarketDataFetcher {
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in
-            pending[id] = ([], c)
-            Task { do { try await connection.send(.reqHistoricalData(req)) } catch { fail(id, error) } }
+            pending[id] = (req, c)
+            send(id, after: 0)
+        }
+    }
+
+    /// Sends pending request `id` (again) after `seconds`; a write error fails it.
+    private func send(_ id: Int, after seconds: Double) {
+        Task {
+            if seconds > 0 { try? await Task.sleep(for: .milliseconds(Int(seconds * 1000))) }
+            guard let req = pending[id]?.request else { return }  // answered or timed out meanwhile
+            do { try await sendRequest(.reqHistoricalData(req)) } catch { fail(id, error) }
         }
     }
 
@@ -84,17 +100,27 @@ public actor MarketDataFetcher {
         switch event {
         case .historicalData(let reqId, _, _, let bars):
             guard let p = pending.removeValue(forKey: reqId) else { return }
-            p.continuation.resume(returning: p.bars + bars)
-        case .error(let e) where e.id > 0 && pending[e.id] != nil && !Self.isNotice(e.code):
-            fail(e.id, GatewayError(e.message, code: e.code))
+            p.continuation.resume(returning: bars)
+        case .error(let e) where e.id > 0 && pending[e.id] != nil:
+            // `IBErrorReaction`: notices (2174 …) never fail the request, pacing sends it again later
+            // (its deadline still runs), anything else fails it with IB's code and text.
+            switch IBErrorReaction.of(e) {
+            case .notice: break
+            case .retryLater(let seconds):
+                retries += 1
+                send(e.id, after: seconds)
+            case .failRequest, .resync: fail(e.id, GatewayError(e.message, code: e.code))
+            }
+        case .error(let e) where e.id <= 0 && IBErrorReaction.of(e) == .resync(dropBeliefs: true):
+            // 1101 "restored - data lost": requests in flight across the outage are lost; ask again.
+            for id in pending.keys.sorted() {
+                retries += 1
+                send(id, after: 0)
+            }
         default:
             break
         }
     }
-
-    /// IB's 2100–2199 codes are warnings (e.g. 2174 "date-time without explicit time zone"): the
-    /// request they name still gets its data, so they never fail it.
-    static func isNotice(_ code: Int) -> Bool { (2100...2199).contains(code) }
 
     /// Fails every outstanding request (the connection is gone).
     public func failAll(_ reason: String) {

@@ -35,13 +35,20 @@ extension OrderDeskState {
             round?.orders[ref] = b
             if b != o { out.append(.publishOrder(b)) }
         case .error(let e) where e.id > 0:
+            // `IBErrorReaction`: a notice (2109 "attribute ignored", 202, …) never fails the request it names.
+            if case .notice = IBErrorReaction.of(e) { return }
             if contractLookups[e.id] != nil {
                 failContract(e.id, GatewayError(e.message, code: e.code), now: now, &out)
             } else if let (id, _) = placements.first(where: { $0.value.placingIds?.values.contains(e.id) == true }) {
                 refused(id, code: e.code, e.message, &out)
-            } else if let ref = refById[e.id], !e.isInformational {
-                out.append(.log(.warning, "gateway.order_error", ["ref": ref, "ib.code": "\(e.code)", "ib.message": e.message]))
+            } else if let ref = refById[e.id] {
+                out.append(.log(.warning, "gateway.order_error", ["ref": ref, "ib.code": "\(e.code)", "ib.message": e.message,
+                                                                   "reaction": "\(IBErrorReaction.of(e))"]))
             }
+        case .error(let e) where IBErrorReaction.of(e) == .resync(dropBeliefs: true):
+            // 1101: TWS lost IB and its data meanwhile; what was believed of IB's orders is dropped as on a
+            // reconnect (the driver then takes the fresh snapshot through the re-sync path).
+            if connected { dropBeliefs(epoch: epoch, cause: "IB \(e.code): \(e.message)", &out) }
         case .execDetails(_, let x):
             executions[x.execId] = x
             publishExecution(x.execId, now: now, &out)

@@ -195,14 +195,15 @@ public struct OrderDeskState: Sendable {
     }
 
     /// Forgets every order, ref and written leg believed on connection `e` (and before).
-    mutating func dropBeliefs(epoch e: Int, _ out: inout [DeskAction]) {
+    /// `cause`: why (a reconnect, or IB's 1101 on the same connection).
+    mutating func dropBeliefs(epoch e: Int, cause: String = "connection changed", _ out: inout [DeskAction]) {
         let forgotten = orders.count + written.count
         orders = [:]
         refById = [:]
         written = [:]
         syncedEpoch = nil
-        out.append(.log(.notice, "gateway.belief_dropped", ["epoch": "\(e)", "orders_forgotten": "\(forgotten)",
-                                                             "effect": "orders are answered from a fresh snapshot of the next connection"]))
+        out.append(.log(.notice, "gateway.belief_dropped", ["epoch": "\(e)", "orders_forgotten": "\(forgotten)", "cause": cause,
+                                                             "effect": "orders are answered from a fresh snapshot"]))
     }
 
     // MARK: contracts

@@ -203,7 +203,4 @@ public struct TWSError: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey { case id, code, message, advancedOrderRejectJson = "advanced_order_reject_json", errorTime = "error_time" }
-
-    /// Codes that are notices (farm status etc.), not failures of a request.
-    public var isInformational: Bool { (2100...2199).contains(code) || [165, 10167].contains(code) }
 }

@@ -27,7 +27,7 @@ struct GatewayBridge: AsyncParsableCommand {
     func run() async throws {
         let context = try ProcessContext(process: "gateway-bridge", options: common)
         let settings = try GatewaySettings(config: context.config)
-        let events = EventRelay()
+        let events = EventRelay(logger: context.logger)
         let link = GatewayLink(host: settings.host, port: settings.port, clientId: settings.clientId, timeout: settings.connectTimeout,
                                maxBackoff: settings.reconnectMax, onEvent: { e in events.deliver(e) },
                                onDown: { epoch, why in events.down(epoch: epoch, why) })
@@ -49,7 +49,8 @@ struct GatewayBridge: AsyncParsableCommand {
         }
         let desk = OrderDesk(link: link, publish: publish, logger: context.logger)
         let fetcher = MarketDataFetcher(connection: link, qualify: { symbol in try await desk.contract(for: symbol) })
-        events.attach(fetcher, desk: desk, logger: context.logger)
+        let reconnects = ReconnectService(link: link, desk: desk, logger: context.logger, publish: publish)
+        events.attach(fetcher, desk: desk, logger: context.logger, resync: { await reconnects.resync() })
         let server = try RequestServer(bind: settings.commands, source: context.instance, options: context.socketOptions,
                                        codec: context.codec, logger: context.logger)
         try await ProcessRunner.run(
@@ -57,7 +58,7 @@ struct GatewayBridge: AsyncParsableCommand {
              HeartbeatService(context: context, publisher: publisher, counters: {
                  ["ib.messages_written": Double(link.messagesWritten), "ib.connection_epoch": Double(link.epoch)]
              }),
-             ReconnectService(link: link, desk: desk, logger: context.logger, publish: publish),
+             reconnects,
              CommandService(server: server, fetcher: fetcher, desk: desk, logger: context.logger)],
             context: context)
         await desk.shutdown()
