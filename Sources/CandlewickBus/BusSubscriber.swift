@@ -27,12 +27,17 @@ public final class BusSubscriber: Sendable {
     private let source: AsyncStream<[Data]>
     private let codec: FrameCodec
     private let logger: Logger
+    private let detectGaps: Bool
     private let state = Mutex((stats: SubscriberStats(), tracker: SequenceTracker()))
 
-    public init(source: AsyncStream<[Data]>, codec: FrameCodec = FrameCodec(), logger: Logger) {
+    /// - Parameter detectGaps: false for a subscriber to some of a publisher's topics only (e.g.
+    ///   `heartbeat`): a publisher numbers all its messages in one sequence, so the ones filtered out
+    ///   would look like gaps.
+    public init(source: AsyncStream<[Data]>, codec: FrameCodec = FrameCodec(), logger: Logger, detectGaps: Bool = true) {
         self.source = source
         self.codec = codec
         self.logger = logger
+        self.detectGaps = detectGaps
     }
 
     /// A snapshot of the counters.
@@ -69,8 +74,9 @@ public final class BusSubscriber: Sendable {
     public func process(_ frames: [Data], decoder: JSONDecoder) -> [SubscriberEvent] {
         do {
             let message = try codec.decode(frames, decoder: decoder)
-            let observation = state.withLock { s -> SequenceObservation in
+            let observation = state.withLock { s -> SequenceObservation? in
                 s.stats.accepted += 1
+                guard detectGaps else { return nil }
                 let o = s.tracker.observe(source: message.header.source, seq: message.header.seq)
                 if case .gap(_, _, let missing) = o {
                     s.stats.gaps += 1
@@ -78,7 +84,7 @@ public final class BusSubscriber: Sendable {
                 }
                 return o
             }
-            if case .gap(let expected, let got, let missing) = observation {
+            if case .gap(let expected, let got, let missing)? = observation {
                 logger.warning("bus.sequence_gap", metadata: [
                     "msg.source": "\(message.header.source)", "seq.expected": "\(expected)", "seq.got": "\(got)",
                     "seq.missing": "\(missing)",

@@ -186,7 +186,7 @@ public final class RunService: Service {
     /// or stopping (state `stopping`, a process's last heartbeat).
     static func watchHeartbeats(_ channel: any FrameChannel, codec: FrameCodec, logger: Logger,
                                 feed: AsyncStream<RunPipeline.Event>.Continuation) async {
-        for await m in BusSubscriber(source: channel.incoming, codec: codec, logger: logger).messages() {
+        for await m in BusSubscriber(source: channel.incoming, codec: codec, logger: logger, detectGaps: false).messages() {
             guard let hb = m.payload(as: Heartbeat.self), let stage = RunPipeline.Stage(process: hb.process) else { continue }
             feed.yield(hb.state == "stopping" ? .workerStopping(stage: stage, instance: hb.instance)
                                               : .workerSeen(stage: stage, instance: hb.instance, liveFor: hb.intervalS * 3))

@@ -74,6 +74,26 @@ struct InMemoryBusTests {
         #expect(gaps.count == 1 && gaps[0] == (3, 5, 2))
         #expect(sub.stats.gaps == 1 && sub.stats.missing == 2)
     }
+
+    /// A subscriber to some topics only (heartbeats) sees a publisher's other messages as holes in its
+    /// sequence: with `detectGaps: false` they are not reported (the run owner, `candlewick status`).
+    @Test func topicSubscriberReportsNoGaps() async throws {
+        let hub = InMemoryHub()
+        let sub = BusSubscriber(source: hub.subscribe(), logger: testLogger, detectGaps: false)
+        let events = sub.events()
+        let pub = BusPublisher(source: "lossy", sink: DroppingSink(inner: hub.sink(), drop: [3, 4]))
+        for n in 1...6 { try pub.publish(probe(n)) }
+        hub.close()
+        var seqs: [UInt64] = []
+        for await e in events {
+            switch e {
+            case .gap: Issue.record("a gap was reported")
+            case .message(let m): seqs.append(m.header.seq)
+            case .rejected: Issue.record("unexpected rejection")
+            }
+        }
+        #expect(seqs == [1, 2, 5, 6] && sub.stats.gaps == 0 && sub.stats.accepted == 4)
+    }
 }
 
 @Suite("Frame codec rejections")
