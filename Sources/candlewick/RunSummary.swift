@@ -38,7 +38,7 @@ struct RunSummary {
         }
         let ordersObject: [String: Any] = [
             "placed": orders?.sent.count ?? 0, "confirmed_at_ib": orders?.confirmed?.count ?? NSNull(),
-            "unknown_at_ib": orders?.decisions.values.filter { $0.outcome == .unknown }.count ?? 0,
+            "unknown_at_ib": orders?.unknown.count ?? 0,
             "filled": orders?.fills.count ?? 0, "paper_clock": orders?.paperDay ?? "",
             "other_candlewick_working_at_ib": orders?.othersWorking?.count ?? NSNull()]
         let object: [String: Any] = [
@@ -114,7 +114,7 @@ struct RunSummary {
             var line = o.confirmed.map { "orders: \($0.count) of \(o.sent.count) placed confirmed at IB" }
                 ?? "orders: \(o.sent.count) placed, NOT confirmed by a broker snapshot"
             line += ", \(o.fills.count) filled"
-            let unknown = o.decisions.values.filter { $0.outcome == .unknown }.count
+            let unknown = o.unknown.count
             if unknown > 0 { line += ", \(unknown) UNKNOWN at IB" }
             if let others = o.othersWorking, !others.isEmpty {
                 line += ", \(others.count) other Candlewick order(s) working at IB not decided in this run (earlier runs, or unknown to the journal: candlewick status)"
