@@ -101,7 +101,9 @@ def test_brackets_duplicates_denials_fills_and_portfolio(procs, tmp_path):
 
 def test_kill_switch_survives_restart(procs, tmp_path):
     stack = OrderStack(procs, tmp_path)
-    wait_for(lambda: stack.request("trading.command", {"action": "status", "source": "test"}) is not None, what="router up")
+    # Each ask waits 2 s, the whole wait 30 s: the first start also makes the stack's keys and reconciles.
+    wait_for(lambda: stack.request("trading.command", {"action": "status", "source": "test"}, timeout=2) is not None, timeout=30,
+             what="router up")
     refused = stack.request("trading.command", {"action": "halt", "reason": "x", "source": "mallory"})
     assert refused["payload"]["refused"] and refused["payload"]["state"] == "ACTIVE"
     halted = stack.request("trading.command", {"action": "halt", "reason": "kill switch test", "source": "test"})
@@ -110,7 +112,8 @@ def test_kill_switch_survives_restart(procs, tmp_path):
     assert list(d.values())[0]["note"]["code"] == "halted"
     stack.kill_router()
     stack.start_router()
-    state = wait_for(lambda: stack.request("trading.command", {"action": "status", "source": "test"}, timeout=2), what="router back")
+    state = wait_for(lambda: stack.request("trading.command", {"action": "status", "source": "test"}, timeout=2), timeout=30,
+                     what="router back")
     assert state["payload"]["state"] == "HALTED", "a halt must survive a restart (journaled)"
     resumed = stack.request("trading.command", {"action": "resume", "reason": "test over", "source": "test"})
     assert resumed["payload"]["state"] == "ACTIVE"
