@@ -108,7 +108,7 @@ final class ZMQSocket {
             let path = String(endpoint.dropFirst(6))
             // A missing directory is created private (0700); an existing one is left as it is (ProcessContext
             // checks the bus directory before any socket opens).
-            try BusDirectory.createPrivate((path as NSString).deletingLastPathComponent)
+            try PrivateDirectory.createIfMissing((path as NSString).deletingLastPathComponent, what: "socket directory")
         }
         guard zmq_bind(handle, endpoint) == 0 else { throw BusError.zmq("bind \(endpoint)") }
         if endpoint.hasPrefix("ipc://") { ipcFiles.append(String(endpoint.dropFirst(6))) }

@@ -77,7 +77,7 @@ public struct ProcessContext: Sendable {
         guard let role = BusRole.forProcess(process) else { return nil }
         let named = try WorkEndpoints(config: config).named(bus: endpoints)
         for dir in Set(named.values.filter { $0.hasPrefix("ipc://") }.map { (String($0.dropFirst(6)) as NSString).deletingLastPathComponent }) {
-            if try PrivateDirectory.ensure(dir, what: "bus directory") {
+            if try PrivateDirectory.ensure(dir, what: "bus directory", whenOpen: .tighten) {
                 logger.warning("bus.directory_tightened", metadata: ["directory": "\(dir)", "mode": "0700"])
             }
         }

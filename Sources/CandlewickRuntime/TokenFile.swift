@@ -12,7 +12,7 @@ public enum TokenFile {
         var st = stat()
         if stat(path, &st) != 0 {
             guard create else { throw KeyStoreError("\(path): no token file") }
-            try PrivateDirectory.ensure((path as NSString).deletingLastPathComponent, what: "token directory")
+            try PrivateDirectory.ensure((path as NSString).deletingLastPathComponent, what: "token directory", whenOpen: .tighten)
             var rng = SystemRandomNumberGenerator()  // the kernel's CSPRNG (getrandom)
             let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
             let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)

@@ -205,6 +205,29 @@ struct BusDirectoryTests {
         try BusDirectory.prepare(fine)
     }
 
+    @Test func keyAndTokenDirectoriesAreTightenedNotRefused() throws {
+        let base = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let keys = base + "/keys"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: false)
+        chmod(keys, 0o755)
+        #expect(try PrivateDirectory.ensure(keys, what: "key directory", whenOpen: .tighten))
+        #expect(try mode(keys) == 0o700)
+        #expect(try !PrivateDirectory.ensure(keys, what: "key directory", whenOpen: .tighten))  // already private: untouched
+        try FileManager.default.createSymbolicLink(atPath: base + "/keylink", withDestinationPath: keys)
+        #expect { try PrivateDirectory.ensure(base + "/keylink", what: "key directory", whenOpen: .tighten) } throws: {
+            "\($0)".hasPrefix("key directory \(base)/keylink: is not a directory")
+        }
+        // A socket's directory is only created when missing; an existing one (here 0755) is left as it is.
+        try PrivateDirectory.createIfMissing(base + "/sock/a", what: "socket directory")
+        #expect(try mode(base + "/sock/a") == 0o700)
+        let shared = base + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: false)
+        chmod(shared, 0o755)
+        try PrivateDirectory.createIfMissing(shared, what: "socket directory")
+        #expect(try mode(shared) == 0o755)
+    }
+
     @Test func aLinkOrAFileIsRefused() throws {
         let base = try scratch()
         defer { try? FileManager.default.removeItem(atPath: base) }

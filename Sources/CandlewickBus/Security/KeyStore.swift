@@ -24,7 +24,7 @@ public struct KeyStore: Sendable {
     public func secretPath(_ name: String) -> String { "\(directory)/\(name).key_secret" }
 
     /// Creates the directory (0700) or checks an existing one: it must be ours and closed to others.
-    public func ensureDirectory() throws { try PrivateDirectory.ensure(directory, what: "key directory") }
+    public func ensureDirectory() throws { try PrivateDirectory.ensure(directory, what: "key directory", whenOpen: .tighten) }
 
     /// The key pair stored under `name`, or nil when there is none. Throws when the secret file is
     /// readable by others, not ours, or malformed.
@@ -172,32 +172,4 @@ public struct KeyStore: Sendable {
 public struct KeyStoreError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// Directories that hold secrets or sockets: created 0700, and refused when another user owns them.
-public enum PrivateDirectory {
-    /// Creates `path` (and parents) with mode 0700, or checks an existing one: owned by this user
-    /// (else an error naming the owner); group/other permissions are removed if present.
-    /// Returns true when it tightened the mode of an existing directory.
-    @discardableResult
-    public static func ensure(_ path: String, what: String) throws -> Bool {
-        var st = stat()
-        if stat(path, &st) != 0 {
-            let parent = (path as NSString).deletingLastPathComponent
-            if !parent.isEmpty && parent != path { try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true) }
-            if mkdir(path, 0o700) != 0 && errno != EEXIST {
-                throw KeyStoreError("\(what) \(path): cannot create: \(String(cString: strerror(errno)))")
-            }
-            guard stat(path, &st) == 0 else { throw KeyStoreError("\(what) \(path): \(String(cString: strerror(errno)))") }
-        }
-        guard st.st_mode & S_IFMT == S_IFDIR else { throw KeyStoreError("\(what) \(path) is not a directory") }
-        guard st.st_uid == geteuid() else {
-            throw KeyStoreError("\(what) \(path) belongs to uid \(st.st_uid), not to this user (uid \(geteuid())): another user could read or replace its files")
-        }
-        if st.st_mode & 0o077 != 0 {
-            guard chmod(path, 0o700) == 0 else { throw KeyStoreError("\(what) \(path): chmod 700 failed: \(String(cString: strerror(errno)))") }
-            return true
-        }
-        return false
-    }
 }
