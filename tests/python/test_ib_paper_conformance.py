@@ -10,6 +10,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
 from conftest import binary  # noqa: E402
+from conftest import wait_for  # noqa: E402
 from ibapi_harness import App, admin, start_paper, stock  # noqa: E402
 
 ibapi = pytest.importorskip("ibapi")
@@ -22,6 +23,7 @@ def paper(procs, tmp_path):
     app.start(port, 7)
     app.wait_name("nextValidId")
     app.admin_port = admin_port
+    app.port = port
     app.admin_token = tmp_path / "ib-paper-admin.token"  # ib-paper's admin port needs its token (issue 15)
     yield app
     app.stop()
@@ -288,3 +290,54 @@ def test_account_updates_carry_portfolio_and_values_after_a_fill(paper):
     assert {"NetLiquidation", "TotalCashValue", "BuyingPower", "GrossPositionValue"} <= set(values)
     assert float(values["GrossPositionValue"]) == 1553.9
     assert paper.named("updateAccountTime") == [("16:00",)]
+
+
+def test_fifty_open_historical_requests_then_322(paper):
+    """[HL] "The maximum number of simultaneous open historical data requests from the API is 50"; the
+    51st gets 322 (TWS's text "Error processing request:-'bS' : cause - Only 50 simultaneous API
+    historical data requests allowed.") and is not opened. ib-paper counts every client of the session;
+    an open id reused → 322 "Duplicate ticker ID…"; cancelling an open request → 162 "…query cancelled"
+    and frees its slot. `hmds hold` keeps requests open so the 50 slots fill without racing the answers."""
+    def hold():
+        return admin(paper.admin_port, "hmds hold", token_file=paper.admin_token)
+
+    def ask(app, req_id):
+        app.reqHistoricalData(req_id, stock("AAPL"), "", "3 D", "1 day", "TRADES", 1, 1, False, [])
+
+    assert hold() == "ok holding open=0"
+    other = App()
+    other.start(paper.port, 8)
+    try:
+        other.wait_name("nextValidId")
+        for i in range(25):  # 25 per connection: under the 50 messages/s rate, 50 open in all
+            ask(paper, 800 + i)
+            ask(other, 900 + i)
+        wait_for(lambda: hold() == "ok holding open=50", what="50 requests open")
+        ask(paper, 801)
+        dup = paper.wait(lambda e: e[0] == "error" and e[1][0] == 801, what="322 for a duplicate id")[0][1]
+        assert (dup[2], dup[3]) == (322, "Error processing request:-'bS' : cause - Duplicate ticker ID for API historical data query")
+        ask(paper, 850)
+        err = paper.wait(lambda e: e[0] == "error" and e[1][0] == 850, what="322 for the 51st")[0][1]
+        assert (err[0], err[2], err[3]) == (850, 322, "Error processing request:-'bS' : cause - Only 50 simultaneous API historical data requests allowed.")
+        assert not paper.named("historicalDataEnd") and not other.named("historicalDataEnd"), "held requests are still open"
+        other.cancelHistoricalData(900)
+        gone = other.wait(lambda e: e[0] == "error" and e[1][0] == 900, what="162 for the cancel")[0][1]
+        assert (gone[2], gone[3]) == (162, "Historical Market Data Service error message:API historical data query cancelled: 900")
+        wait_for(lambda: hold() == "ok holding open=49", what="the cancelled slot freed")
+        ask(paper, 851)  # the freed slot takes a new request
+        wait_for(lambda: hold() == "ok holding open=50", what="851 opened")
+        assert admin(paper.admin_port, "hmds release", token_file=paper.admin_token) == "ok released=50"
+        for req in [*range(800, 825), 851]:
+            paper.wait_name("historicalDataEnd", r0=req)
+        for req in range(901, 925):
+            other.wait_name("historicalDataEnd", r0=req)
+        assert [a[0] for a in other.named("historicalDataEnd")].count(900) == 0, "a cancelled request gets no bars"
+        assert {a[0] for a in paper.errors(322)} == {801, 850}
+        last = [a[1] for a in paper.named("historicalData") if a[0] == 851]
+        assert [(b.date, b.close) for b in last][-1] == ("20171004", 153.479996)  # AAPL.csv 2017-10-04 close
+        paper.cancelHistoricalData(800)  # finished: IB's 366
+        done = paper.wait(lambda e: e[0] == "error" and e[1][0] == 800, what="366")[0][1]
+        assert (done[2], done[3]) == (366, "No historical data query found for ticker id:800")
+    finally:
+        other.stop()
+
