@@ -49,7 +49,7 @@ extension PaperBroker {
     }
 
     /// reqAccountUpdates: every account value (ACCT_VALUE, tags as in the summary), each position as
-    /// PORTFOLIO_VALUE marked at the as-of close, the snapshot time (16:00, the close) and ACCT_DOWNLOAD_END.
+    /// PORTFOLIO_VALUE marked at the as-of close, the snapshot time (the as-of day's close, 16:00 or 13:00) and ACCT_DOWNLOAD_END.
     public func accountUpdates() -> [TWSEvent] {
         var events: [TWSEvent] = accountValues().map { .accountValue(key: $0.tag, value: $0.value, currency: $0.currency, account: state.account) }
         for (symbol, p) in state.positions.sorted(by: { $0.key < $1.key }) where !p.quantity.isZero {
@@ -61,7 +61,7 @@ extension PaperBroker {
                                           averageCost: p.avgCost.exactDouble, unrealizedPNL: (value - cost).exactDouble, realizedPNL: 0,
                                           account: state.account))
         }
-        return events + [.accountUpdateTime("16:00"), .accountDownloadEnd(account: state.account)]
+        return events + [.accountUpdateTime(String(PaperTradingHours.closeClock(state.asOf).prefix(5))), .accountDownloadEnd(account: state.account)]
     }
 
     /// ACCOUNT_SUMMARY lines for the requested tags (comma list; ibapi's `ReqT*` spelling accepted), then END.

@@ -341,3 +341,30 @@ def test_fifty_open_historical_requests_then_322(paper):
     finally:
         other.stop()
 
+
+def test_holidays_and_the_early_close_in_hours_and_end_times(procs, tmp_path):
+    """[CD] IB "Contract Details": tradingHours / liquidHours list each day, `yyyyMMdd:CLOSED` for a day
+    without a session; [NYSE] Thanksgiving 2017-11-23 closed, 2017-11-24 closes at 13:00 (extended hours
+    to 17:00). [HB] a daily bar belongs to an end time at or after that day's close: 13:30 New York on
+    the half day includes the 11-24 bar (AAPL.csv 2017-11-24 close 174.970001); 12:59 does not."""
+    _, port, admin_port = start_paper(binary("ib-paper"), procs, tmp_path, "--as-of", "2017-11-22", "--no-historical-pacing")
+    app = App()
+    app.start(port, 11)
+    try:
+        app.wait_name("nextValidId")
+        app.reqContractDetails(61, stock("AAPL"))
+        app.wait_name("contractDetailsEnd", r0=61)
+        (_, details), = app.named("contractDetails")
+        assert details.tradingHours == ("20171122:0400-20171122:2000;20171123:CLOSED;20171124:0400-20171124:1700;20171125:CLOSED;"
+                                        "20171126:CLOSED;20171127:0400-20171127:2000;20171128:0400-20171128:2000")
+        assert details.liquidHours == ("20171122:0930-20171122:1600;20171123:CLOSED;20171124:0930-20171124:1300;20171125:CLOSED;"
+                                       "20171126:CLOSED;20171127:0930-20171127:1600;20171128:0930-20171128:1600")
+        assert details.timeZoneId == "US/Eastern"
+        assert admin(admin_port, "advance", token_file=tmp_path / "ib-paper-admin.token") == "ok as_of=20171124"
+        assert [(b.date, b.close) for b in bars_for(app, 62, "20171124 13:30:00 US/Eastern", "2 D")] == [
+            ("20171122", 174.960007), ("20171124", 174.970001)]
+        assert [b.date for b in bars_for(app, 63, "20171124 12:59:00 US/Eastern", "2 D")] == ["20171121", "20171122"]
+        end = [a for a in app.named("historicalDataEnd") if a[0] == 62]
+        assert end and end[0][2] == "20171124 13:00:00 US/Eastern"  # the answer's end: the half day's close
+    finally:
+        app.stop()
