@@ -5,32 +5,36 @@ import Testing
 /// NYSE holidays and 13:00 early closes (NYSE "Holidays and Trading Hours"), checked against literal
 /// published dates and against every trading day in the bundled real AAPL file (2004-08-19 … 2018-01-19).
 @Suite struct PaperTradingHoursTests {
-    @Test("published holidays and early closes", arguments: [
-        (20171123, PaperTradingHours.Session.closed),  // Thanksgiving
-        (20171124, .open(close: 13 * 3600)),  // the day after
-        (20170703, .open(close: 13 * 3600)),  // July 3, Independence Day on a Tuesday
-        (20170704, .closed),
-        (20180703, .open(close: 13 * 3600)),
-        (20150703, .closed),  // July 4 on a Saturday: observed Friday, no early close on the 2nd
-        (20150702, .open(close: 16 * 3600)),
-        (20220701, .open(close: 16 * 3600)),  // July 4 on a Monday: no early close on Friday
-        (20181224, .open(close: 13 * 3600)),  // Christmas Eve on a Monday
-        (20211224, .closed),  // Christmas on a Saturday: observed Friday the 24th
-        (20211231, .open(close: 16 * 3600)),  // New Year's Day 2022 on a Saturday: no Friday closure
-        (20170102, .closed),  // New Year's Day on a Sunday: observed Monday
-        (20170414, .closed),  // Good Friday
-        (20190419, .closed),
-        (20220620, .closed),  // Juneteenth (Sunday) observed Monday, from 2022
-        (20210618, .open(close: 16 * 3600)),  // not yet a market holiday in 2021
-        (20250109, .closed),  // President Carter's day of mourning
-        (20121029, .closed),  // Hurricane Sandy
-        (20170529, .closed),  // Memorial Day
-        (20170904, .closed),  // Labor Day
-        (20170116, .closed),  // Martin Luther King Jr. Day
-        (20170220, .closed),  // Washington's Birthday
-        (20171125, .closed),  // Saturday
-        (20171122, .open(close: 16 * 3600)),
-    ])
+    typealias Session = PaperTradingHours.Session
+    static let closed = Session.closed, early = Session.open(close: 13 * 3600), regular = Session.open(close: 16 * 3600)
+    static let publishedDays: [(Int, Session)] = [
+        (20171123, closed),  // Thanksgiving
+        (20171124, early),  // the day after
+        (20170703, early),  // July 3, Independence Day on a Tuesday
+        (20170704, closed),
+        (20180703, early),
+        (20150703, closed),  // July 4 on a Saturday: observed Friday, no early close on the 2nd
+        (20150702, regular),
+        (20220701, regular),  // July 4 on a Monday: no early close on Friday
+        (20181224, early),  // Christmas Eve on a Monday
+        (20211224, closed),  // Christmas on a Saturday: observed Friday the 24th
+        (20211231, regular),  // New Year's Day 2022 on a Saturday: no Friday closure
+        (20170102, closed),  // New Year's Day on a Sunday: observed Monday
+        (20170414, closed),  // Good Friday
+        (20190419, closed),
+        (20220620, closed),  // Juneteenth (Sunday) observed Monday, from 2022
+        (20210618, regular),  // not yet a market holiday in 2021
+        (20250109, closed),  // President Carter's day of mourning
+        (20121029, closed),  // Hurricane Sandy
+        (20170529, closed),  // Memorial Day
+        (20170904, closed),  // Labor Day
+        (20170116, closed),  // Martin Luther King Jr. Day
+        (20170220, closed),  // Washington's Birthday
+        (20171125, closed),  // Saturday
+        (20171122, regular),
+    ]
+
+    @Test("published holidays and early closes", arguments: publishedDays)
     func published(day: Int, session: PaperTradingHours.Session) {
         #expect(PaperTradingHours.session(day) == session, "\(day)")
     }
