@@ -368,3 +368,48 @@ def test_holidays_and_the_early_close_in_hours_and_end_times(procs, tmp_path):
         assert end and end[0][2] == "20171124 13:00:00 US/Eastern"  # the answer's end: the half day's close
     finally:
         app.stop()
+
+
+def test_account_summary_and_ledger_after_a_buy_and_a_sell(paper):
+    """[AS] IB "Account Summary": the AccountSummaryTags (NetLiquidation, TotalCashValue, GrossPositionValue,
+    AvailableFunds, BuyingPower, LookAhead*, HighestSeverity, …) and `$LEDGER` (CashBalance, StockMarketValue,
+    NetLiquidationByCurrency, UnrealizedPnL, RealizedPnL, … in the base currency); [AU] account updates send
+    the ledger per currency and BASE. Literal values: 10 AAPL bought at the 2017-10-05 open 154.179993 + $1.00,
+    marked at that close 155.389999; sold at the 2017-10-06 open 154.970001 − $1.00 (IB fixed commission)."""
+    from ibapi.account_summary_tags import AccountSummaryTags
+    from ibapi.order import Order
+
+    first_id = paper.named("nextValidId")[0][0]
+
+    def trade(action, oid):
+        o = Order()
+        o.action, o.totalQuantity, o.orderType, o.tif = action, 10, "MKT", "DAY"
+        paper.placeOrder(oid, stock("AAPL"), o)
+        paper.wait(lambda e: e[0] == "orderStatus" and e[1][0] == oid, what=f"{action} accepted")
+        admin(paper.admin_port, "advance", token_file=paper.admin_token)
+        paper.wait(lambda e: e[0] == "orderStatus" and e[1][0] == oid and e[1][1] == "Filled", what=f"{action} filled")
+
+    def summary(req_id):
+        paper.reqAccountSummary(req_id, "All", AccountSummaryTags.AllTags + ",$LEDGER")
+        paper.wait_name("accountSummaryEnd", r0=req_id)
+        paper.cancelAccountSummary(req_id)
+        return {(a[2], a[4]): a[3] for a in paper.named("accountSummary") if a[0] == req_id}
+
+    trade("BUY", first_id)
+    held = summary(31)
+    assert {t: held[(t, "USD")] for t in ("NetLiquidation", "TotalCashValue", "GrossPositionValue", "AvailableFunds", "BuyingPower",
+                                          "CashBalance", "StockMarketValue", "UnrealizedPnL", "RealizedPnL", "LookAheadAvailableFunds")} == {
+        "NetLiquidation": "100011.1", "TotalCashValue": "98457.2", "GrossPositionValue": "1553.9", "AvailableFunds": "99622.63",
+        "BuyingPower": "398490.5", "CashBalance": "98457.2", "StockMarketValue": "1553.9", "UnrealizedPnL": "11.1",
+        "RealizedPnL": "0", "LookAheadAvailableFunds": "99622.63"}
+    assert (held[("HighestSeverity", "")], held[("AccountType", "")]) == ("0", "INDIVIDUAL")
+    assert set(AccountSummaryTags.AllTags.split(",")) - {"ReqTEquity", "ReqTMargin"} <= {t for t, _ in held}, "every tag ibapi knows is answered"
+    trade("SELL", first_id + 1)
+    flat = summary(32)
+    assert {t: flat[(t, "USD")] for t in ("NetLiquidation", "TotalCashValue", "GrossPositionValue", "UnrealizedPnL", "RealizedPnL")} == {
+        "NetLiquidation": "100005.9", "TotalCashValue": "100005.9", "GrossPositionValue": "0", "UnrealizedPnL": "0", "RealizedPnL": "5.9"}
+    paper.reqAccountUpdates(True, "DU0000001")
+    paper.wait_name("accountDownloadEnd")
+    values = {(a[0], a[2]): a[1] for a in paper.named("updateAccountValue")}
+    assert (values[("RealizedPnL", "USD")], values[("RealizedPnL", "BASE")], values[("CashBalance", "BASE")]) == ("5.9", "5.9", "100005.9")
+    assert not paper.named("updatePortfolio"), "no position left"
