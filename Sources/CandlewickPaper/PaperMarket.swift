@@ -105,14 +105,23 @@ public struct PaperMarket: Sendable {
         return (Int(100_000_000 + h % 800_000_000), "NYSE", symbol)
     }
 
-    /// Loads `SYMBOL.csv` files from `directory` with `BarCSV`; rows it rejects are logged and skipped.
-    /// A file that cannot be parsed at all is an error (never served half-read).
+    /// Loads `SYMBOL.csv` and `SYMBOL.csv.gz` files from `directory` with `BarCSV`; rows it rejects are
+    /// logged and skipped. A file that cannot be read or parsed at all is an error (never served half-read),
+    /// and so is a symbol present both plain and gzipped.
     public static func load(directory: String, logger: Logger) throws -> [PaperInstrument] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.lowercased().hasSuffix(".csv") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+            let n = $0.lowercased()
+            return n.hasSuffix(".csv") || n.hasSuffix(".csv.gz")
+        }.sorted()
         var out: [PaperInstrument] = []
+        var seen: [String: String] = [:]
         for name in names {
-            let symbol = String(name.dropLast(4)).uppercased()
-            let result = try BarCSV.load(path: (directory as NSString).appendingPathComponent(name))
+            let gz = name.lowercased().hasSuffix(".gz")
+            let symbol = String(name.dropLast(gz ? 7 : 4)).uppercased()
+            if let other = seen[symbol] { throw PaperError.config("\(directory): \(other) and \(name) both hold \(symbol)") }
+            seen[symbol] = name
+            let path = (directory as NSString).appendingPathComponent(name)
+            let result = try gz ? parseGzipped(path: path) : BarCSV.load(path: path)
             for r in result.rejected {
                 logger.warning("data.row_rejected", metadata: ["symbol": "\(symbol)", "row": "\(r)"])
             }
@@ -135,6 +144,13 @@ public struct PaperMarket: Sendable {
                                                   "first": "\(bars.first?.day ?? 0)", "last": "\(bars.last?.day ?? 0)"])
         }
         return out
+    }
+
+    /// A gzipped CSV: decompressed in memory (bounded by `PaperGzip.maxDecompressedBytes`), then parsed.
+    static func parseGzipped(path: String) throws -> BarCSVResult {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PaperError.config("\(path): cannot read") }
+        let text = try PaperGzip.decompress(data, source: path)
+        return try BarCSV.parse(String(decoding: text, as: UTF8.self), source: path)
     }
 
     /// Days whose open is less than half or more than 1.8 times the previous close: split-like moves in a

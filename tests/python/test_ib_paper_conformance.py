@@ -9,7 +9,7 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from conftest import binary  # noqa: E402
+from conftest import ROOT, binary  # noqa: E402
 from conftest import wait_for  # noqa: E402
 from ibapi_harness import App, admin, start_paper, stock  # noqa: E402
 
@@ -413,3 +413,48 @@ def test_account_summary_and_ledger_after_a_buy_and_a_sell(paper):
     values = {(a[0], a[2]): a[1] for a in paper.named("updateAccountValue")}
     assert (values[("RealizedPnL", "USD")], values[("RealizedPnL", "BASE")], values[("CashBalance", "BASE")]) == ("5.9", "5.9", "100005.9")
     assert not paper.named("updatePortfolio"), "no position left"
+
+
+def test_adjusted_last_from_adj_close_without_look_ahead(paper):
+    """[HB] ADJUSTED_LAST is adjusted for dividends. The Yahoo AAPL file's Adj Close encodes the $0.63
+    dividends of 2017-08-10 and 2017-11-10; as of 2017-10-04 only the August one has gone ex:
+    2017-06-01 close 153.179993 × (1 − 0.63 / 161.059998) = 152.5808 (Yahoo's 152.034271 also holds
+    November's, a look-ahead ib-paper must not serve). TRADES stays as traded."""
+    closes = {}
+    for req, what in ((1501, "ADJUSTED_LAST"), (1502, "TRADES")):
+        paper.reqHistoricalData(req, stock("AAPL"), "", "100 D", "1 day", what, 1, 1, False, [])
+        paper.wait_name("historicalDataEnd", r0=req)
+        closes[what] = {a[1].date: a[1].close for a in paper.named("historicalData") if a[0] == req}
+    assert (closes["ADJUSTED_LAST"]["20170601"], closes["TRADES"]["20170601"]) == (152.5808, 153.179993)
+    assert closes["ADJUSTED_LAST"]["20171004"] == closes["TRADES"]["20171004"] == 153.479996
+
+
+def test_gzipped_csv_is_served_and_corrupt_gzip_stops_startup(procs, tmp_path):
+    """`SYMBOL.csv.gz` (as ../shared/data/sp500-daily ships) is read like the plain file; as of 2018-01-19
+    both 2017 dividends are past, so ADJUSTED_LAST for 2017-06-01 is 152.0343 (Yahoo's Adj Close 152.034271).
+    A corrupt .gz stops ib-paper at start with a message naming the file, never a crash or a silent skip."""
+    import gzip
+    import subprocess
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "AAPL.csv.gz").write_bytes(gzip.compress((ROOT / "deploy" / "data" / "daily" / "AAPL.csv").read_bytes()))
+    _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", "2018-01-19")
+    app = App()
+    app.start(port, 12)
+    try:
+        app.wait_name("nextValidId")
+        for req, what in ((1601, "ADJUSTED_LAST"), (1602, "TRADES")):
+            app.reqHistoricalData(req, stock("AAPL"), "", "200 D", "1 day", what, 1, 1, False, [])
+            app.wait_name("historicalDataEnd", r0=req)
+        adj = {a[1].date: a[1].close for a in app.named("historicalData") if a[0] == 1601}
+        trades = {a[1].date: a[1].close for a in app.named("historicalData") if a[0] == 1602}
+        assert (adj["20170601"], trades["20170601"], trades["20180119"]) == (152.0343, 153.179993, 178.460007)
+    finally:
+        app.stop()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "ZZZ.csv.gz").write_bytes(b"\x1f\x8b\x08\x00garbage, not deflate")
+    (tmp_path / "s2").mkdir()
+    run = subprocess.run([binary("ib-paper"), "--port", "0", "--state", str(tmp_path / "s2"), "--data", str(bad)],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode != 0 and "ZZZ.csv.gz" in run.stderr and "gzip" in run.stderr, (run.returncode, run.stderr[-500:])
