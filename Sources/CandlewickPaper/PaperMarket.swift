@@ -121,7 +121,14 @@ public struct PaperMarket: Sendable {
             if let other = seen[symbol] { throw PaperError.config("\(directory): \(other) and \(name) both hold \(symbol)") }
             seen[symbol] = name
             let path = (directory as NSString).appendingPathComponent(name)
-            let result = try gz ? parseGzipped(path: path) : BarCSV.load(path: path)
+            let text = try gz ? gunzipped(path: path) : plain(path: path)
+            guard looksLikeBars(text) else {
+                // e.g. constituents.csv beside the bar files of ../shared/data/sp500-daily: not a symbol's history.
+                logger.warning("data.not_bars", metadata: ["file": "\(name)", "hint": "no open/close columns in the header; skipped"])
+                seen.removeValue(forKey: symbol)
+                continue
+            }
+            let result = try BarCSV.parse(text, source: path)
             for r in result.rejected {
                 logger.warning("data.row_rejected", metadata: ["symbol": "\(symbol)", "row": "\(r)"])
             }
@@ -146,11 +153,24 @@ public struct PaperMarket: Sendable {
         return out
     }
 
-    /// A gzipped CSV: decompressed in memory (bounded by `PaperGzip.maxDecompressedBytes`), then parsed.
-    static func parseGzipped(path: String) throws -> BarCSVResult {
+    /// A gzipped CSV's text: decompressed in memory (bounded by `PaperGzip.maxDecompressedBytes`).
+    static func gunzipped(path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw PaperError.config("\(path): cannot read") }
-        let text = try PaperGzip.decompress(data, source: path)
-        return try BarCSV.parse(String(decoding: text, as: UTF8.self), source: path)
+        return String(decoding: try PaperGzip.decompress(data, source: path), as: UTF8.self)
+    }
+
+    static func plain(path: String) throws -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw PaperError.config("\(path): cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    /// Whether the header names an open or a close column: a file with neither is no bar history at all
+    /// (skipped with a warning); one with some but not all bar columns still fails in `BarCSV`.
+    static func looksLikeBars(_ text: String) -> Bool {
+        let header = text.prefix(while: { $0 != "\n" && $0 != "\r\n" }).lowercased()
+        let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return columns.contains("open") || columns.contains("close")
     }
 
     /// Days whose open is less than half or more than 1.8 times the previous close: split-like moves in a

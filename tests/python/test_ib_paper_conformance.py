@@ -430,7 +430,8 @@ def test_adjusted_last_from_adj_close_without_look_ahead(paper):
 
 
 def test_gzipped_csv_is_served_and_corrupt_gzip_stops_startup(procs, tmp_path):
-    """`SYMBOL.csv.gz` (as ../shared/data/sp500-daily ships) is read like the plain file; as of 2018-01-19
+    """`SYMBOL.csv.gz` (as ../shared/data/sp500-daily ships) is read like the plain file, a CSV with no bar
+    columns beside it (sp500-daily's constituents.csv) is skipped with a warning; as of 2018-01-19
     both 2017 dividends are past, so ADJUSTED_LAST for 2017-06-01 is 152.0343 (Yahoo's Adj Close 152.034271).
     A corrupt .gz stops ib-paper at start with a message naming the file, never a crash or a silent skip."""
     import gzip
@@ -438,6 +439,7 @@ def test_gzipped_csv_is_served_and_corrupt_gzip_stops_startup(procs, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "AAPL.csv.gz").write_bytes(gzip.compress((ROOT / "deploy" / "data" / "daily" / "AAPL.csv").read_bytes()))
+    (data / "constituents.csv").write_text("symbol,name,sector\nAAPL,Apple Inc.,Information Technology\n")  # as in sp500-daily
     _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", "2018-01-19")
     app = App()
     app.start(port, 12)
@@ -449,6 +451,7 @@ def test_gzipped_csv_is_served_and_corrupt_gzip_stops_startup(procs, tmp_path):
         adj = {a[1].date: a[1].close for a in app.named("historicalData") if a[0] == 1601}
         trades = {a[1].date: a[1].close for a in app.named("historicalData") if a[0] == 1602}
         assert (adj["20170601"], trades["20170601"], trades["20180119"]) == (152.0343, 153.179993, 178.460007)
+        assert "data.not_bars file=constituents.csv" in (tmp_path / "ib-paper.log").read_text(), "a non-bar CSV is skipped with a warning"
     finally:
         app.stop()
     bad = tmp_path / "bad"
