@@ -114,7 +114,7 @@ let package = Package(
         // ib-paper: the paper gateway serving the server side of the TWS API.
         .target(
             name: "CandlewickPaper",
-            dependencies: ["CandlewickCore", "CandlewickTWS", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CandlewickCore", "CandlewickTWS", "CZlib", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 

@@ -23,6 +23,8 @@ public enum IBErrorReaction: Sendable, Equatable {
         switch code {
         case 162 where message.lowercased().contains("pacing violation"): .retryLater(seconds: pacingRetrySeconds)
         case 420: .retryLater(seconds: pacingRetrySeconds)  // "Invalid real-time query … pacing violation"
+        // "Only 50 simultaneous API historical data requests allowed": a slot frees when one is answered.
+        case 322 where message.lowercased().contains("simultaneous"): .retryLater(seconds: pacingRetrySeconds)
         case 1100: .notice(.warning)  // TWS lost IB: requests keep their deadlines; 1101/1102 re-sync
         case 1101: .resync(dropBeliefs: true)  // restored, data lost: nothing believed from before holds
         case 1102: .resync(dropBeliefs: false)  // restored, data kept: confirm with a fresh snapshot

@@ -77,7 +77,7 @@ public actor MarketDataFetcher {
         let req = TWSHistoricalDataRequest(reqId: id, contract: contract, durationStr: duration)
         let timer = Task {
             try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-            self.fail(id, GatewayError("no historical data for \(symbol) within \(timeout) s"))
+            self.expire(id, GatewayError("no historical data for \(symbol) within \(timeout) s"))
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { c in
@@ -125,6 +125,14 @@ public actor MarketDataFetcher {
     /// Fails every outstanding request (the connection is gone).
     public func failAll(_ reason: String) {
         for id in pending.keys { fail(id, GatewayError(reason)) }
+    }
+
+    /// A request past its deadline fails, and IB is told to cancel it: an unanswered request stays open at
+    /// IB and holds one of its 50 simultaneous slots (322 for the 51st) even after we stop waiting.
+    private func expire(_ id: Int, _ error: any Error) {
+        guard pending[id] != nil else { return }
+        fail(id, error)
+        Task { try? await sendRequest(.cancelHistoricalData(reqId: id)) }
     }
 
     private func fail(_ id: Int, _ error: any Error) {

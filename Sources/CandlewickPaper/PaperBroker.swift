@@ -194,7 +194,7 @@ public struct PaperBroker: Sendable {
     mutating func markCancelled(at i: Int, reason: String) -> [PaperOutbound] {
         let wasHeld = state.orders[i].status == .held
         state.orders[i].status = .cancelled
-        state.orders[i].completedTime = "\(state.asOf) 16:00:00 US/Eastern"
+        state.orders[i].completedTime = "\(state.asOf) \(PaperTradingHours.closeClock(state.asOf)) US/Eastern"
         let o = state.orders[i]
         if wasHeld { return toClient(o.clientId, [PaperErrors.canceled(o.orderId, reason)]) }
         return toClient(o.clientId, statusEvents(o) + [PaperErrors.canceled(o.orderId, reason)])

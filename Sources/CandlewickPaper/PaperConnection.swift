@@ -144,6 +144,24 @@ final class PaperConnection: @unchecked Sendable {
         }
     }
 
+    /// A historical request: IB's cap on open requests (322), then pacing (162), then the bars — sent now,
+    /// or held open while the admin port holds answers (`PaperOpenHistorical`). Caller holds the server lock.
+    func historicalLocked(_ h: TWSHistoricalDataRequest, at now: Double) {
+        let answer: [TWSEvent]
+        if let why = pacing.historical(h, at: now) {
+            answer = [PaperErrors.err(h.reqId, 162, "Historical Market Data Service error message:Historical data request pacing violation (\(why))")]
+        } else {
+            answer = server.broker.historicalData(h)
+        }
+        switch server.hmds.admit(connection: ObjectIdentifier(self), reqId: h.reqId, answer: answer) {
+        case .answerNow: sendLocked(answer)
+        case .opened: break
+        case .refused(let error):
+            logger.warning("historical.refused", metadata: ["req_id": "\(h.reqId)", "open": "\(server.hmds.open.count)"])
+            sendLocked([error])
+        }
+    }
+
     /// Answers a request ib-paper does not implement (see `PaperUnimplemented`); the connection stays.
     func answer(unimplemented name: String, _ events: [TWSEvent], arrivedAt now: Double) -> Bool {
         server.lock.withLock {
@@ -166,13 +184,13 @@ final class PaperConnection: @unchecked Sendable {
             case .reqCurrentTime: sendLocked([.currentTime(Int64(now))])
             case .reqManagedAccounts: sendLocked([.managedAccounts([b.state.account])])
             case .reqContractDetails(let reqId, let c): sendLocked(b.contractDetails(reqId: reqId, contract: c))
-            case .reqHistoricalData(let h):
-                if let why = pacing.historical(h, at: now) {
-                    sendLocked([PaperErrors.err(h.reqId, 162, "Historical Market Data Service error message:Historical data request pacing violation (\(why))")])
+            case .reqHistoricalData(let h): historicalLocked(h, at: now)
+            case .cancelHistoricalData(let reqId):
+                if let cancelled = server.hmds.cancel(connection: ObjectIdentifier(self), reqId: reqId) {
+                    sendLocked([cancelled])
                 } else {
-                    sendLocked(b.historicalData(h))
+                    sendLocked([PaperErrors.err(reqId, 366, "No historical data query found for ticker id:\(reqId)")])
                 }
-            case .cancelHistoricalData(let reqId): sendLocked([PaperErrors.err(reqId, 366, "No historical data query found for ticker id:\(reqId)")])
             case .placeOrder(let p):
                 server.deliverLocked(server.broker.place(p, clientId: id))
             case .cancelOrder(let orderId, _):
@@ -205,7 +223,8 @@ final class PaperConnection: @unchecked Sendable {
 }
 
 /// The simulation clock's line protocol: `advance [n]` → `ok as_of=YYYYMMDD`, `asof` → `as_of=YYYYMMDD`;
-/// `connectivity lost|restored-data-lost|restored` → IB's 1100/1101/1102 to every client (for tests).
+/// `connectivity lost|restored-data-lost|restored` → IB's 1100/1101/1102 to every client (for tests);
+/// `hmds hold` → historical requests stay open (unanswered) until `hmds release` → `ok released=N`.
 struct PaperAdmin {
     let server: PaperServer
     let fd: Int32
@@ -248,13 +267,19 @@ struct PaperAdmin {
             let reached = server.advance(days: n)
             return reached.count == n ? "ok as_of=\(server.asOf)" : "error: end of data at as_of=\(server.asOf) after \(reached.count) day(s)"
         case "asof": return "as_of=\(server.asOf)"
+        case "hmds":
+            switch parts.count == 2 ? parts[1].lowercased() : "" {
+            case "hold": return "ok holding open=\(server.holdHistorical())"
+            case "release": return "ok released=\(server.releaseHistorical())"
+            default: return "error: usage: hmds hold|release"
+            }
         case "connectivity":
             let codes = ["lost": 1100, "restored-data-lost": 1101, "restored": 1102]
             guard parts.count == 2, let code = codes[String(parts[1]).lowercased()], let n = server.connectivity(code) else {
                 return "error: usage: connectivity lost|restored-data-lost|restored"
             }
             return "ok sent=\(code) clients=\(n)"
-        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof, connectivity lost|restored-data-lost|restored)"
+        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof, connectivity lost|restored-data-lost|restored, hmds hold|release)"
         }
     }
 }

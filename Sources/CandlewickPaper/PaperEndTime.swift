@@ -4,7 +4,8 @@ import Foundation
 ///
 /// IB ("Historical Bar Data"): `yyyyMMdd HH:mm:ss <zone>` (e.g. `US/Eastern`, `UTC`), `yyyyMMdd-HH:mm:ss`
 /// (UTC), or `yyyyMMdd HH:mm:ss` with no zone, which TWS reads in its login time zone and answers
-/// with warning 2174. A daily bar ends at the 16:00 US/Eastern close, so it belongs to a request
+/// with warning 2174. A daily bar ends at the 16:00 US/Eastern close (13:00 on NYSE early-close days,
+/// `PaperTradingHours`), so it belongs to a request
 /// only when the end time is at or after that close: `20170602 00:00:00 UTC` (20:00 New York on
 /// 06-01) ends with the 06-01 bar, `20170601 08:00:00 US/Eastern` (before the open) with 05-31.
 /// A bare `yyyyMMdd` means the whole day (through its close).
@@ -47,14 +48,16 @@ public struct PaperEndTime: Sendable, Equatable {
         return TimeZone(identifier: name)
     }
 
-    /// The last day whose 16:00 US/Eastern close is at or before `instant`.
+    /// The last day whose close (16:00 US/Eastern, 13:00 on an early close) is at or before `instant`.
     public static func lastClosedDay(at instant: Date) -> PaperDay {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = exchangeZone
         let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: instant)
         let local = c.year! * 10_000 + c.month! * 100 + c.day!
         let secondOfDay = c.hour! * 3600 + c.minute! * 60 + c.second!
-        return secondOfDay >= closeSeconds ? local : PaperBroker.shift(local, months: 0, days: -1)
+        // The day's own close: 13:00 on an early-close day (`PaperTradingHours`); a closed day has no bar either way.
+        let close = PaperTradingHours.close(local) ?? closeSeconds
+        return secondOfDay >= close ? local : PaperBroker.shift(local, months: 0, days: -1)
     }
 
     static func instant(day: PaperDay, seconds: Int, in zone: TimeZone) -> Date? {

@@ -105,14 +105,30 @@ public struct PaperMarket: Sendable {
         return (Int(100_000_000 + h % 800_000_000), "NYSE", symbol)
     }
 
-    /// Loads `SYMBOL.csv` files from `directory` with `BarCSV`; rows it rejects are logged and skipped.
-    /// A file that cannot be parsed at all is an error (never served half-read).
+    /// Loads `SYMBOL.csv` and `SYMBOL.csv.gz` files from `directory` with `BarCSV`; rows it rejects are
+    /// logged and skipped. A file that cannot be read or parsed at all is an error (never served half-read),
+    /// and so is a symbol present both plain and gzipped.
     public static func load(directory: String, logger: Logger) throws -> [PaperInstrument] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.lowercased().hasSuffix(".csv") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+            let n = $0.lowercased()
+            return n.hasSuffix(".csv") || n.hasSuffix(".csv.gz")
+        }.sorted()
         var out: [PaperInstrument] = []
+        var seen: [String: String] = [:]
         for name in names {
-            let symbol = String(name.dropLast(4)).uppercased()
-            let result = try BarCSV.load(path: (directory as NSString).appendingPathComponent(name))
+            let gz = name.lowercased().hasSuffix(".gz")
+            let symbol = String(name.dropLast(gz ? 7 : 4)).uppercased()
+            if let other = seen[symbol] { throw PaperError.config("\(directory): \(other) and \(name) both hold \(symbol)") }
+            seen[symbol] = name
+            let path = (directory as NSString).appendingPathComponent(name)
+            let text = try gz ? gunzipped(path: path) : plain(path: path)
+            guard looksLikeBars(text) else {
+                // e.g. constituents.csv beside the bar files of ../shared/data/sp500-daily: not a symbol's history.
+                logger.warning("data.not_bars", metadata: ["file": "\(name)", "hint": "no open/close columns in the header; skipped"])
+                seen.removeValue(forKey: symbol)
+                continue
+            }
+            let result = try BarCSV.parse(text, source: path)
             for r in result.rejected {
                 logger.warning("data.row_rejected", metadata: ["symbol": "\(symbol)", "row": "\(r)"])
             }
@@ -135,6 +151,26 @@ public struct PaperMarket: Sendable {
                                                   "first": "\(bars.first?.day ?? 0)", "last": "\(bars.last?.day ?? 0)"])
         }
         return out
+    }
+
+    /// A gzipped CSV's text: decompressed in memory (bounded by `PaperGzip.maxDecompressedBytes`).
+    static func gunzipped(path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw PaperError.config("\(path): cannot read") }
+        return String(decoding: try PaperGzip.decompress(data, source: path), as: UTF8.self)
+    }
+
+    static func plain(path: String) throws -> String {
+        do { return try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw PaperError.config("\(path): cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    /// Whether the header names an open or a close column: a file with neither is no bar history at all
+    /// (skipped with a warning); one with some but not all bar columns still fails in `BarCSV`.
+    static func looksLikeBars(_ text: String) -> Bool {
+        let header = text.prefix(while: { $0 != "\n" && $0 != "\r\n" }).lowercased()
+        let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return columns.contains("open") || columns.contains("close")
     }
 
     /// Days whose open is less than half or more than 1.8 times the previous close: split-like moves in a

@@ -10,10 +10,11 @@ extension PaperBroker {
               contract.exchange.isEmpty || ["SMART", i.primaryExchange].contains(contract.exchange.uppercased()),
               contract.primaryExchange.isEmpty || contract.primaryExchange.uppercased() == i.primaryExchange
         else { return [PaperErrors.noSecurity(reqId)] }
-        let d = state.asOf
+        // A week from the as-of day, holidays CLOSED and early closes at 13:00, as IB lists them.
+        let hours = PaperTradingHours.ibHours(from: state.asOf, days: 7)
         let details = TWSContractDetails(contract: i.contract, marketName: i.contract.tradingClass, minTick: 0.01,
                                          validExchanges: "SMART,\(i.primaryExchange)", longName: i.longName, timeZoneId: "US/Eastern",
-                                         tradingHours: "\(d):0400-\(d):2000", liquidHours: "\(d):0930-\(d):1600")
+                                         tradingHours: hours.trading, liquidHours: hours.liquid)
         return [.contractDetails(reqId: reqId, details), .contractDetailsEnd(reqId: reqId)]
     }
 
@@ -69,7 +70,7 @@ extension PaperBroker {
             TWSBar(date: String(b.day), open: b.open.exactDouble, high: b.high.exactDouble, low: b.low.exactDouble,
                    close: b.close.exactDouble, volume: b.volume, wap: Self.typicalPrice(b), barCount: -1)
         }
-        return notices + [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) 16:00:00 US/Eastern", bars: bars)]
+        return notices + [.historicalData(reqId: id, start: "\(first.day) 00:00:00 US/Eastern", end: "\(end) \(PaperTradingHours.closeClock(end)) US/Eastern", bars: bars)]
     }
 
     /// HEAD_TIMESTAMP: the first bar's 09:30 US/Eastern open, as `yyyyMMdd-HH:mm:ss` in UTC

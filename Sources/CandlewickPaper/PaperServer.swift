@@ -18,6 +18,8 @@ public final class PaperServer: @unchecked Sendable {
     var clients: [Int: PaperConnection] = [:]
     var listeners: [Int32] = []
     var adminRefusals = 0
+    /// Historical requests open in the simulated HMDS (IB's cap of 50).
+    var hmds = PaperOpenHistorical()
 
     /// Loads the data and the saved state (or starts a fresh account).
     public init(config: PaperConfig, logger: Logger) throws {
@@ -160,6 +162,28 @@ public final class PaperServer: @unchecked Sendable {
         }
     }
 
+    /// Holds historical answers: requests stay open until `releaseHistorical()`. Returns how many are open.
+    public func holdHistorical() -> Int {
+        lock.withLock {
+            hmds.holding = true
+            logger.info("admin.hmds_hold")
+            return hmds.open.count
+        }
+    }
+
+    /// Answers every open historical request (oldest first) and stops holding; returns how many.
+    public func releaseHistorical() -> Int {
+        lock.withLock {
+            let released = hmds.release()
+            for entry in released {
+                guard let c = connections[entry.connection] else { continue }
+                c.sendLocked(entry.answer)
+            }
+            logger.info("admin.hmds_release", metadata: ["released": "\(released.count)"])
+            return released.count
+        }
+    }
+
     func deliverLocked(_ out: [PaperOutbound]) {
         let generation = saver.submit(broker.state)
         for o in out {
@@ -202,6 +226,7 @@ public final class PaperServer: @unchecked Sendable {
     func unregister(_ conn: PaperConnection) {
         lock.withLock {
             conn.closed = true
+            hmds.drop(connection: ObjectIdentifier(conn))
             outbox.removeAll { $0.connection === conn }
             connections.removeValue(forKey: ObjectIdentifier(conn))
             if let id = conn.clientId, clients[id] === conn { clients.removeValue(forKey: id) }

@@ -134,4 +134,22 @@ struct WeeklyResamplerTests {
         let noSplitColumn = try BarCSV.parse("date,open,high,low,close,volume\n2020-08-28,2295.12,2318.49,2186.52,2213.4,1\n", source: "x")
         #expect(noSplitColumn.bars[0].close == Decimal(string: "2213.4")! && noSplitColumn.splits.isEmpty)
     }
+
+    /// Issue 17: a Yahoo `Adj Close` column is read back into the ex-dividend days it encodes (AAPL's $0.63
+    /// of 2017-11-10, real rows of deploy/data/daily/AAPL.csv); prices stay as traded; `dividend_amount` wins.
+    @Test func adjCloseStepsBecomeDividends() throws {
+        let text = """
+        Date,Open,High,Low,Close,Adj Close,Volume
+        2017-11-08,174.660004,176.240005,174.330002,176.240005,175.608719,24409500
+        2017-11-09,175.110001,176.100006,173.139999,175.880005,175.250000,29482600
+        2017-11-10,175.110001,175.380005,174.270004,174.669998,174.669998,25145500
+        2017-11-13,173.500000,174.500000,173.399994,173.970001,173.970001,16982100
+        """
+        let r = try BarCSV.parse(text, source: "AAPL")
+        #expect(r.dividends == [UTCTimestamp.parse("2017-11-10")!: Decimal(string: "0.63")!])
+        #expect(r.bars.map(\.close) == ["176.240005", "175.880005", "174.669998", "173.970001"].map { Decimal(string: $0)! })
+        let both = try BarCSV.parse("date,open,high,low,close,adj close,volume,dividend_amount\n2017-11-09,1,1,1,1,0.5,1,0\n2017-11-10,1,1,1,1,1,1,0.25\n", source: "x")
+        #expect(both.dividends == [UTCTimestamp.parse("2017-11-10")!: Decimal(string: "0.25")!])
+        #expect(throws: BarCSVError.self) { try BarCSV.parse("date,open,high,low,close,adj close,volume\n2017-11-09,1,1,1,1,0,1\n", source: "x") }
+    }
 }

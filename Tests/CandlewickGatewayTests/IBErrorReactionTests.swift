@@ -13,6 +13,8 @@ struct IBErrorReactionTests {
         (162, "Historical Market Data Service error message:HMDS query returned no data: AAPL@SMART Midpoint", .failRequest),
         (321, "Error validating request.-'bP' : cause - Historical data requests for durations longer than 365 days must be made in years.", .failRequest),
         (434, "The order size cannot be zero", .failRequest),
+        (322, "Error processing request:-'bS' : cause - Only 50 simultaneous API historical data requests allowed.", .retryLater(seconds: 2)),
+        (322, "Error processing request:-'bS' : cause - Duplicate ticker ID for API historical data query", .failRequest),
         (354, "Requested market data is not subscribed.", .failRequest),
         (200, "No security definition has been found for the request", .failRequest),
         (201, "Order rejected - reason:", .failRequest),

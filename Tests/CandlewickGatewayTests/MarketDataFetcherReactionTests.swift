@@ -10,7 +10,11 @@ struct MarketDataFetcherReactionTests {
     /// Records every request written; the test answers as IB would.
     final class FakeIB: Sendable {
         let sent = Mutex<[TWSHistoricalDataRequest]>([])
-        func record(_ r: TWSRequest) { if case .reqHistoricalData(let h) = r { sent.withLock { $0.append(h) } } }
+        let cancelled = Mutex<[Int]>([])
+        func record(_ r: TWSRequest) {
+            if case .reqHistoricalData(let h) = r { sent.withLock { $0.append(h) } }
+            if case .cancelHistoricalData(let id) = r { cancelled.withLock { $0.append(id) } }
+        }
         var count: Int { sent.withLock { $0.count } }
         /// Waits (bounded) until `n` requests were written.
         func waitFor(_ n: Int) async throws -> TWSHistoricalDataRequest {
@@ -38,6 +42,20 @@ struct MarketDataFetcherReactionTests {
         await f.handle(.historicalData(reqId: second.reqId, start: "", end: "", bars: [Self.bar]))
         #expect(try await answer.value.bars.count == 1)
         #expect(await f.retries == 1)
+    }
+
+    @Test("past its deadline a request fails and is cancelled at IB (else it holds one of IB's 50 open slots)")
+    func deadlineCancelsAtIB() async throws {
+        let (f, ib) = make()
+        let answer = Task { try await f.marketData(symbol: "AAPL", days: 5, timeout: 0.2) }
+        let first = try await ib.waitFor(1)
+        let error = await #expect(throws: GatewayError.self) { try await answer.value }
+        #expect(error?.message.contains("within 0.2 s") == true)
+        for _ in 0..<500 where ib.cancelled.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(ib.cancelled.withLock { $0 } == [first.reqId])
+        // A late answer to the cancelled request changes nothing.
+        await f.handle(.historicalData(reqId: first.reqId, start: "", end: "", bars: [Self.bar]))
+        #expect(ib.count == 1)
     }
 
     @Test("321 and a no-data 162 fail the request with IB's code, nothing sent again", arguments: [

@@ -196,3 +196,50 @@ def test_market_data_across_an_ib_paper_restart(procs, tmp_path):
              what="the re-sync snapshot after the reconnect")
     assert bridge.poll() is None
     dealer.close()
+
+
+def test_bridge_never_opens_more_than_ibs_50_historical_requests(procs, tmp_path):
+    """IB "Historical Data Limitations": at most 50 historical requests open at once (the 51st gets 322).
+    ib-paper holds its answers (`hmds hold`) while 60 symbols are asked for at once: the bridge keeps
+    exactly 50 open, never draws a 322, and serves all 60 once the answers flow."""
+    from ibapi_harness import admin, start_paper
+    symbols = [f"S{i:02d}" for i in range(60)]
+    data = tmp_path / "data"  # 60 small real files (AAPL's last 40 days each) load in no time
+    data.mkdir()
+    rows = (ROOT / "deploy" / "data" / "daily" / "AAPL.csv").read_text(encoding="utf-8-sig").splitlines()
+    for s in symbols:
+        (data / f"{s}.csv").write_text("\n".join([rows[0], *rows[-40:]]) + "\n")
+    _, ib_port, admin_port = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", "2018-01-19")
+    token = tmp_path / "ib-paper-admin.token"
+    cmd = f"tcp://127.0.0.1:{free_port()}"
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(ib_port), "CANDLEWICK_GATEWAY_COMMANDS": cmd,
+           "CANDLEWICK_BUS_DIRECTORY": str(tmp_path / "bus")}
+    bridge = procs([binary("gateway-bridge")], env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "bridge.log", "wb"))
+    dealer = run_owner_dealer(tmp_path / "bus" / "keys", cmd)
+    time.sleep(0.5)
+    assert request(dealer, "S00", 5, 1)["type"] == "market_data"  # the bridge is up and connected
+    assert admin(admin_port, "hmds hold", token_file=token) == "ok holding open=0"
+    ids = {}
+    for seq, symbol in enumerate(symbols, start=2):
+        env_id = str(uuid.uuid4())
+        ids[env_id] = symbol
+        msg = {"v": 1, "id": env_id, "type": "market_data.request", "source": "candlewick-run.py", "seq": seq,
+               "ts": "2024-01-01T00:00:00Z", "run_id": None, "causation_id": None, "attachments": [],
+               "payload": {"symbol": symbol, "duration_days": 20}}
+        dealer.send_multipart([b"market_data.request", json.dumps(msg).encode()])
+    wait_for(lambda: admin(admin_port, "hmds hold", token_file=token) == "ok holding open=50", timeout=20, what="50 requests open at ib-paper")
+    assert not dealer.poll(0), "nothing answered while ib-paper holds"
+    assert admin(admin_port, "hmds hold", token_file=token) == "ok holding open=50", "the bridge keeps the other 10 to itself"
+    assert admin(admin_port, "hmds release", token_file=token) == "ok released=50"
+    got = {}
+    deadline = time.monotonic() + 20
+    while len(got) < 60 and time.monotonic() < deadline:
+        if dealer.poll(200):
+            reply = json.loads(dealer.recv_multipart()[1])
+            got[ids[reply["causation_id"]]] = reply
+    assert sorted(got) == symbols
+    assert all(r["type"] == "market_data" and len(r["payload"]["bars"]) >= 10 for r in got.values()), \
+        [r["payload"] for r in got.values() if r["type"] != "market_data"][:3]
+    assert "historical.refused" not in (tmp_path / "ib-paper.log").read_text(errors="replace")
+    dealer.close()
+    assert bridge.poll() is None

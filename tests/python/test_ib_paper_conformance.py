@@ -9,7 +9,8 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from conftest import binary  # noqa: E402
+from conftest import ROOT, binary  # noqa: E402
+from conftest import wait_for  # noqa: E402
 from ibapi_harness import App, admin, start_paper, stock  # noqa: E402
 
 ibapi = pytest.importorskip("ibapi")
@@ -22,6 +23,7 @@ def paper(procs, tmp_path):
     app.start(port, 7)
     app.wait_name("nextValidId")
     app.admin_port = admin_port
+    app.port = port
     app.admin_token = tmp_path / "ib-paper-admin.token"  # ib-paper's admin port needs its token (issue 15)
     yield app
     app.stop()
@@ -288,3 +290,174 @@ def test_account_updates_carry_portfolio_and_values_after_a_fill(paper):
     assert {"NetLiquidation", "TotalCashValue", "BuyingPower", "GrossPositionValue"} <= set(values)
     assert float(values["GrossPositionValue"]) == 1553.9
     assert paper.named("updateAccountTime") == [("16:00",)]
+
+
+def test_fifty_open_historical_requests_then_322(paper):
+    """[HL] "The maximum number of simultaneous open historical data requests from the API is 50"; the
+    51st gets 322 (TWS's text "Error processing request:-'bS' : cause - Only 50 simultaneous API
+    historical data requests allowed.") and is not opened. ib-paper counts every client of the session;
+    an open id reused → 322 "Duplicate ticker ID…"; cancelling an open request → 162 "…query cancelled"
+    and frees its slot. `hmds hold` keeps requests open so the 50 slots fill without racing the answers."""
+    def hold():
+        return admin(paper.admin_port, "hmds hold", token_file=paper.admin_token)
+
+    def ask(app, req_id):
+        app.reqHistoricalData(req_id, stock("AAPL"), "", "3 D", "1 day", "TRADES", 1, 1, False, [])
+
+    assert hold() == "ok holding open=0"
+    other = App()
+    other.start(paper.port, 8)
+    try:
+        other.wait_name("nextValidId")
+        for i in range(25):  # 25 per connection: under the 50 messages/s rate, 50 open in all
+            ask(paper, 800 + i)
+            ask(other, 900 + i)
+        wait_for(lambda: hold() == "ok holding open=50", what="50 requests open")
+        ask(paper, 801)
+        dup = paper.wait(lambda e: e[0] == "error" and e[1][0] == 801, what="322 for a duplicate id")[0][1]
+        assert (dup[2], dup[3]) == (322, "Error processing request:-'bS' : cause - Duplicate ticker ID for API historical data query")
+        ask(paper, 850)
+        err = paper.wait(lambda e: e[0] == "error" and e[1][0] == 850, what="322 for the 51st")[0][1]
+        assert (err[0], err[2], err[3]) == (850, 322, "Error processing request:-'bS' : cause - Only 50 simultaneous API historical data requests allowed.")
+        assert not paper.named("historicalDataEnd") and not other.named("historicalDataEnd"), "held requests are still open"
+        other.cancelHistoricalData(900)
+        gone = other.wait(lambda e: e[0] == "error" and e[1][0] == 900, what="162 for the cancel")[0][1]
+        assert (gone[2], gone[3]) == (162, "Historical Market Data Service error message:API historical data query cancelled: 900")
+        wait_for(lambda: hold() == "ok holding open=49", what="the cancelled slot freed")
+        ask(paper, 851)  # the freed slot takes a new request
+        wait_for(lambda: hold() == "ok holding open=50", what="851 opened")
+        assert admin(paper.admin_port, "hmds release", token_file=paper.admin_token) == "ok released=50"
+        for req in [*range(800, 825), 851]:
+            paper.wait_name("historicalDataEnd", r0=req)
+        for req in range(901, 925):
+            other.wait_name("historicalDataEnd", r0=req)
+        assert [a[0] for a in other.named("historicalDataEnd")].count(900) == 0, "a cancelled request gets no bars"
+        assert {a[0] for a in paper.errors(322)} == {801, 850}
+        last = [a[1] for a in paper.named("historicalData") if a[0] == 851]
+        assert [(b.date, b.close) for b in last][-1] == ("20171004", 153.479996)  # AAPL.csv 2017-10-04 close
+        paper.cancelHistoricalData(800)  # finished: IB's 366
+        done = paper.wait(lambda e: e[0] == "error" and e[1][0] == 800, what="366")[0][1]
+        assert (done[2], done[3]) == (366, "No historical data query found for ticker id:800")
+    finally:
+        other.stop()
+
+
+def test_holidays_and_the_early_close_in_hours_and_end_times(procs, tmp_path):
+    """[CD] IB "Contract Details": tradingHours / liquidHours list each day, `yyyyMMdd:CLOSED` for a day
+    without a session; [NYSE] Thanksgiving 2017-11-23 closed, 2017-11-24 closes at 13:00 (extended hours
+    to 17:00). [HB] a daily bar belongs to an end time at or after that day's close: 13:30 New York on
+    the half day includes the 11-24 bar (AAPL.csv 2017-11-24 close 174.970001); 12:59 does not."""
+    _, port, admin_port = start_paper(binary("ib-paper"), procs, tmp_path, "--as-of", "2017-11-22", "--no-historical-pacing")
+    app = App()
+    app.start(port, 11)
+    try:
+        app.wait_name("nextValidId")
+        app.reqContractDetails(61, stock("AAPL"))
+        app.wait_name("contractDetailsEnd", r0=61)
+        (_, details), = app.named("contractDetails")
+        assert details.tradingHours == ("20171122:0400-20171122:2000;20171123:CLOSED;20171124:0400-20171124:1700;20171125:CLOSED;"
+                                        "20171126:CLOSED;20171127:0400-20171127:2000;20171128:0400-20171128:2000")
+        assert details.liquidHours == ("20171122:0930-20171122:1600;20171123:CLOSED;20171124:0930-20171124:1300;20171125:CLOSED;"
+                                       "20171126:CLOSED;20171127:0930-20171127:1600;20171128:0930-20171128:1600")
+        assert details.timeZoneId == "US/Eastern"
+        assert admin(admin_port, "advance", token_file=tmp_path / "ib-paper-admin.token") == "ok as_of=20171124"
+        assert [(b.date, b.close) for b in bars_for(app, 62, "20171124 13:30:00 US/Eastern", "2 D")] == [
+            ("20171122", 174.960007), ("20171124", 174.970001)]
+        assert [b.date for b in bars_for(app, 63, "20171124 12:59:00 US/Eastern", "2 D")] == ["20171121", "20171122"]
+        end = [a for a in app.named("historicalDataEnd") if a[0] == 62]
+        assert end and end[0][2] == "20171124 13:00:00 US/Eastern"  # the answer's end: the half day's close
+    finally:
+        app.stop()
+
+
+def test_account_summary_and_ledger_after_a_buy_and_a_sell(paper):
+    """[AS] IB "Account Summary": the AccountSummaryTags (NetLiquidation, TotalCashValue, GrossPositionValue,
+    AvailableFunds, BuyingPower, LookAhead*, HighestSeverity, …) and `$LEDGER` (CashBalance, StockMarketValue,
+    NetLiquidationByCurrency, UnrealizedPnL, RealizedPnL, … in the base currency); [AU] account updates send
+    the ledger per currency and BASE. Literal values: 10 AAPL bought at the 2017-10-05 open 154.179993 + $1.00,
+    marked at that close 155.389999; sold at the 2017-10-06 open 154.970001 − $1.00 (IB fixed commission)."""
+    from ibapi.account_summary_tags import AccountSummaryTags
+    from ibapi.order import Order
+
+    first_id = paper.named("nextValidId")[0][0]
+
+    def trade(action, oid):
+        o = Order()
+        o.action, o.totalQuantity, o.orderType, o.tif = action, 10, "MKT", "DAY"
+        paper.placeOrder(oid, stock("AAPL"), o)
+        paper.wait(lambda e: e[0] == "orderStatus" and e[1][0] == oid, what=f"{action} accepted")
+        admin(paper.admin_port, "advance", token_file=paper.admin_token)
+        paper.wait(lambda e: e[0] == "orderStatus" and e[1][0] == oid and e[1][1] == "Filled", what=f"{action} filled")
+
+    def summary(req_id):
+        paper.reqAccountSummary(req_id, "All", AccountSummaryTags.AllTags + ",$LEDGER")
+        paper.wait_name("accountSummaryEnd", r0=req_id)
+        paper.cancelAccountSummary(req_id)
+        return {(a[2], a[4]): a[3] for a in paper.named("accountSummary") if a[0] == req_id}
+
+    trade("BUY", first_id)
+    held = summary(31)
+    assert {t: held[(t, "USD")] for t in ("NetLiquidation", "TotalCashValue", "GrossPositionValue", "AvailableFunds", "BuyingPower",
+                                          "CashBalance", "StockMarketValue", "UnrealizedPnL", "RealizedPnL", "LookAheadAvailableFunds")} == {
+        "NetLiquidation": "100011.1", "TotalCashValue": "98457.2", "GrossPositionValue": "1553.9", "AvailableFunds": "99622.63",
+        "BuyingPower": "398490.5", "CashBalance": "98457.2", "StockMarketValue": "1553.9", "UnrealizedPnL": "11.1",
+        "RealizedPnL": "0", "LookAheadAvailableFunds": "99622.63"}
+    assert (held[("HighestSeverity", "")], held[("AccountType", "")]) == ("0", "INDIVIDUAL")
+    assert set(AccountSummaryTags.AllTags.split(",")) - {"ReqTEquity", "ReqTMargin"} <= {t for t, _ in held}, "every tag ibapi knows is answered"
+    trade("SELL", first_id + 1)
+    flat = summary(32)
+    assert {t: flat[(t, "USD")] for t in ("NetLiquidation", "TotalCashValue", "GrossPositionValue", "UnrealizedPnL", "RealizedPnL")} == {
+        "NetLiquidation": "100005.9", "TotalCashValue": "100005.9", "GrossPositionValue": "0", "UnrealizedPnL": "0", "RealizedPnL": "5.9"}
+    paper.reqAccountUpdates(True, "DU0000001")
+    paper.wait_name("accountDownloadEnd")
+    values = {(a[0], a[2]): a[1] for a in paper.named("updateAccountValue")}
+    assert (values[("RealizedPnL", "USD")], values[("RealizedPnL", "BASE")], values[("CashBalance", "BASE")]) == ("5.9", "5.9", "100005.9")
+    assert not paper.named("updatePortfolio"), "no position left"
+
+
+def test_adjusted_last_from_adj_close_without_look_ahead(paper):
+    """[HB] ADJUSTED_LAST is adjusted for dividends. The Yahoo AAPL file's Adj Close encodes the $0.63
+    dividends of 2017-08-10 and 2017-11-10; as of 2017-10-04 only the August one has gone ex:
+    2017-06-01 close 153.179993 × (1 − 0.63 / 161.059998) = 152.5808 (Yahoo's 152.034271 also holds
+    November's, a look-ahead ib-paper must not serve). TRADES stays as traded."""
+    closes = {}
+    for req, what in ((1501, "ADJUSTED_LAST"), (1502, "TRADES")):
+        paper.reqHistoricalData(req, stock("AAPL"), "", "100 D", "1 day", what, 1, 1, False, [])
+        paper.wait_name("historicalDataEnd", r0=req)
+        closes[what] = {a[1].date: a[1].close for a in paper.named("historicalData") if a[0] == req}
+    assert (closes["ADJUSTED_LAST"]["20170601"], closes["TRADES"]["20170601"]) == (152.5808, 153.179993)
+    assert closes["ADJUSTED_LAST"]["20171004"] == closes["TRADES"]["20171004"] == 153.479996
+
+
+def test_gzipped_csv_is_served_and_corrupt_gzip_stops_startup(procs, tmp_path):
+    """`SYMBOL.csv.gz` (as ../shared/data/sp500-daily ships) is read like the plain file, a CSV with no bar
+    columns beside it (sp500-daily's constituents.csv) is skipped with a warning; as of 2018-01-19
+    both 2017 dividends are past, so ADJUSTED_LAST for 2017-06-01 is 152.0343 (Yahoo's Adj Close 152.034271).
+    A corrupt .gz stops ib-paper at start with a message naming the file, never a crash or a silent skip."""
+    import gzip
+    import subprocess
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "AAPL.csv.gz").write_bytes(gzip.compress((ROOT / "deploy" / "data" / "daily" / "AAPL.csv").read_bytes()))
+    (data / "constituents.csv").write_text("symbol,name,sector\nAAPL,Apple Inc.,Information Technology\n")  # as in sp500-daily
+    _, port, _ = start_paper(binary("ib-paper"), procs, tmp_path, "--data", str(data), "--as-of", "2018-01-19")
+    app = App()
+    app.start(port, 12)
+    try:
+        app.wait_name("nextValidId")
+        for req, what in ((1601, "ADJUSTED_LAST"), (1602, "TRADES")):
+            app.reqHistoricalData(req, stock("AAPL"), "", "200 D", "1 day", what, 1, 1, False, [])
+            app.wait_name("historicalDataEnd", r0=req)
+        adj = {a[1].date: a[1].close for a in app.named("historicalData") if a[0] == 1601}
+        trades = {a[1].date: a[1].close for a in app.named("historicalData") if a[0] == 1602}
+        assert (adj["20170601"], trades["20170601"], trades["20180119"]) == (152.0343, 153.179993, 178.460007)
+        assert "data.not_bars file=constituents.csv" in (tmp_path / "ib-paper.log").read_text(), "a non-bar CSV is skipped with a warning"
+    finally:
+        app.stop()
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "ZZZ.csv.gz").write_bytes(b"\x1f\x8b\x08\x00garbage, not deflate")
+    (tmp_path / "s2").mkdir()
+    run = subprocess.run([binary("ib-paper"), "--port", "0", "--state", str(tmp_path / "s2"), "--data", str(bad)],
+                         capture_output=True, text=True, timeout=30)
+    assert run.returncode != 0 and "ZZZ.csv.gz" in run.stderr and "gzip" in run.stderr, (run.returncode, run.stderr[-500:])

@@ -51,6 +51,11 @@ public struct BarCSVResult: Sendable {
 /// product of the later ratios (rounded to 4 places) and its volume multiplied by it, so a 5:1
 /// split is no 80 % crash. Files without the column are taken as they are.
 ///
+/// `Adj Close` (Yahoo files, already split-adjusted) feeds ADJUSTED_LAST when the file has no
+/// `dividend_amount`: a step in Adj Close / Close between two days is read back as the cash dividend
+/// that went ex on the later day, D = previous close × (1 − previous factor / factor) (4 places), so
+/// the adjustment is recomputed as of any day with no look-ahead into dividends after it.
+///
 /// A malformed file (missing column, unparsable number or date, dates out of order or repeated)
 /// throws `BarCSVError`. A well-formed row that breaks an `OHLCVBar` rule is listed in `rejected`.
 public enum BarCSV {
@@ -83,7 +88,9 @@ public enum BarCSV {
         let (cDate, cOpen, cHigh, cLow, cClose, cVolume) = (column["date"]!, column["open"]!, column["high"]!, column["low"]!,
                                                              column["close"]!, column["volume"]!)
         let cSplit = header.firstIndex(of: "split_coefficient"), cDividend = header.firstIndex(of: "dividend_amount")
+        let cAdjClose = cDividend == nil ? header.firstIndex(of: "adj close") : nil
         var raw: [(line: Int, date: Date, o: Decimal, h: Decimal, l: Decimal, c: Decimal, v: Decimal, split: Decimal, dividend: Decimal)] = []
+        var adjFactors: [Decimal] = []
         var bars: [OHLCVBar] = []
         var rejected: [BarCSVRejection] = []
         bars.reserveCapacity(lines.count)
@@ -133,8 +140,16 @@ public enum BarCSV {
             }
             let dividend = try cDividend.map { try number($0, "dividend_amount") } ?? 0
             guard dividend >= 0 else { throw BarCSVError(source: source, line: lineNo, message: "column \"dividend_amount\": negative") }
+            if let cAdjClose {
+                let adj = try number(cAdjClose, "adj close")
+                guard adj > 0, c > 0 else {
+                    throw BarCSVError(source: source, line: lineNo, message: "column \"adj close\": needs adj close and close > 0, got \(text(cAdjClose))")
+                }
+                adjFactors.append(adj / c)
+            }
             raw.append((lineNo, date, o, h, l, c, v, split, dividend))
         }
+        if cAdjClose != nil { impliedDividends(&raw, factors: adjFactors) }
         // Back-adjust: walk from the newest row, multiplying the factor by each split ratio passed.
         var factor: Decimal = 1
         var factors = [Decimal](repeating: 1, count: raw.count)
@@ -159,6 +174,19 @@ public enum BarCSV {
             }
         }
         return BarCSVResult(bars: bars, rejected: rejected, splits: splits, dividends: dividends)
+    }
+
+    /// Ex-dividend days read from Adj Close / Close steps: where the factor rises by more than 1e-5 (rounding
+    /// noise of 6-decimal prices stays far below), the day gets D = previous close × (1 − previous / this factor).
+    static func impliedDividends(_ raw: inout [(line: Int, date: Date, o: Decimal, h: Decimal, l: Decimal, c: Decimal, v: Decimal,
+                                                 split: Decimal, dividend: Decimal)], factors: [Decimal]) {
+        for i in raw.indices.dropFirst() {
+            let ratio = factors[i - 1] / factors[i]
+            guard ratio < 1 - Decimal(string: "0.00001")! else { continue }
+            var d = raw[i - 1].c * (1 - ratio), r = Decimal()
+            NSDecimalRound(&r, &d, 4, .plain)
+            raw[i].dividend = r
+        }
     }
 
     /// `price / factor` rounded half-up to 4 places (IB's adjusted history carries a few decimals).
