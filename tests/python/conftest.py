@@ -9,6 +9,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("CANDLEWICK_BIN", ROOT / ".build" / "release"))
+# The debug build: test hooks are compiled into it and into no release binary (see hooked_binary).
+HOOKED_BIN = pathlib.Path(os.environ.get("CANDLEWICK_HOOKED_BIN", ROOT / ".build" / "debug"))
 SHARED = ROOT.parent / "shared"
 # A skip hides a missing tool or a broken precondition: on this project it is a failure (scripts/setup installs
 # everything the tests need). Set CANDLEWICK_ALLOW_SKIPS=1 only for a deliberate partial run.
@@ -43,6 +45,15 @@ def binary(name: str) -> str:
     path = BIN / name
     if not path.exists():
         pytest.fail(f"{path} is missing: run scripts/setup (release build) first")
+    return str(path)
+
+
+def hooked_binary(name: str) -> str:
+    """Path of the debug build of an executable: the only build with the test hooks compiled in (CANDLEWICK_TEST_HOOKS,
+    Package.swift), e.g. order-router's CANDLEWICK_TEST_CRASH_AT. `swift test` (scripts/test) builds it."""
+    path = HOOKED_BIN / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `swift build --product {name}` (the debug build carries the test hooks) first")
     return str(path)
 
 
