@@ -57,6 +57,26 @@ def hooked_binary(name: str) -> str:
     return str(path)
 
 
+def handshake_counter(sock):
+    """Watches `sock` (call before any peer connects); the returned `wait(n)` blocks until n peers have completed the
+    ZeroMQ (CURVE + ZAP) handshake with it, at most `timeout` seconds: a positive event instead of a settle sleep."""
+    import zmq
+    from zmq.utils.monitor import recv_monitor_message
+    mon = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
+    seen = [0]
+
+    def wait(n, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while seen[0] < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                pytest.fail(f"timed out after {timeout}s: {seen[0]} of {n} peers completed the handshake")
+            if mon.poll(int(left * 1000) + 1) and recv_monitor_message(mon)["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                seen[0] += 1
+        return seen[0]
+    return wait
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
