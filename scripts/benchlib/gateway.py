@@ -80,8 +80,9 @@ def ibapi_anchor(port):
         with app.cond:
             while len(sent) - len(app.done) >= 50:
                 app.cond.wait(1)
-        if sent:  # evenly spaced at 45/s, like gateway-bridge
-            time.sleep(max(0.0, sent[-1] + 1 / 45 - time.monotonic()))
+        # Evenly spaced at 45/s like gateway-bridge, on a fixed schedule (request i at t0 + i/45): spacing each request from
+        # the previous send let every late wake-up accumulate, so the anchor drifted to ~38/s.
+        time.sleep(max(0.0, t0 + i / 45 - time.monotonic()))
         c = Contract()
         c.symbol, c.secType, c.exchange, c.currency = s, "STK", "SMART", "USD"
         app.reqHistoricalData(i + 1, c, "", "2 Y", "1 day", "TRADES", 1, 1, False, [])
@@ -98,10 +99,17 @@ def main(out):
     work = pathlib.Path(tempfile.mkdtemp(prefix="cw-bench-gw-"))
     procs = []
     try:
+        # The anchor gets an ib-paper of its own, stopped before gateway-bridge's fresh one starts: neither side inherits the
+        # other's warm caches or a busier process.
+        anchor_port = free_port()
+        (work / "anchor").mkdir()
+        anchor_paper = start_paper(work / "anchor", anchor_port)
+        anchor_wall, anchor_bars, anchor_errors = ibapi_anchor(anchor_port)
+        anchor_paper.terminate()
+        anchor_paper.wait(10)
+        print(f"ibapi anchor: {anchor_wall:.1f} s, {anchor_bars} bars, errors {anchor_errors}", file=sys.stderr)
         port = free_port()
         procs.append(start_paper(work, port))
-        anchor_wall, anchor_bars, anchor_errors = ibapi_anchor(port)
-        print(f"ibapi anchor: {anchor_wall:.1f} s, {anchor_bars} bars, errors {anchor_errors}", file=sys.stderr)
         gw, rc = f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}"
         env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(port), "CANDLEWICK_GATEWAY_COMMANDS": gw, "CANDLEWICK_ROUTER_COMMANDS": rc,
                "CANDLEWICK_BUS_DIRECTORY": str(work / "bus"), "CANDLEWICK_ROUTER_JOURNAL": str(work / "intents.jsonl"),
