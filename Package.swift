@@ -99,7 +99,9 @@ let package = Package(
             name: "CandlewickRouter",
             dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
-            swiftSettings: swiftSettings
+            // Test hooks (CrashPoints: CANDLEWICK_TEST_CRASH_AT) exist in debug builds only — the build `swift test` makes and
+            // the python crash tests run (.build/debug/order-router); release binaries, the ones deploy/ ships, have none.
+            swiftSettings: swiftSettings + [.define("CANDLEWICK_TEST_HOOKS", .when(configuration: .debug))]
         ),
         // The run owner's role: the run pipeline state machine and the service that drives it.
         .target(
@@ -148,7 +150,7 @@ let package = Package(
         // One test body per service, run in memory and over real ZeroMQ.
         .testTarget(
             name: "CandlewickServiceTests",
-            dependencies: ["CandlewickRun", "CandlewickTesting", "CandlewickChartWorker", "CandlewickLLM", "CandlewickRouter"],
+            dependencies: ["CandlewickRun", "CandlewickTesting", "CandlewickChartWorker", "CandlewickLLM", "CandlewickHTTP", "CandlewickRouter"],
             swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
     ]

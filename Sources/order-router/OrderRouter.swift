@@ -43,7 +43,12 @@ struct OrderRouterCommand: AsyncParsableCommand {
                                               codec: context.codec, logger: context.logger)
         let (publisher, publishLoop) = try context.endpoints.makePublisher(source: context.instance, options: context.socketOptions)
         let crash = CrashPoints()
-        if let armed = crash.armed { context.logger.warning("router.test_crash_point_armed", metadata: ["at": "\(armed)"]) }
+        if let armed = crash.armed {
+            context.logger.warning("router.test_crash_point_armed", metadata: ["at": "\(armed)"])
+        } else if !CrashPoints.compiledIn, let spec = ProcessInfo.processInfo.environment[CrashPoints.variable] {
+            context.logger.warning("router.test_hook_ignored", metadata: ["variable": "\(CrashPoints.variable)", "value": "\(spec)",
+                                                                          "why": "test hooks are compiled into debug builds only"])
+        }
         let logger = context.logger
         let router = OrderRouter(
             journal: journal, gateway: BridgeGateway(client: gatewayClient, placeTimeout: .milliseconds(Int(settings.placeTimeout * 1000))),

@@ -65,24 +65,23 @@ struct CurveBusTests {
         for (c, p) in [(operatorClient, halt), (observer, status), (observer, halt), (worker, status), (liar, halt)] {
             Task { _ = try? await c.request(p, timeout: .seconds(2)) }
         }
-        func arrived() async -> [IncomingRequest] {
-            var all: [IncomingRequest] = []
-            for _ in 0..<150 {
-                all += seen.drain()
-                if all.count >= 2 { try? await Task.sleep(for: .milliseconds(300)); all += seen.drain(); break }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            return all
+        // All five handled, proven by events rather than a quiet window: the three refusals counted and two requests in.
+        func refused(_ reason: String) -> Double { security.counters()["auth.refused.\(reason)", default: 0] }
+        var got: [IncomingRequest] = []
+        try await waitUntil("three refusals counted and two requests arrived", seconds: 10) {
+            got += seen.drain()
+            return got.count >= 2 && ["role_not_admitted", "not_permitted", "source_mismatch"].allSatisfy { refused($0) >= 1 }
         }
-        let got = await arrived()
+        got += seen.drain()
         #expect(got.count == 2, "only the operator's halt and the observer's status may arrive")
         #expect(Set(got.compactMap { $0.role }) == [.operator, .observer])
         #expect(got.contains { $0.role == .operator && ($0.message.payload as? TradingCommand)?.action == .halt })
-        // Revoking the operator's key takes effect on the next command of the open connection.
+        // Revoking the operator's key takes effect on the next command of the open connection: refused and counted as
+        // revoked (the event that proves the command was read), and never delivered.
         let operatorKey = try #require(try s.store.loadKeyPair(name: "operator"))
         try s.store.updateAllowList { $0.entries.removeAll { $0.publicKey == operatorKey.publicKey } }
         Task { _ = try? await operatorClient.request(status, timeout: .seconds(2)) }
-        try await Task.sleep(for: .milliseconds(600))
+        try await waitUntil("the revoked key's command refused", seconds: 10) { refused("revoked") >= 1 }
         #expect(seen.drain().isEmpty, "a revoked key's command arrived")
         let c = security.counters()
         for reason in ["role_not_admitted", "not_permitted", "source_mismatch", "revoked"] {

@@ -9,6 +9,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("CANDLEWICK_BIN", ROOT / ".build" / "release"))
+# The debug build: test hooks are compiled into it and into no release binary (see hooked_binary).
+HOOKED_BIN = pathlib.Path(os.environ.get("CANDLEWICK_HOOKED_BIN", ROOT / ".build" / "debug"))
 SHARED = ROOT.parent / "shared"
 # A skip hides a missing tool or a broken precondition: on this project it is a failure (scripts/setup installs
 # everything the tests need). Set CANDLEWICK_ALLOW_SKIPS=1 only for a deliberate partial run.
@@ -44,6 +46,35 @@ def binary(name: str) -> str:
     if not path.exists():
         pytest.fail(f"{path} is missing: run scripts/setup (release build) first")
     return str(path)
+
+
+def hooked_binary(name: str) -> str:
+    """Path of the debug build of an executable: the only build with the test hooks compiled in (CANDLEWICK_TEST_HOOKS,
+    Package.swift), e.g. order-router's CANDLEWICK_TEST_CRASH_AT. `swift test` (scripts/test) builds it."""
+    path = HOOKED_BIN / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `swift build --product {name}` (the debug build carries the test hooks) first")
+    return str(path)
+
+
+def handshake_counter(sock):
+    """Watches `sock` (call before any peer connects); the returned `wait(n)` blocks until n peers have completed the
+    ZeroMQ (CURVE + ZAP) handshake with it, at most `timeout` seconds: a positive event instead of a settle sleep."""
+    import zmq
+    from zmq.utils.monitor import recv_monitor_message
+    mon = sock.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
+    seen = [0]
+
+    def wait(n, timeout=30.0):
+        deadline = time.monotonic() + timeout
+        while seen[0] < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                pytest.fail(f"timed out after {timeout}s: {seen[0]} of {n} peers completed the handshake")
+            if mon.poll(int(left * 1000) + 1) and recv_monitor_message(mon)["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                seen[0] += 1
+        return seen[0]
+    return wait
 
 
 def free_port() -> int:

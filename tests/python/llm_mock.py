@@ -55,6 +55,11 @@ class MockLLM:
         self.requests, self.violations = [], []
         self.lock = threading.Lock()
         self.release = threading.Event()  # ends the "never" scenario's wait
+        # The "overlap" scenario: each request is held until `overlap_target` requests have been in flight at once
+        # (at most `overlap_wait` seconds; then it answers anyway and the shortfall is a violation).
+        self.overlap_target, self.overlap_wait = 1, 10.0
+        self.in_flight = self.max_in_flight = 0
+        self.overlap = threading.Condition(self.lock)
         mock = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -179,6 +184,21 @@ class MockLLM:
         if scenario == "slow":
             time.sleep(1.0)
             return h.reply(200, self.ok_body(text))
+        if scenario == "overlap":
+            with self.overlap:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+                self.overlap.notify_all()
+                reached = self.overlap.wait_for(lambda: self.max_in_flight >= self.overlap_target, timeout=self.overlap_wait)
+                if not reached:
+                    self.violations.append(f"only {self.max_in_flight} of {self.overlap_target} requests were ever in flight at once")
+                    self.overlap_target = 0  # the rest answer at once
+                    self.overlap.notify_all()
+            try:
+                return h.reply(200, self.ok_body(text))
+            finally:
+                with self.overlap:
+                    self.in_flight -= 1
         if scenario == "hang":
             time.sleep(5)
             return h.reply(200, self.ok_body(text))

@@ -13,7 +13,7 @@ import uuid
 import zmq
 
 import buskeys
-from conftest import ROOT, binary, free_port, wait_for
+from conftest import ROOT, binary, free_port, hooked_binary, wait_for
 from ibapi_harness import App, admin
 
 AS_OF = "2017-10-04"
@@ -62,8 +62,10 @@ def request_book(app):
 
 
 class OrderStack:
-    def __init__(self, procs, tmp_path, router_env=None, extra_config=None, paper_args=(), router_args=(), proxy=None):
-        """`proxy(ib_port)`, when given, makes a TWS proxy (tests/python/fault_proxy.py) that gateway-bridge connects through."""
+    def __init__(self, procs, tmp_path, router_env=None, extra_config=None, paper_args=(), router_args=(), proxy=None, hooked_router=False):
+        """`proxy(ib_port)`, when given, makes a TWS proxy (tests/python/fault_proxy.py) that gateway-bridge connects through.
+        `hooked_router`: the first order-router is the debug build, which honours the test hooks (CANDLEWICK_TEST_CRASH_AT);
+        every other process, and any order-router started later, is the release build."""
         self.procs, self.tmp = procs, tmp_path
         self.ib_port, self.admin_port = free_port(), free_port()
         self.tws_proxy = proxy(self.ib_port) if proxy else None
@@ -89,7 +91,7 @@ class OrderStack:
         self.bridge = procs([binary("gateway-bridge")], env=self.env, stdout=subprocess.DEVNULL,
                             stderr=open(tmp_path / "gateway-bridge.log", "ab"))
         self.router = None
-        self.start_router(self.router_env, router_args)
+        self.start_router(self.router_env, router_args, hooked=hooked_router)
 
     def start_paper(self):
         self.admin_token = self.tmp / "ib-paper-admin.token"  # ib-paper makes it (0600); the run owner reads it
@@ -98,10 +100,11 @@ class OrderStack:
                                 stderr=open(self.tmp / "ib-paper.log", "ab"))
         wait_for(lambda: socket.socket().connect_ex(("127.0.0.1", self.ib_port)) == 0, what="ib-paper listening")
 
-    def start_router(self, extra_env=None, args=()):
+    def start_router(self, extra_env=None, args=(), hooked=False):
         env = {**self.env, **(extra_env or {})}
         self.router_args = list(args)
-        self.router = self.procs([binary("order-router"), *args], env=env, stdout=subprocess.DEVNULL,
+        exe = hooked_binary("order-router") if hooked else binary("order-router")
+        self.router = self.procs([exe, *args], env=env, stdout=subprocess.DEVNULL,
                                  stderr=open(self.tmp / "order-router.log", "ab"))
         self.reconnect_dealer()
         return self.router

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 
 import zmq
@@ -156,17 +155,37 @@ def test_every_attack_is_refused_counted_logged_and_changes_nothing(procs, tmp_p
     #    worker's key it reaches the bus, but order-router believes broker events only from gateway-bridge's socket.
     execution = {"execution_id": "evil-1", "symbol": "SPY", "side": "SELL", "quantity": 10, "price": 1.0, "commission": 1.0,
                  "order_ref": f"{intent}-SL", "broker_order_id": 1, "realized_pnl": -99999, "timestamp": "2017-10-05T15:00:00Z"}
+    #    An observer on the bus proves the worker's fakes really went out (else "nothing changed" below would prove nothing);
+    #    the plain client's refusal is proven by the proxy's handshake counter (want_proxy below).
+    observer = stack.ctx.socket(zmq.SUB)
+    observer.setsockopt(zmq.LINGER, 0)
+    observer.subscribe(b"broker.execution")
+    buskeys.client(observer, stack.keys, "observer", "bus.subscribe")
+    observer.connect(f"ipc://{tmp_path / 'bus' / 'bus-sub.sock'}")
     for who in ["plain", "chart-worker"]:
         pub = stack.ctx.socket(zmq.PUB)
         pub.setsockopt(zmq.LINGER, 500)
         if who != "plain":
             buskeys.client(pub, stack.keys, who, "bus.publish")
         pub.connect(f"ipc://{tmp_path / 'bus' / 'bus-pub.sock'}")
-        time.sleep(0.5)
-        for n in range(3):
-            env = envelope("broker.execution", dict(execution, execution_id=f"evil-{who}-{n}"), n + 1, source="gateway-bridge.1")
-            pub.send_multipart([b"broker.execution", json.dumps(env).encode()])
+
+        def send_fakes():
+            for n in range(3):
+                env = envelope("broker.execution", dict(execution, execution_id=f"evil-{who}-{n}"), n + 1, source="gateway-bridge.1")
+                pub.send_multipart([b"broker.execution", json.dumps(env).encode()])
+        if who == "plain":
+            send_fakes()
+        else:
+            # Sent again until the observer sees one (a PUB drops what it sends before its connection is up).
+            def seen_on_bus():
+                send_fakes()
+                while observer.poll(100):
+                    if json.loads(observer.recv_multipart()[1])["payload"]["execution_id"].startswith("evil-chart-worker-"):
+                        return True
+                return False
+            wait_for(seen_on_bus, timeout=15, interval=0.1, what="the worker-keyed fake execution on the bus")
         pub.close()
+    observer.close()
     # A worker's key cannot even subscribe to gateway-bridge's broker-event socket.
     sub = stack.ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.LINGER, 0)

@@ -11,7 +11,7 @@ import uuid
 import zmq
 
 import buskeys
-from conftest import ROOT, binary, free_port
+from conftest import ROOT, binary, free_port, handshake_counter
 
 FIXTURES = ROOT / "Tests" / "CandlewickCoreTests" / "Fixtures" / "ohlcv"
 
@@ -42,12 +42,14 @@ def test_two_workers_render_jobs_with_attachments(procs, tmp_path):
     # Python plays the run owner: its sockets are CURVE servers with the run owner's key.
     push = buskeys.server(ctx.socket(zmq.PUSH), tmp_path / "keys", "run-owner")
     push.bind(jobs_ep)
+    connected = handshake_counter(push)
     pull = buskeys.server(ctx.socket(zmq.PULL), tmp_path / "keys", "run-owner")
     pull.bind(results_ep)
     env = {"CANDLEWICK_CHART_JOBS": jobs_ep, "CANDLEWICK_CHART_RESULTS": results_ep,
            "CANDLEWICK_BUS_DIRECTORY": str(tmp_path), "PATH": "/usr/bin:/bin"}
     workers = [procs([binary("chart-worker"), "serve", "--instance", f"chart-worker.{i}"], env=env) for i in (1, 2)]
-    time.sleep(1.0)
+    # PUSH deals only to peers already connected: both workers on the jobs socket before any job (not a 1 s hope).
+    connected(2)
     md = {"SPY": market_data("SPY", "SPY.csv"), "AAPL": market_data("AAPL", "AAPL.csv")}
     push.send_multipart([b"chart.job", b"{not json"])  # garbage: refused, the worker keeps serving
     n = 8

@@ -10,12 +10,11 @@ import json
 import pathlib
 import subprocess
 import sys
-import time
 
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from conftest import ROOT, binary  # noqa: E402
+from conftest import ROOT, binary, wait_for  # noqa: E402
 from ibapi_harness import App, Capture, admin, start_paper, stock  # noqa: E402
 
 import ibapi  # noqa: E402,F401  (installed by ensure_venv: missing is an error, not a skip)
@@ -112,7 +111,11 @@ def test_full_session_with_ibapi(procs, tmp_path):
         p, t, s = oid + 2, oid + 3, oid + 4
         app.placeOrder(p, stock("AAPL"), order("BUY", 10, "LMT", lmt=parent_lmt, transmit=False, ref="b-entry"))
         app.placeOrder(t, stock("AAPL"), order("SELL", 10, "LMT", lmt=tp, parent=p, transmit=False, ref="b-tp"))
-        time.sleep(0.3)
+        # A later request on the same connection as a marker: ib-paper answers in order, so once its answer is here any
+        # status for the two untransmitted orders would be here too (no quiet window).
+        times = len(app.named("currentTime"))
+        app.reqCurrentTime()
+        wait_for(lambda: len(app.named("currentTime")) > times, what="the currentTime marker")
         assert not [a for a in app.named("orderStatus") if a[0] in (p, t)], "untransmitted orders must get no status"
         app.placeOrder(s, stock("AAPL"), order("SELL", 10, "STP", aux=sl, parent=p, transmit=True, ref="b-sl"))
         app.wait_name("orderStatus", r0=s)

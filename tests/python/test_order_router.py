@@ -42,7 +42,9 @@ def drain(sub, seconds, until=None):
 
 
 def test_brackets_duplicates_denials_fills_and_portfolio(procs, tmp_path):
-    stack = OrderStack(procs, tmp_path)
+    # The release order-router has no test hooks: an armed crash point is ignored (and said so in the log).
+    stack = OrderStack(procs, tmp_path, router_env={"CANDLEWICK_TEST_CRASH_AT": "before_journal:1"})
+    first_router = stack.router
     sub = subscriber(stack, ["order.update", "trade", "portfolio", "router.decision"])
     time.sleep(0.3)
     signals = [signal_for(s, f"sig-{s}") for s in SYMBOLS]
@@ -96,6 +98,10 @@ def test_brackets_duplicates_denials_fills_and_portfolio(procs, tmp_path):
     assert 0 < final["cash"] < 100_000
     updates = [e["payload"] for e in events if e["type"] == "order.update"]
     assert any(u["status"] == "filled" and u["order_ref"].endswith("-E") for u in updates)
+    # Every placement passed before_journal, yet the release router is still running: the crash hook is not in it.
+    # (submit_until_done restarts a dead router without the variable: the first process must be the one still running.)
+    assert stack.router is first_router and first_router.poll() is None, "a release order-router honoured CANDLEWICK_TEST_CRASH_AT"
+    assert "router.test_hook_ignored" in (tmp_path / "order-router.log").read_text(), "the ignored test hook was not logged"
     stack.close()
 
 
@@ -131,7 +137,7 @@ def test_sigkill_at_seeded_points_never_duplicates(procs, tmp_path, seed):
     rng = random.Random(seed)
     point = CRASH_POINTS[seed % 4]
     n = rng.randint(1, 4)
-    stack = OrderStack(procs, tmp_path, router_env={"CANDLEWICK_TEST_CRASH_AT": f"{point}:{n}"})
+    stack = OrderStack(procs, tmp_path, router_env={"CANDLEWICK_TEST_CRASH_AT": f"{point}:{n}"}, hooked_router=True)
     signals = [signal_for(s, f"seed{seed}-{s}") for s in rng.sample(SYMBOLS, len(SYMBOLS))]
     first = stack.router
     done = stack.submit_until_done(f"run-{seed}", signals, deadline_s=60)

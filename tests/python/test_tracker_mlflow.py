@@ -192,7 +192,13 @@ def test_mlflow_down_and_tracker_killed_lose_nothing(procs, tmp_short):
     tracker2.wait(5)
     tracker3 = start_tracker(procs, pub, sub, env, instance="tracker.test3", log=log)
     b.wait_ready("tracker.test3")
-    time.sleep(1.5)
+    # Its start line is the event that settles it (no quiet window): the spool read back, the cursor at its end.
+    def start_line():
+        lines = [l for l in (tmp_short / "tracker.log").read_text(errors="replace").splitlines()
+                 if "tracker.start" in l and "instance=tracker.test3" in l]
+        return lines[-1] if lines else None
+    line = wait_for(start_line, timeout=20, what="tracker.test3's start line")
+    assert " pending=0" in line, line
     c3 = b.counters("tracker.test3")
     assert c3["records_delivered"] == 0 and c3["records_pending"] == 0, c3
     check_run(client, exp, run_id, symbols, tmp_short)
