@@ -39,9 +39,13 @@ public final class SocketLoop: Sendable {
     ///   - outboxLimit: messages that may wait to be sent before `send` throws.
     ///   - peerMetadata: precede every inbound message with a frame `<role>\n<key id>` naming the
     ///     sender's authenticated identity (see `ZMQSocket.receive`).
+    ///   - inbound: called on the socket's thread with every inbound message instead of yielding it
+    ///     to `incoming` (which then only finishes when the loop closes). For consumers that decode
+    ///     and hand on themselves (request/reply), saving a hop through the cooperative pool; it
+    ///     must not block, and while it runs the socket neither sends nor receives.
     public init(_ kind: SocketKind, bind: [String] = [], connect: [String] = [], subscriptions: [String] = [],
                 options: SocketOptions = SocketOptions(), outboxLimit: Int = 100_000, name: String = "zmq",
-                peerMetadata: Bool = false) throws {
+                peerMetadata: Bool = false, inbound: (@Sendable (Frames) -> Void)? = nil) throws {
         let socket = try ZMQSocket(kind, options: options)
         for prefix in subscriptions { try socket.set(ZMQ_SUBSCRIBE, bytes: Array(prefix.utf8)) }
         for e in bind { try socket.bind(e) }
@@ -63,7 +67,7 @@ public final class SocketLoop: Sendable {
         let lingerMs = Int(options.lingerMs)
         let box = UncheckedBox(socket)
         let thread = Thread { [self] in
-            run(socket: box.value, continuation: continuation, lingerMs: lingerMs)
+            run(socket: box.value, continuation: continuation, inbound: inbound, lingerMs: lingerMs)
         }
         thread.name = name
         thread.start()
@@ -101,7 +105,8 @@ public final class SocketLoop: Sendable {
         _ = write(wakeWrite, &b, 1)
     }
 
-    private func run(socket: ZMQSocket, continuation: AsyncStream<Frames>.Continuation, lingerMs: Int) {
+    private func run(socket: ZMQSocket, continuation: AsyncStream<Frames>.Continuation, inbound: (@Sendable (Frames) -> Void)?,
+                     lingerMs: Int) {
         var queue: [Frames] = []
         var head = 0
         var closingDeadline: Date?
@@ -150,7 +155,7 @@ public final class SocketLoop: Sendable {
                 for _ in 0..<1024 {
                     guard let frames = try? socket.receive(dontWait: true, peerMetadata: peerMetadata) else { break }
                     receivedCount.add(1, ordering: .relaxed)
-                    continuation.yield(frames)
+                    if let inbound { inbound(frames) } else { continuation.yield(frames) }
                 }
             }
         }
