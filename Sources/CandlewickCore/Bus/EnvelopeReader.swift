@@ -203,6 +203,25 @@ struct JSONScanner {
         return negative ? -Int(m) : Int(m)
     }
 
+    /// The index of the quote that closes the string starting at `from` (just after its opening
+    /// quote), found with `memchr` (payload strings such as a probe's body are long), or nil.
+    private func stringEnd(from: Int) -> Int? {
+        var at = from
+        while at < b.count {
+            let base = b.baseAddress! + at
+            let n = b.count - at
+            guard let q = memchr(base, 0x22, n) else { return nil }
+            let quote = at + base.distance(to: UnsafeRawPointer(q))
+            // A backslash before the quote: step over the escapes one by one up to it.
+            guard memchr(base, 0x5C, quote - at) != nil else { return quote }
+            var k = at
+            while k < quote, b[k] != 0x5C { k += 1 }
+            // b[k] is a backslash: it escapes b[k + 1], which may be the quote itself.
+            at = k + 2
+        }
+        return nil
+    }
+
     /// The range of an object value (from `{` to its matching `}`), skipped without decoding:
     /// strings are stepped over escape by escape, brackets counted. Its syntax is the payload
     /// decoder's to check.
@@ -214,9 +233,8 @@ struct JSONScanner {
         while i < b.count {
             switch b[i] {
             case 0x22:
-                i += 1
-                while i < b.count, b[i] != 0x22 { i += b[i] == 0x5C ? 2 : 1 }
-                guard i < b.count else { return nil }
+                guard let end = stringEnd(from: i + 1) else { return nil }
+                i = end
             case 0x7B, 0x5B:
                 depth += 1
                 // Deep nesting is left to the full decoder and its own depth limit.
