@@ -52,7 +52,7 @@ public final class BusPublisher: Sendable {
     /// `deliver` (the number is used only if `deliver` succeeds). Request/reply sockets use this to
     /// choose the message id or to prefix a peer identity.
     @discardableResult
-    public func stamp<P: BusPayload>(_ payload: P, id: String = UUID().uuidString.lowercased(), runId: String?,
+    public func stamp<P: BusPayload>(_ payload: P, id: String = MessageID.make(), runId: String?,
                                      causationId: String?, attachments: [Attachment], expires: Date? = nil,
                                      deliver: ([Data]) throws -> Void) throws -> EnvelopeHeader {
         let infos = attachments.enumerated().map { i, a in

@@ -44,30 +44,24 @@ public final class BusSubscriber: Sendable {
     public var stats: SubscriberStats { state.withLock { $0.stats } }
 
     /// The events, in arrival order. Iterate once.
+    ///
+    /// Frames are decoded in the task that iterates, when it asks for the next event: a message
+    /// crosses one stream (socket thread → consumer), not a second one through a decoding task.
     public func events() -> AsyncStream<SubscriberEvent> {
-        let source = self.source
-        return AsyncStream { continuation in
-            let task = Task {
-                let decoder = CandlewickJSON.decoder()
-                for await frames in source {
-                    for event in self.process(frames, decoder: decoder) { continuation.yield(event) }
-                }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        let pump = DecodePump(source: source)
+        return AsyncStream(unfolding: { await pump.next(self) })
     }
 
-    /// Only the valid messages (rejections and gaps are still counted and logged).
+    /// Only the valid messages (rejections and gaps are still counted and logged), decoded like
+    /// `events()` in the iterating task.
     public func messages() -> AsyncStream<BusMessage> {
-        let events = self.events()
-        return AsyncStream { continuation in
-            let task = Task {
-                for await event in events { if case .message(let m) = event { continuation.yield(m) } }
-                continuation.finish()
+        let pump = DecodePump(source: source)
+        return AsyncStream(unfolding: {
+            while let event = await pump.next(self) {
+                if case .message(let m) = event { return m }
             }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+            return nil
+        })
     }
 
     /// Decodes one message and updates the counters. Exposed for tests and for synchronous consumers.
@@ -107,5 +101,29 @@ public final class BusSubscriber: Sendable {
         logger.warning("bus.rejected", metadata: [
             "reject.reason": "\(rejection.reason.rawValue)", "reject.detail": "\(rejection.detail.prefix(300))",
         ])
+    }
+}
+
+/// The iteration state of one `events()`/`messages()` stream: the source's iterator and the events
+/// of the last frames not yet handed out (a gap comes with its message).
+///
+/// `@unchecked Sendable`: an `AsyncStream` is iterated by one task at a time ("iterate once"), and
+/// only that task's `next()` calls reach this state, one after another.
+private final class DecodePump: @unchecked Sendable {
+    private var iterator: AsyncStream<[Data]>.AsyncIterator
+    private var pending: [SubscriberEvent] = []
+    private var head = 0
+    private let decoder = CandlewickJSON.decoder()
+
+    init(source: AsyncStream<[Data]>) { iterator = source.makeAsyncIterator() }
+
+    func next(_ subscriber: BusSubscriber) async -> SubscriberEvent? {
+        while head == pending.count {
+            guard let frames = await iterator.next() else { return nil }
+            pending = subscriber.process(frames, decoder: decoder)
+            head = 0
+        }
+        defer { head += 1 }
+        return pending[head]
     }
 }

@@ -26,12 +26,14 @@ public struct FrameCodec: Sendable {
         self.maxMessageBytes = maxMessageBytes
     }
 
-    /// Encodes an envelope with its attachments into frames.
+    /// Encodes an envelope with its attachments into frames. The header is written by
+    /// `EnvelopeWriter` with `CandlewickJSON`'s conventions; `encoder` encodes the payload and must
+    /// have those settings (sorted keys, no escaped slashes, the UTC date format).
     public func encode<P: BusPayload>(_ envelope: Envelope<P>, attachments: [Data] = [],
                                       encoder: JSONEncoder = CandlewickJSON.encoder()) throws -> [Data] {
         precondition(attachments.count == envelope.header.attachments.count,
                      "attachment frames must match the header's attachment list")
-        let json = try encoder.encode(envelope)
+        let json = try EnvelopeWriter.encode(envelope, payloadEncoder: encoder)
         return [Data(envelope.header.type.utf8), json] + attachments
     }
 
@@ -45,12 +47,17 @@ public struct FrameCodec: Sendable {
             throw BusRejection(.badFraming, "expected [topic, envelope, attachment…], got \(frames.count) frame(s)")
         }
         let json = frames[1]
+        // Fastest path: the header read by hand, only the payload through JSONDecoder. It applies to
+        // the plain form writers produce; anything else takes the paths below, as before.
         // Fast path: the topic names the type, so one parse decodes header and payload together.
         // Only when that fails is the header parsed alone, to say precisely what was wrong.
         let topic = String(decoding: frames[0], as: UTF8.self)
         let header: EnvelopeHeader
         let payload: any BusPayload
-        if let (h, p) = try? catalog.decodeEnvelope(type: topic, json: json, decoder: decoder), h.type == topic {
+        if let (h, range) = EnvelopeReader.read(json), h.type == topic,
+           let p = catalog.decodePayloadAlone(type: topic, json: json[range], decoder: decoder) {
+            (header, payload) = (h, p)
+        } else if let (h, p) = try? catalog.decodeEnvelope(type: topic, json: json, decoder: decoder), h.type == topic {
             (header, payload) = (h, p)
         } else {
             do {

@@ -2,11 +2,16 @@ import CZMQ
 import Foundation
 import Synchronization
 
-/// One ZeroMQ socket owned by one dedicated thread, so blocking libzmq calls never run on Swift's
-/// cooperative pool and the socket is never shared between threads.
+/// One ZeroMQ socket served by one dedicated thread, so blocking libzmq calls never run on Swift's
+/// cooperative pool and the socket is never used by two threads at once.
 ///
-/// Outbound messages are queued (bounded) and sent by the socket's thread; inbound messages arrive
-/// on `incoming`. The thread sleeps in `zmq_poll` on the socket and a wake-up pipe.
+/// Inbound messages arrive on `incoming` (or `inbound`). Outbound messages are sent with
+/// `ZMQ_DONTWAIT` by the caller itself when the socket is free and nothing is queued before them
+/// (no thread hop); otherwise they are queued (bounded) and sent by the socket's thread. The
+/// thread sleeps in `poll` on the socket's `ZMQ_FD` and a wake-up pipe, not holding the socket;
+/// whoever uses the socket holds `socket`'s lock. A caller that sent checks `ZMQ_EVENTS` after
+/// its send and wakes the thread when input is waiting, since its send may have consumed the
+/// edge-triggered signal.
 public final class SocketLoop: Sendable {
     /// A multipart message as received: frames in order.
     public typealias Frames = [Data]
@@ -18,6 +23,11 @@ public final class SocketLoop: Sendable {
     }
 
     private let shared = Mutex(Shared())
+    /// The libzmq socket, held by whoever uses it; nil once closed.
+    private let socket: Mutex<UncheckedBox<ZMQSocket>?>
+    /// Messages queued for the socket's thread and not yet sent or dropped; a caller sends inline
+    /// only when it is 0, so one sender's messages keep their order.
+    private let backlog = Atomic<Int>(0)
     private let wakeRead: Int32
     private let wakeWrite: Int32
     private let outboxLimit: Int
@@ -39,9 +49,13 @@ public final class SocketLoop: Sendable {
     ///   - outboxLimit: messages that may wait to be sent before `send` throws.
     ///   - peerMetadata: precede every inbound message with a frame `<role>\n<key id>` naming the
     ///     sender's authenticated identity (see `ZMQSocket.receive`).
+    ///   - inbound: called on the socket's thread with every inbound message instead of yielding it
+    ///     to `incoming` (which then only finishes when the loop closes). For consumers that decode
+    ///     and hand on themselves (request/reply), saving a hop through the cooperative pool; it
+    ///     must not block, and while it runs the socket neither sends nor receives.
     public init(_ kind: SocketKind, bind: [String] = [], connect: [String] = [], subscriptions: [String] = [],
                 options: SocketOptions = SocketOptions(), outboxLimit: Int = 100_000, name: String = "zmq",
-                peerMetadata: Bool = false) throws {
+                peerMetadata: Bool = false, inbound: (@Sendable (Frames) -> Void)? = nil) throws {
         let socket = try ZMQSocket(kind, options: options)
         for prefix in subscriptions { try socket.set(ZMQ_SUBSCRIBE, bytes: Array(prefix.utf8)) }
         for e in bind { try socket.bind(e) }
@@ -61,23 +75,58 @@ public final class SocketLoop: Sendable {
         let (stream, continuation) = AsyncStream<Frames>.makeStream(bufferingPolicy: .unbounded)
         incoming = stream
         let lingerMs = Int(options.lingerMs)
-        let box = UncheckedBox(socket)
+        let signal = socket.signalDescriptor()
+        self.socket = Mutex(UncheckedBox(socket))
         let thread = Thread { [self] in
-            run(socket: box.value, continuation: continuation, lingerMs: lingerMs)
+            run(signal: signal, continuation: continuation, inbound: inbound, lingerMs: lingerMs)
         }
         thread.name = name
         thread.start()
     }
 
-    /// Queues a message for sending. Throws when the loop is closed or the outbox is full
-    /// (the peer is not keeping up): the caller decides whether that is an error or a drop.
+    /// Sends a message, or queues it for the socket's thread. Throws when the loop is closed or the
+    /// outbox is full (the peer is not keeping up): the caller decides whether that is an error or
+    /// a drop. Never blocks on the network: the inline send is `ZMQ_DONTWAIT`.
     public func send(_ frames: Frames) throws {
+        if sendInline(frames) { return }
         let wake = try shared.withLock { s -> Bool in
             if s.closing { throw BusError("send on \(endpoint)", message: "socket is closed", code: "closed") }
             if s.outbox.count >= outboxLimit {
                 throw BusError("send on \(endpoint)", message: "outbox full (\(outboxLimit) messages waiting)", code: "outbox_full")
             }
             s.outbox.append(frames)
+            backlog.add(1, ordering: .sequentiallyConsistent)
+            defer { s.wakePending = true }
+            return !s.wakePending
+        }
+        if wake { wakeUp() }
+    }
+
+    /// Sends on the caller's thread when the socket is free, nothing is queued and the loop is
+    /// open; false when the message must be queued instead (including when libzmq would block).
+    private func sendInline(_ frames: Frames) -> Bool {
+        guard backlog.load(ordering: .sequentiallyConsistent) == 0 else { return false }
+        var inputWaiting = false
+        let sent = socket.withLockIfAvailable { box -> Bool in
+            guard let socket = box?.value, backlog.load(ordering: .sequentiallyConsistent) == 0,
+                  !shared.withLock({ $0.closing }) else { return false }
+            do {
+                guard try socket.send(frames, dontWait: true) else { return false }
+                sentCount.add(1, ordering: .relaxed)
+            } catch {
+                droppedCount.add(1, ordering: .relaxed)
+            }
+            // The send may have consumed the edge-triggered ZMQ_FD signal of an inbound message.
+            inputWaiting = receives && socket.events() & ZMQ_POLLIN != 0
+            return true
+        } ?? false
+        if inputWaiting { requestWake() }
+        return sent
+    }
+
+    /// Wakes the socket's thread unless a wake-up is already pending.
+    private func requestWake() {
+        let wake = shared.withLock { s -> Bool in
             defer { s.wakePending = true }
             return !s.wakePending
         }
@@ -101,11 +150,13 @@ public final class SocketLoop: Sendable {
         _ = write(wakeWrite, &b, 1)
     }
 
-    private func run(socket: ZMQSocket, continuation: AsyncStream<Frames>.Continuation, lingerMs: Int) {
+    private func run(signal: Int32, continuation: AsyncStream<Frames>.Continuation, inbound: (@Sendable (Frames) -> Void)?,
+                     lingerMs: Int) {
         var queue: [Frames] = []
         var head = 0
         var closingDeadline: Date?
         var drain = [UInt8](repeating: 0, count: 64)
+        var received: [Frames] = []
         while true {
             // Drain the wake-up pipe before looking at the shared state, so a wake-up that arrives
             // after the look is never lost.
@@ -118,45 +169,52 @@ public final class SocketLoop: Sendable {
                 s.wakePending = false
                 return s.closing
             }
-            // Send what the socket accepts without blocking.
-            while head < queue.count {
-                do {
-                    guard try socket.send(queue[head], dontWait: true) else { break }
-                    sentCount.add(1, ordering: .relaxed)
-                } catch {
-                    droppedCount.add(1, ordering: .relaxed)
+            var ready: Int32 = 0
+            socket.withLock { box in
+                guard let socket = box?.value else { return }
+                // Send what the socket accepts without blocking.
+                while head < queue.count {
+                    do {
+                        guard try socket.send(queue[head], dontWait: true) else { break }
+                        sentCount.add(1, ordering: .relaxed)
+                    } catch {
+                        droppedCount.add(1, ordering: .relaxed)
+                    }
+                    head += 1
+                    backlog.subtract(1, ordering: .sequentiallyConsistent)
                 }
-                head += 1
+                // Take what is waiting, bounded so sends are not starved.
+                if receives && !closing {
+                    for _ in 0..<1024 {
+                        guard let frames = try? socket.receive(dontWait: true, peerMetadata: peerMetadata) else { break }
+                        received.append(frames)
+                    }
+                }
+                ready = socket.events()
             }
             if head == queue.count { queue.removeAll(keepingCapacity: true); head = 0 }
+            // Hand on what arrived without holding the socket, so callers can send meanwhile.
+            for frames in received {
+                receivedCount.add(1, ordering: .relaxed)
+                if let inbound { inbound(frames) } else { continuation.yield(frames) }
+            }
+            received.removeAll(keepingCapacity: true)
             if closing {
                 if closingDeadline == nil { closingDeadline = Date().addingTimeInterval(Double(lingerMs) / 1000) }
                 if queue.isEmpty || Date() >= closingDeadline! { break }
             }
-            var items = [
-                zmq_pollitem_t(socket: socket.handle, fd: 0,
-                               events: Int16((receives && !closing ? ZMQ_POLLIN : 0) | (queue.isEmpty ? 0 : ZMQ_POLLOUT)),
-                               revents: 0),
-                zmq_pollitem_t(socket: nil, fd: wakeRead, events: Int16(ZMQ_POLLIN), revents: 0),
-            ]
-            let timeout = closing ? 10 : -1
-            let rc = zmq_poll(&items, 2, timeout)
-            if rc < 0 {
-                if zmq_errno() == EINTR { continue }
-                break
-            }
-            if items[0].revents & Int16(ZMQ_POLLIN) != 0 {
-                // Drain what is waiting, bounded so sends are not starved.
-                for _ in 0..<1024 {
-                    guard let frames = try? socket.receive(dontWait: true, peerMetadata: peerMetadata) else { break }
-                    receivedCount.add(1, ordering: .relaxed)
-                    continuation.yield(frames)
-                }
-            }
+            // More to do right away: ZMQ_FD is edge-triggered, so do not sleep on it.
+            if (receives && !closing && ready & ZMQ_POLLIN != 0) || (!queue.isEmpty && ready & ZMQ_POLLOUT != 0) { continue }
+            var fds = [pollfd(fd: signal, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+            let rc = poll(&fds, 2, closing ? 10 : -1)
+            if rc < 0 && errno != EINTR { break }
         }
         let unsent = queue.count - head
         if unsent > 0 { droppedCount.add(unsent, ordering: .relaxed) }
-        socket.close()
+        socket.withLock { box in
+            box?.value.close()
+            box = nil
+        }
         closeDescriptor(wakeRead)
         closeDescriptor(wakeWrite)
         continuation.finish()

@@ -122,6 +122,23 @@ final class ZMQSocket {
         guard zmq_connect(handle, endpoint) == 0 else { throw BusError.zmq("connect \(endpoint)") }
     }
 
+    /// The socket's signalling descriptor (`ZMQ_FD`): readable, edge-triggered, when the socket's
+    /// state may have changed; `events()` then says what it is ready for.
+    func signalDescriptor() -> Int32 {
+        var fd: Int32 = -1
+        var size = MemoryLayout<Int32>.size
+        zmq_getsockopt(handle, ZMQ_FD, &fd, &size)
+        return fd
+    }
+
+    /// `ZMQ_POLLIN` / `ZMQ_POLLOUT` as ready now (`ZMQ_EVENTS`; processes pending commands).
+    func events() -> Int32 {
+        var ev: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        zmq_getsockopt(handle, ZMQ_EVENTS, &ev, &size)
+        return ev
+    }
+
     /// The endpoint actually bound (resolves `tcp://127.0.0.1:*`).
     func lastEndpoint() -> String {
         var buf = [UInt8](repeating: 0, count: 1024)

@@ -49,7 +49,7 @@ public struct EnvelopeHeader: Sendable, Hashable {
     /// Replay-protected requests (`trading.command`, `order.cancel`) must carry it; `id` is their nonce.
     public let expires: Date?
 
-    public init(v: Int = envelopeVersion, id: String = UUID().uuidString.lowercased(), type: String, source: String,
+    public init(v: Int = envelopeVersion, id: String = MessageID.make(), type: String, source: String,
                 seq: UInt64, ts: Date, runId: String? = nil, causationId: String? = nil,
                 attachments: [AttachmentInfo] = [], expires: Date? = nil) throws {
         let val = Validator("Envelope")

@@ -39,7 +39,9 @@ public struct BusRejection: Error, Sendable, CustomStringConvertible {
 /// Maps envelope types to the payload types that decode (and validate) them.
 public struct MessageCatalog: Sendable {
     typealias Decode = @Sendable (Data, JSONDecoder) throws -> (EnvelopeHeader, any BusPayload)
+    typealias DecodePayload = @Sendable (Data, JSONDecoder) throws -> any BusPayload
     private var decoders: [String: Decode] = [:]
+    private var payloadDecoders: [String: DecodePayload] = [:]
 
     public init() {}
 
@@ -77,6 +79,15 @@ public struct MessageCatalog: Sendable {
             let e = try decoder.decode(Envelope<P>.self, from: data)
             return (e.header, e.payload)
         }
+        payloadDecoders[P.messageType] = { data, decoder in try decoder.decode(P.self, from: data) }
+    }
+
+    /// Decodes the payload JSON alone (the `payload` value cut out of an envelope by
+    /// `EnvelopeReader`), nil when `type` is not registered or the payload does not decode. The
+    /// caller then decodes the whole envelope to find out why.
+    public func decodePayloadAlone(type: String, json data: Data, decoder: JSONDecoder) -> (any BusPayload)? {
+        guard let decode = payloadDecoders[type] else { return nil }
+        return try? decode(data, decoder)
     }
 
     /// The registered type names, sorted.

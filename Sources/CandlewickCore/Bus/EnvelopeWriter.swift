@@ -1,0 +1,132 @@
+import Foundation
+
+/// Writes an envelope's JSON without going through `JSONEncoder` for the header.
+///
+/// The header's keys are fixed, so they are written by hand, in the order `CandlewickJSON.encoder()`
+/// (sorted keys) writes them, with the same string escapes; only the payload goes through the
+/// `JSONEncoder`, and its bytes are spliced in at `"payload":`. The result is byte for byte what
+/// `CandlewickJSON.encoder().encode(envelope)` produces (checked by `EnvelopeCodecTests` on random
+/// envelopes); it saves the encoder's per-key container work and the custom date strategy's
+/// closure calls for the ten header fields.
+public enum EnvelopeWriter {
+    /// The envelope JSON: the header's keys and `payload`, sorted, no whitespace.
+    public static func encode<P: BusPayload>(_ envelope: Envelope<P>, payloadEncoder: JSONEncoder) throws -> Data {
+        let payload = try payloadEncoder.encode(envelope.payload)
+        let h = envelope.header
+        var out = JSONBytes(capacity: payload.count + 256 + 160 * h.attachments.count)
+        out.raw(#"{"attachments":["#)
+        for (i, a) in h.attachments.enumerated() {
+            if i > 0 { out.byte(0x2C) }
+            out.raw(#"{"content_type":"#)
+            out.string(a.contentType)
+            out.raw(#","index":"#)
+            out.int(a.index)
+            out.raw(#","name":"#)
+            out.string(a.name)
+            out.raw(#","sha256":"#)
+            out.string(a.sha256)
+            out.raw(#","size":"#)
+            out.int(a.size)
+            out.byte(0x7D)
+        }
+        out.raw(#"],"causation_id":"#)
+        out.stringOrNull(h.causationId)
+        if let expires = h.expires {
+            out.raw(#","expires":"#)
+            out.string(UTCTimestamp.format(expires))
+        }
+        out.raw(#","id":"#)
+        out.string(h.id)
+        out.raw(#","payload":"#)
+        out.bytes.append(contentsOf: payload)
+        out.raw(#","run_id":"#)
+        out.stringOrNull(h.runId)
+        out.raw(#","seq":"#)
+        out.uint(h.seq)
+        out.raw(#","source":"#)
+        out.string(h.source)
+        out.raw(#","ts":"#)
+        out.string(UTCTimestamp.format(h.ts))
+        out.raw(#","type":"#)
+        out.string(h.type)
+        out.raw(#","v":"#)
+        out.int(h.v)
+        out.byte(0x7D)
+        return Data(out.bytes)
+    }
+}
+
+/// A growing buffer of JSON text with Foundation's `JSONEncoder` conventions for strings
+/// (`.withoutEscapingSlashes`: `"` `\` and control characters escaped, `\b \f \n \r \t` by name,
+/// the rest as `\u00xx` in lower-case hex; everything else, non-ASCII included, as UTF-8).
+struct JSONBytes {
+    var bytes: [UInt8]
+
+    init(capacity: Int) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    mutating func byte(_ b: UInt8) { bytes.append(b) }
+
+    /// Appends ASCII text that needs no escaping (keys and punctuation).
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func stringOrNull(_ s: String?) {
+        if let s { string(s) } else { raw("null") }
+    }
+
+    mutating func string(_ s: String) {
+        bytes.append(0x22)
+        var s = s
+        s.withUTF8 { u in
+            var start = 0
+            for i in 0..<u.count {
+                let c = u[i]
+                guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
+                if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<i])) }
+                start = i + 1
+                bytes.append(0x5C)
+                switch c {
+                case 0x22, 0x5C: bytes.append(c)
+                case 0x08: bytes.append(0x62)  // b
+                case 0x0C: bytes.append(0x66)  // f
+                case 0x0A: bytes.append(0x6E)  // n
+                case 0x0D: bytes.append(0x72)  // r
+                case 0x09: bytes.append(0x74)  // t
+                default:
+                    let low = c & 0xF
+                    bytes.append(contentsOf: [0x75, 0x30, 0x30, 0x30 + (c >> 4), low < 10 ? 0x30 + low : 0x57 + low])
+                }
+            }
+            if start < u.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<u.count])) }
+        }
+        bytes.append(0x22)
+    }
+
+    mutating func int(_ v: Int) {
+        if v < 0 {
+            bytes.append(0x2D)
+            uint(v.magnitude)
+        } else {
+            uint(UInt64(v))
+        }
+    }
+
+    mutating func uint<T: UnsignedInteger>(_ v: T) {
+        var v = UInt64(v)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { d in
+            var n = 0
+            repeat {
+                d[19 - n] = UInt8(48 + v % 10)
+                v /= 10
+                n += 1
+            } while v > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: d[(20 - n)...]))
+        }
+    }
+}
