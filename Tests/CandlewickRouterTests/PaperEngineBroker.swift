@@ -47,12 +47,17 @@ final class PaperEngineBroker: BrokerGateway {
 
     /// An engine serving `symbols` with `bars`, as of the first bar's day; `participation` caps each order's fill
     /// on a bar to that fraction of its volume (ib-paper's partial fills), nil = fill in full.
-    init(symbols: [String] = ["AAA", "BBB", "CCC"], bars: [PaperBar] = PaperEngineBroker.bars, participation: Decimal? = nil) {
+    convenience init(symbols: [String] = ["AAA", "BBB", "CCC"], bars: [PaperBar] = PaperEngineBroker.bars, participation: Decimal? = nil) {
         let instruments = symbols.map { s in
             let (conId, exchange, name) = PaperMarket.listing(s)
             return PaperInstrument(symbol: s, conId: conId, primaryExchange: exchange, longName: name, bars: bars, synthetic: true)
         }
-        let state = PaperState(asOf: bars[0].day, account: Self.account, cash: 100_000)
+        self.init(instruments: instruments, asOf: bars[0].day, participation: participation)
+    }
+
+    /// An engine serving `instruments` (e.g. `PaperMarket.load` of deploy/data/daily), its clock at `asOf`.
+    init(instruments: [PaperInstrument], asOf: PaperDay, participation: Decimal? = nil) {
+        let state = PaperState(asOf: asOf, account: Self.account, cash: 100_000)
         engine = Mutex(Engine(broker: PaperBroker(market: PaperMarket(instruments: instruments), state: state,
                                                   maxVolumeParticipation: participation)))
     }
