@@ -38,7 +38,9 @@ struct OrderRouterStateTests {
         #expect(broker.places == 0)
     }
 
-    @Test("the day's notional and realised loss survive a restart; a fill's loss halts and the halt is journaled; an execution counts once", arguments: BrokerKind.allCases)
+    @Test(
+        "the day's notional and realised loss survive a restart; a fill's loss halts and the halt is journaled; an execution counts once",
+        arguments: BrokerKind.allCases)
     func countersSurviveRestart(_ kind: BrokerKind) async throws {
         let path = tempPath("intents.jsonl")
         let broker = kind.make()
@@ -71,7 +73,9 @@ struct OrderRouterStateTests {
         #expect(broker.places == 0)
     }
 
-    @Test("one intent per symbol per run; a denied signal stays denied after a restart; an in-flight one is pending, not duplicate", arguments: BrokerKind.allCases)
+    @Test(
+        "one intent per symbol per run; a denied signal stays denied after a restart; an in-flight one is pending, not duplicate",
+        arguments: BrokerKind.allCases)
     func duplicates(_ kind: BrokerKind) async throws {
         let path = tempPath("intents.jsonl")
         let broker = kind.make()
@@ -116,7 +120,9 @@ struct OrderRouterStateTests {
         #expect(await router.reconciled == false)
     }
 
-    @Test("the entry's fill is journaled; a child's cancel (its OCA sibling filled) does not cancel the intent; a reconnect reconciles", arguments: BrokerKind.allCases)
+    @Test(
+        "the entry's fill is journaled; a child's cancel (its OCA sibling filled) does not cancel the intent; a reconnect reconciles",
+        arguments: BrokerKind.allCases)
     func brokerEvents(_ kind: BrokerKind) async throws {
         let broker = kind.make()
         let router = try await started(tempPath("intents.jsonl"), broker)
