@@ -138,7 +138,11 @@ let package = Package(
         ),
 
         .testTarget(name: "CandlewickCoreTests", dependencies: ["CandlewickCore"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "CandlewickRouterTests", dependencies: ["CandlewickRouter", "CandlewickTesting"], swiftSettings: swiftSettings),
+        // The router's tests run against FakeBroker and, in-process, ib-paper's matching engine behind gateway-bridge's BracketMapping.
+        .testTarget(
+            name: "CandlewickRouterTests",
+            dependencies: ["CandlewickRouter", "CandlewickTesting", "CandlewickPaper", "CandlewickGateway", "CandlewickTWS"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickBusTests", dependencies: ["CandlewickBus", "CandlewickRuntime", "CandlewickTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CandlewickTesting", "CPNG"],

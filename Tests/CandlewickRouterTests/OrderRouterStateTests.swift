@@ -6,7 +6,8 @@ import Logging
 import Testing
 
 /// What order-router must remember across a restart and how it treats sources, duplicates, fills and
-/// reconnects (see scripts/mutants.toml). The journal is a real file; the broker is `FakeBroker`.
+/// reconnects (see scripts/mutants.toml). The journal is a real file; each body runs against `FakeBroker` and
+/// against ib-paper's matching engine in-process (`BrokerKind`).
 @Suite("Order router: state across restarts, sources, duplicates, fills")
 struct OrderRouterStateTests {
     func submission(_ symbol: String = "AAA", id: String = "1", source: String = "test", action: SignalAction = .buy) throws -> SignalSubmission {
@@ -14,7 +15,7 @@ struct OrderRouterStateTests {
         return try SignalSubmission(runId: "r", signal: signal, lastPrice: 100, source: source)
     }
 
-    func started(_ path: String, _ broker: FakeBroker) async throws -> OrderRouter {
+    func started(_ path: String, _ broker: any TestBroker) async throws -> OrderRouter {
         let router = try makeRouter(path, broker)
         #expect(await router.reconcile(reason: "start"))
         return router
@@ -24,10 +25,10 @@ struct OrderRouterStateTests {
         try TradeExecution(executionId: id, symbol: "AAA", side: .sell, quantity: 10, price: 90, orderRef: ref, timestamp: Date(), realizedPnl: pnl)
     }
 
-    @Test("the kill switch survives a restart")
-    func haltSurvivesRestart() async throws {
+    @Test("the kill switch survives a restart", arguments: BrokerKind.allCases)
+    func haltSurvivesRestart(_ kind: BrokerKind) async throws {
         let path = tempPath("intents.jsonl")
-        let broker = FakeBroker()
+        let broker = kind.make()
         let router = try await started(path, broker)
         let report = await router.command(try TradingCommand(action: .halt, reason: "stop", source: "test"))
         #expect(report.state == .halted && report.refused == nil)
@@ -37,10 +38,12 @@ struct OrderRouterStateTests {
         #expect(broker.places == 0)
     }
 
-    @Test("the day's notional and realised loss survive a restart; a fill's loss halts and the halt is journaled; an execution counts once")
-    func countersSurviveRestart() async throws {
+    @Test(
+        "the day's notional and realised loss survive a restart; a fill's loss halts and the halt is journaled; an execution counts once",
+        arguments: BrokerKind.allCases)
+    func countersSurviveRestart(_ kind: BrokerKind) async throws {
         let path = tempPath("intents.jsonl")
-        let broker = FakeBroker()
+        let broker = kind.make()
         let router = try await started(path, broker)
         let d = await router.submit(try submission())
         #expect(d.outcome == .placed)
@@ -60,9 +63,9 @@ struct OrderRouterStateTests {
         #expect(states == [.halted], "the loss halt is journaled")
     }
 
-    @Test("signals from a source not allowed are denied; commands from one are refused")
-    func sources() async throws {
-        let broker = FakeBroker()
+    @Test("signals from a source not allowed are denied; commands from one are refused", arguments: BrokerKind.allCases)
+    func sources(_ kind: BrokerKind) async throws {
+        let broker = kind.make()
         let router = try await started(tempPath("intents.jsonl"), broker)
         #expect(await router.submit(try submission(source: "evil")).note?.code == .unknownSource)
         let r = await router.command(try TradingCommand(action: .halt, reason: "x", source: "evil"))
@@ -70,10 +73,12 @@ struct OrderRouterStateTests {
         #expect(broker.places == 0)
     }
 
-    @Test("one intent per symbol per run; a denied signal stays denied after a restart; an in-flight one is pending, not duplicate")
-    func duplicates() async throws {
+    @Test(
+        "one intent per symbol per run; a denied signal stays denied after a restart; an in-flight one is pending, not duplicate",
+        arguments: BrokerKind.allCases)
+    func duplicates(_ kind: BrokerKind) async throws {
         let path = tempPath("intents.jsonl")
-        let broker = FakeBroker()
+        let broker = kind.make()
         let router = try await started(path, broker)
         #expect(await router.submit(try submission("AAA", id: "1")).outcome == .placed)
         #expect(await router.submit(try submission("AAA", id: "2")).note?.code == .duplicateSymbol)
@@ -88,10 +93,10 @@ struct OrderRouterStateTests {
         #expect(broker.places == 2)
     }
 
-    @Test("an intent that never reached IB is not sent after a restart while HALTED")
-    func noResendWhileHalted() async throws {
+    @Test("an intent that never reached IB is not sent after a restart while HALTED", arguments: BrokerKind.allCases)
+    func noResendWhileHalted(_ kind: BrokerKind) async throws {
         let path = tempPath("intents.jsonl")
-        let broker = FakeBroker()
+        let broker = kind.make()
         let router = try await started(path, broker)
         broker.set(.down)
         let s = try submission()
@@ -103,9 +108,9 @@ struct OrderRouterStateTests {
         #expect(await again.ledger.intents[IntentId.make(runId: "r", symbol: "AAA", signalId: "1")]?.phase == .cancelled)
     }
 
-    @Test("an acknowledgement from an earlier connection is not trusted: the router reconciles first")
-    func staleAck() async throws {
-        let broker = FakeBroker()
+    @Test("an acknowledgement from an earlier connection is not trusted: the router reconciles first", arguments: BrokerKind.allCases)
+    func staleAck(_ kind: BrokerKind) async throws {
+        let broker = kind.make()
         let router = try await started(tempPath("intents.jsonl"), broker)
         let s = try await broker.snapshot(reason: "t")
         #expect(await router.apply(BrokerSnapshot(accounts: s.accounts, orders: s.orders, executions: [], portfolio: s.portfolio, accountValues: [:],
@@ -115,9 +120,11 @@ struct OrderRouterStateTests {
         #expect(await router.reconciled == false)
     }
 
-    @Test("the entry's fill is journaled; a child's cancel (its OCA sibling filled) does not cancel the intent; a reconnect reconciles")
-    func brokerEvents() async throws {
-        let broker = FakeBroker()
+    @Test(
+        "the entry's fill is journaled; a child's cancel (its OCA sibling filled) does not cancel the intent; a reconnect reconciles",
+        arguments: BrokerKind.allCases)
+    func brokerEvents(_ kind: BrokerKind) async throws {
+        let broker = kind.make()
         let router = try await started(tempPath("intents.jsonl"), broker)
         let d = await router.submit(try submission())
         let plan = try #require(d.plan)
@@ -139,9 +146,9 @@ struct OrderRouterStateTests {
         #expect(await router.reconciled == true)
     }
 
-    @Test("an entry filled in part and then cancelled (its DAY rest expired) is journaled filled, not cancelled")
-    func partlyFilledEntryCancelled() async throws {
-        let broker = FakeBroker()
+    @Test("an entry filled in part and then cancelled (its DAY rest expired) is journaled filled, not cancelled", arguments: BrokerKind.allCases)
+    func partlyFilledEntryCancelled(_ kind: BrokerKind) async throws {
+        let broker = kind.make()
         let router = try await started(tempPath("intents.jsonl"), broker)
         let plan = try #require(await router.submit(try submission()).plan)
         await router.handle(order: BrokerOrder(orderRef: plan.firstLeg.orderRef, brokerOrderId: 1, permId: 1, symbol: "AAA", side: .buy,

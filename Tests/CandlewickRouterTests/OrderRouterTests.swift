@@ -6,17 +6,13 @@ import Logging
 import Synchronization
 import Testing
 
-func makeRouter(_ path: String, _ broker: FakeBroker) throws -> OrderRouter {
-    OrderRouter(journal: try IntentJournal(path: path), gateway: broker, policy: RiskPolicy(), allowedSources: ["test"],
-                logger: Logger(label: "test"), publish: { _, _ in })
-}
-
+/// Each body runs against `FakeBroker` and against ib-paper's matching engine in-process (`BrokerKind`).
 @Suite("Order router: exactly-once against a broker that loses answers")
 struct OrderRouterTests {
-    @Test("a lost acknowledgement blocks new orders until reconciled, and the intent is never sent twice")
-    func lostAck() async throws {
+    @Test("a lost acknowledgement blocks new orders until reconciled, and the intent is never sent twice", arguments: BrokerKind.allCases)
+    func lostAck(_ kind: BrokerKind) async throws {
         let path = tempPath("intents.jsonl")
-        let broker = FakeBroker()
+        let broker = kind.make()
         let router = try makeRouter(path, broker)
         #expect(await router.reconcile(reason: "start"))
         broker.set(.loseAck)
@@ -33,10 +29,10 @@ struct OrderRouterTests {
         #expect(broker.places == 2 && Set(broker.refs).count == 6)
     }
 
-    @Test("after a restart, an intent journaled but never received by IB is sent once; one that IB holds is not")
-    func restart() async throws {
+    @Test("after a restart, an intent journaled but never received by IB is sent once; one that IB holds is not", arguments: BrokerKind.allCases)
+    func restart(_ kind: BrokerKind) async throws {
         let path = tempPath("intents.jsonl")
-        let broker = FakeBroker()
+        let broker = kind.make()
         do {
             let router = try makeRouter(path, broker)
             #expect(await router.reconcile(reason: "start"))
