@@ -39,6 +39,12 @@ public struct FrameCodec: Sendable {
 
     /// Decodes and validates frames. Throws `BusRejection` naming what was wrong.
     public func decode(_ frames: [Data], decoder: JSONDecoder = CandlewickJSON.decoder()) throws -> BusMessage {
+        try decode(frames, decoder: decoder, headerByHand: true)
+    }
+
+    /// `decode`, optionally without the hand-read header (`headerByHand: false`: JSONDecoder for
+    /// everything, as before `EnvelopeReader`; the tests' reference for what must be accepted and refused).
+    func decode(_ frames: [Data], decoder: JSONDecoder, headerByHand: Bool) throws -> BusMessage {
         let total = frames.reduce(0) { $0 + $1.count }
         guard total <= maxMessageBytes else {
             throw BusRejection(.oversized, "\(total) bytes exceeds the limit of \(maxMessageBytes)")
@@ -54,7 +60,7 @@ public struct FrameCodec: Sendable {
         let topic = String(decoding: frames[0], as: UTF8.self)
         let header: EnvelopeHeader
         let payload: any BusPayload
-        if let (h, range) = EnvelopeReader.read(json), h.type == topic,
+        if headerByHand, let (h, range) = EnvelopeReader.read(json), h.type == topic,
            let p = catalog.decodePayloadAlone(type: topic, json: json[range], decoder: decoder) {
             (header, payload) = (h, p)
         } else if let (h, p) = try? catalog.decodeEnvelope(type: topic, json: json, decoder: decoder), h.type == topic {

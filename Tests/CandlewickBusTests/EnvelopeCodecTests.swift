@@ -112,34 +112,8 @@ enum Outcome: Equatable {
 
 /// `FrameCodec.decode` as it was before the fast path: JSONDecoder for everything.
 enum LegacyDecoder {
-    static func decode(_ frames: [Data], catalog: MessageCatalog = .standard) throws -> BusMessage {
-        let decoder = CandlewickJSON.decoder()
-        guard frames.count >= 2 else { throw BusRejection(.badFraming, "expected [topic, envelope, attachment…], got \(frames.count) frame(s)") }
-        let json = frames[1]
-        let topic = String(decoding: frames[0], as: UTF8.self)
-        let header: EnvelopeHeader
-        let payload: any BusPayload
-        if let (h, p) = try? catalog.decodeEnvelope(type: topic, json: json, decoder: decoder), h.type == topic {
-            (header, payload) = (h, p)
-        } else {
-            do {
-                header = try decoder.decode(EnvelopeHeader.self, from: json)
-            } catch {
-                throw BusRejection(.notEnvelope, DecodingErrorText.describe(error))
-            }
-            guard header.type == topic else {
-                throw BusRejection(.badFraming, "topic frame \"\(topic.prefix(64))\" does not match type \"\(header.type)\"")
-            }
-            payload = try catalog.decodePayload(type: header.type, envelopeJSON: json, decoder: decoder)
-        }
-        let attachments = Array(frames.dropFirst(2))
-        guard attachments.count == header.attachments.count else {
-            throw BusRejection(.attachmentMismatch, "header lists \(header.attachments.count) attachment(s), \(attachments.count) frame(s) follow")
-        }
-        for (info, data) in zip(header.attachments, attachments) where info.size != data.count {
-            throw BusRejection(.attachmentMismatch, "attachment \(info.index) (\(info.name)) is \(data.count) bytes, header says \(info.size)")
-        }
-        return BusMessage(header: header, payload: payload, attachments: attachments, json: json)
+    static func decode(_ frames: [Data]) throws -> BusMessage {
+        try FrameCodec().decode(frames, decoder: CandlewickJSON.decoder(), headerByHand: false)
     }
 }
 
