@@ -1,0 +1,101 @@
+/// Which lane a message to IB waits in: order messages (placeOrder, cancelOrder, reqGlobalCancel)
+/// go out before any queued data request; within a lane, first in first out.
+public enum MessagePriority: Sendable, Equatable {
+    case order
+    case data
+}
+
+/// IB's message rate as a pure value: at most `limit` messages in any rolling `window` seconds
+/// (IB disconnects above 50/s; ib_async allows 45 in any rolling second), with two lanes.
+///
+/// Nothing here reads a clock: the caller passes `now` (monotonic nanoseconds; integers, so the
+/// boundary of the window is exact, never an ulp inside it) to `next(now:)` and
+/// stamps each message with `sent(at:)` once it is written. The rule kept is: the message sent
+/// `limit` places after another leaves at least `window` after that one's stamp, so any
+/// window of that length (half-open either way) holds at most `limit` messages. While the window
+/// has room, messages leave back to back (a bracket's legs go out together); once full, the next one
+/// waits exactly until the oldest stamp in it ages out.
+///
+/// Order messages are never reordered among themselves (order ids must reach IB increasing), and a
+/// data request never goes out while an order message waits.
+public struct MessageRateLimiter<Item> {
+    /// Messages allowed in any rolling `window`.
+    public let limit: Int
+    /// Nanoseconds of the rolling window (1 s).
+    public let window: Int64
+    private var orders: [Item] = []
+    private var ordersHead = 0
+    private var data: [Item] = []
+    private var dataHead = 0
+    /// Stamps of the last `limit` messages sent, oldest first (a ring).
+    private var stamps: [Int64] = []
+    private var stampsHead = 0
+
+    /// What the writer should do now.
+    public enum Decision {
+        /// Write this message now, then call `sent(at:)` with the time the write finished.
+        case send(Item)
+        /// The window is full: nothing may leave before `until`.
+        case wait(until: Int64)
+        /// Nothing queued.
+        case idle
+    }
+
+    public init(limit: Int = 45, window: Int64 = 1_000_000_000) {
+        precondition(limit >= 1 && window > 0, "a rate limit needs limit ≥ 1 and window > 0")
+        self.limit = limit
+        self.window = window
+        stamps.reserveCapacity(limit)
+    }
+
+    /// Messages waiting, both lanes.
+    public var queued: Int { orders.count - ordersHead + data.count - dataHead }
+
+    /// Queues one message at the back of its lane.
+    public mutating func enqueue(_ item: Item, priority: MessagePriority) {
+        switch priority {
+        case .order: orders.append(item)
+        case .data: data.append(item)
+        }
+    }
+
+    /// The earliest time a message may be written, given what was sent (`Int64.min` when the window has room).
+    public func earliestSend() -> Int64 {
+        stamps.count < limit ? .min : stamps[stampsHead] + window
+    }
+
+    /// Takes the next message if one may leave at `now`: the order lane first, then data.
+    public mutating func next(now: Int64) -> Decision {
+        guard queued > 0 else { return .idle }
+        let earliest = earliestSend()
+        guard now >= earliest else { return .wait(until: earliest) }
+        if ordersHead < orders.count { return .send(Self.pop(&orders, &ordersHead)) }
+        return .send(Self.pop(&data, &dataHead))
+    }
+
+    /// Records a message written at `time` (take it after the write returned: a stamp later than the
+    /// real write only makes the spacing larger, never smaller).
+    public mutating func sent(at time: Int64) {
+        if stamps.count < limit {
+            stamps.append(time)
+        } else {
+            stamps[stampsHead] = time
+            stampsHead = (stampsHead + 1) % limit
+        }
+    }
+
+    private static func pop(_ lane: inout [Item], _ head: inout Int) -> Item {
+        let item = lane[head]
+        head += 1
+        if head == lane.count {
+            lane.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 1024 && head * 2 >= lane.count {
+            lane.removeFirst(head)
+            head = 0
+        }
+        return item
+    }
+}
+
+extension MessageRateLimiter: Sendable where Item: Sendable {}
