@@ -16,6 +16,11 @@ public enum MessagePriority: Sendable, Equatable {
 /// has room, messages leave back to back (a bracket's legs go out together); once full, the next one
 /// waits exactly until the oldest stamp in it ages out.
 ///
+/// Data requests are also spaced: each leaves at least `dataSpacing` (1/45 s) after the message before
+/// it, so bulk history flows evenly and only orders come in bursts. Without it a backlog goes out as
+/// 45 back to back, and the same burst repeats each second on the dot: a gateway whose arrival stamp
+/// for one burst is a few ms late then counts 45 plus the start of the next (ib-paper saw 51).
+///
 /// Order messages are never reordered among themselves (order ids must reach IB increasing), and a
 /// data request never goes out while an order message waits.
 public struct MessageRateLimiter<Item> {
@@ -23,6 +28,8 @@ public struct MessageRateLimiter<Item> {
     public let limit: Int
     /// Nanoseconds of the rolling window (1 s).
     public let window: Int64
+    /// Nanoseconds a data request waits after the message before it (`window / limit`, rounded up).
+    public let dataSpacing: Int64
     private var orders: [Item] = []
     private var ordersHead = 0
     private var data: [Item] = []
@@ -30,6 +37,7 @@ public struct MessageRateLimiter<Item> {
     /// Stamps of the last `limit` messages sent, oldest first (a ring).
     private var stamps: [Int64] = []
     private var stampsHead = 0
+    private var lastStamp: Int64?
 
     /// What the writer should do now.
     public enum Decision {
@@ -41,10 +49,11 @@ public struct MessageRateLimiter<Item> {
         case idle
     }
 
-    public init(limit: Int = 45, window: Int64 = 1_000_000_000) {
+    public init(limit: Int = 45, window: Int64 = 1_000_000_000, dataSpacing: Int64? = nil) {
         precondition(limit >= 1 && window > 0, "a rate limit needs limit ≥ 1 and window > 0")
         self.limit = limit
         self.window = window
+        self.dataSpacing = dataSpacing ?? (window + Int64(limit) - 1) / Int64(limit)
         stamps.reserveCapacity(limit)
     }
 
@@ -67,15 +76,18 @@ public struct MessageRateLimiter<Item> {
     /// Takes the next message if one may leave at `now`: the order lane first, then data.
     public mutating func next(now: Int64) -> Decision {
         guard queued > 0 else { return .idle }
-        let earliest = earliestSend()
+        var earliest = earliestSend()
+        let order = ordersHead < orders.count
+        if !order, let last = lastStamp { earliest = max(earliest, last + dataSpacing) }
         guard now >= earliest else { return .wait(until: earliest) }
-        if ordersHead < orders.count { return .send(Self.pop(&orders, &ordersHead)) }
+        if order { return .send(Self.pop(&orders, &ordersHead)) }
         return .send(Self.pop(&data, &dataHead))
     }
 
     /// Records a message written at `time` (take it after the write returned: a stamp later than the
     /// real write only makes the spacing larger, never smaller).
     public mutating func sent(at time: Int64) {
+        lastStamp = time
         if stamps.count < limit {
             stamps.append(time)
         } else {

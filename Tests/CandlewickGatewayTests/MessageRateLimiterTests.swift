@@ -32,9 +32,22 @@ struct MessageRateLimiterTests {
         guard case .idle = l.next(now: Self.ms(10_000)) else { Issue.record("nothing should be left"); return }
     }
 
+    @Test("data requests are spaced 1/45 s apart (rounded up); orders right behind one are not")
+    func dataSpaced() {
+        var l = MessageRateLimiter<Msg>(limit: 45)
+        #expect(l.dataSpacing == 22_222_223)
+        for i in 0..<2 { l.enqueue(Msg(lane: .data, seq: i), priority: .data) }
+        #expect(Self.drain(&l, now: 0).map(\.seq) == [0])
+        guard case .wait(let until) = l.next(now: 1) else { Issue.record("the second data request waits"); return }
+        #expect(until == 22_222_223)
+        for i in 0..<3 { l.enqueue(Msg(lane: .order, seq: i), priority: .order) }
+        #expect(Self.drain(&l, now: 1).map(\.lane) == [.order, .order, .order])
+        #expect(Self.drain(&l, now: 22_222_224).map(\.seq) == [1])
+    }
+
     @Test("orders overtake queued data requests; FIFO within each lane")
     func ordersFirst() {
-        var l = MessageRateLimiter<Msg>(limit: 5)
+        var l = MessageRateLimiter<Msg>(limit: 5, dataSpacing: 0)
         for i in 0..<20 { l.enqueue(Msg(lane: .data, seq: i), priority: .data) }
         // The window fills with data, then orders arrive behind 15 waiting data requests.
         #expect(Self.drain(&l, now: 0).map(\.seq) == [0, 1, 2, 3, 4])
@@ -48,7 +61,7 @@ struct MessageRateLimiterTests {
 
     @Test("a full window waits exactly until its oldest message is a second old")
     func fullWindowWaits() {
-        var l = MessageRateLimiter<Msg>(limit: 3)
+        var l = MessageRateLimiter<Msg>(limit: 3, dataSpacing: 0)
         for i in 0..<4 { l.enqueue(Msg(lane: .data, seq: i), priority: .data) }
         for t in [Self.ms(0), Self.ms(200), Self.ms(400)] {
             guard case .send = l.next(now: t) else { Issue.record("room at \(t)"); return }
@@ -66,7 +79,8 @@ struct MessageRateLimiterTests {
     func property(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
         let limit = Int.random(in: 3...45, using: &rng)
-        var l = MessageRateLimiter<Msg>(limit: limit)
+        let spaced = Bool.random(using: &rng)
+        var l = MessageRateLimiter<Msg>(limit: limit, dataSpacing: spaced ? nil : 0)
         var peak = RollingPeak()
         var now: Int64 = 0
         var nextSeq: [MessagePriority: Int] = [.order: 0, .data: 0]
@@ -95,7 +109,10 @@ struct MessageRateLimiterTests {
                 case .send(let m):
                     #expect(m.seq == expected[m.lane]!, "FIFO within the \(m.lane) lane")
                     expected[m.lane]! += 1
-                    if m.lane == .order { ordersWaiting -= 1 } else { #expect(ordersWaiting == 0, "a data request left while an order waited") }
+                    if m.lane == .order { ordersWaiting -= 1 } else {
+                        #expect(ordersWaiting == 0, "a data request left while an order waited")
+                        if let last = stamps.last { #expect(now - last >= l.dataSpacing, "data requests are spaced") }
+                    }
                     now += Int64.random(in: 0...3_000_000, using: &rng)
                     l.sent(at: now)
                     stamps.append(now)
