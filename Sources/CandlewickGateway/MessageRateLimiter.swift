@@ -16,7 +16,9 @@ public enum MessagePriority: Sendable, Equatable {
 /// has room, messages leave back to back (a bracket's legs go out together); once full, the next one
 /// waits exactly until the oldest stamp in it ages out.
 ///
-/// Data requests are also spaced: each leaves at least `dataSpacing` (1/45 s) after the message before
+/// Data requests use at most `limit - orderReserve` (42) slots of any rolling second, so however long
+/// the backlog, a bracket's 3 legs find room at once instead of waiting 22 ms per leg for slots to age
+/// out. They are also spaced: each leaves at least `dataSpacing` (1/42 s) after the message before
 /// it, so bulk history flows evenly and only orders come in bursts. Without it a backlog goes out as
 /// 45 back to back, and the same burst repeats each second on the dot: a gateway whose arrival stamp
 /// for one burst is a few ms late then counts 45 plus the start of the next (ib-paper saw 51).
@@ -28,7 +30,9 @@ public struct MessageRateLimiter<Item> {
     public let limit: Int
     /// Nanoseconds of the rolling window (1 s).
     public let window: Int64
-    /// Nanoseconds a data request waits after the message before it (`window / limit`, rounded up).
+    /// Slots of the window data requests may use (`limit - orderReserve`); the rest are kept for orders.
+    public let dataLimit: Int
+    /// Nanoseconds a data request waits after the message before it (`window / dataLimit`, rounded up).
     public let dataSpacing: Int64
     private var orders: [Item] = []
     private var ordersHead = 0
@@ -49,11 +53,13 @@ public struct MessageRateLimiter<Item> {
         case idle
     }
 
-    public init(limit: Int = 45, window: Int64 = 1_000_000_000, dataSpacing: Int64? = nil) {
+    public init(limit: Int = 45, window: Int64 = 1_000_000_000, orderReserve: Int = 3, dataSpacing: Int64? = nil) {
         precondition(limit >= 1 && window > 0, "a rate limit needs limit ≥ 1 and window > 0")
+        precondition(orderReserve >= 0 && orderReserve < limit, "the order reserve must leave data at least one slot")
         self.limit = limit
         self.window = window
-        self.dataSpacing = dataSpacing ?? (window + Int64(limit) - 1) / Int64(limit)
+        dataLimit = limit - orderReserve
+        self.dataSpacing = dataSpacing ?? (window + Int64(dataLimit) - 1) / Int64(dataLimit)
         stamps.reserveCapacity(limit)
     }
 
@@ -69,8 +75,13 @@ public struct MessageRateLimiter<Item> {
     }
 
     /// The earliest time a message may be written, given what was sent (`Int64.min` when the window has room).
-    public func earliestSend() -> Int64 {
-        stamps.count < limit ? .min : stamps[stampsHead] + window
+    public func earliestSend() -> Int64 { earliest(keepingBelow: limit) }
+
+    /// When the window holds fewer than `n` messages again: the `n`-th most recent stamp plus the window.
+    func earliest(keepingBelow n: Int) -> Int64 {
+        guard stamps.count >= n else { return .min }
+        // Oldest stamp at `stampsHead` (0 until the ring is full), so chronological index i is (head + i) % limit.
+        return stamps[(stampsHead + stamps.count - n) % limit] + window
     }
 
     /// Takes the next message if one may leave at `now`: the order lane first, then data.
@@ -78,7 +89,10 @@ public struct MessageRateLimiter<Item> {
         guard queued > 0 else { return .idle }
         var earliest = earliestSend()
         let order = ordersHead < orders.count
-        if !order, let last = lastStamp { earliest = max(earliest, last + dataSpacing) }
+        if !order {
+            earliest = max(earliest, self.earliest(keepingBelow: dataLimit))
+            if let last = lastStamp { earliest = max(earliest, last + dataSpacing) }
+        }
         guard now >= earliest else { return .wait(until: earliest) }
         if order { return .send(Self.pop(&orders, &ordersHead)) }
         return .send(Self.pop(&data, &dataHead))

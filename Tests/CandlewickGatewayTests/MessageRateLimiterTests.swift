@@ -32,22 +32,37 @@ struct MessageRateLimiterTests {
         guard case .idle = l.next(now: Self.ms(10_000)) else { Issue.record("nothing should be left"); return }
     }
 
-    @Test("data requests are spaced 1/45 s apart (rounded up); orders right behind one are not")
+    @Test("data requests use 42 slots of 45 and are spaced 1/42 s apart (rounded up); orders right behind one are not")
     func dataSpaced() {
         var l = MessageRateLimiter<Msg>(limit: 45)
-        #expect(l.dataSpacing == 22_222_223)
+        #expect(l.dataLimit == 42 && l.dataSpacing == 23_809_524)
         for i in 0..<2 { l.enqueue(Msg(lane: .data, seq: i), priority: .data) }
         #expect(Self.drain(&l, now: 0).map(\.seq) == [0])
         guard case .wait(let until) = l.next(now: 1) else { Issue.record("the second data request waits"); return }
-        #expect(until == 22_222_223)
+        #expect(until == 23_809_524)
         for i in 0..<3 { l.enqueue(Msg(lane: .order, seq: i), priority: .order) }
         #expect(Self.drain(&l, now: 1).map(\.lane) == [.order, .order, .order])
-        #expect(Self.drain(&l, now: 22_222_224).map(\.seq) == [1])
+        #expect(Self.drain(&l, now: 23_809_525).map(\.seq) == [1])
+    }
+
+    @Test("under a data backlog that fills its share of every second, a bracket still leaves at once")
+    func bracketUnderBacklog() {
+        var l = MessageRateLimiter<Msg>(limit: 45)
+        for i in 0..<500 { l.enqueue(Msg(lane: .data, seq: i), priority: .data) }
+        var now: Int64 = 0
+        var sent = 0
+        while now < Self.ms(3000) {  // the writer, 1 ms ticks, for 3 s
+            sent += Self.drain(&l, now: now).count
+            now += Self.ms(1)
+        }
+        #expect(sent >= 3 * 41 && sent <= 3 * 42 + 1, "data runs at about its 42 a second, 1 ms ticks (sent \(sent))")
+        for i in 0..<3 { l.enqueue(Msg(lane: .order, seq: i), priority: .order) }
+        #expect(Self.drain(&l, now: now).map(\.lane) == [.order, .order, .order])
     }
 
     @Test("orders overtake queued data requests; FIFO within each lane")
     func ordersFirst() {
-        var l = MessageRateLimiter<Msg>(limit: 5, dataSpacing: 0)
+        var l = MessageRateLimiter<Msg>(limit: 5, orderReserve: 0, dataSpacing: 0)
         for i in 0..<20 { l.enqueue(Msg(lane: .data, seq: i), priority: .data) }
         // The window fills with data, then orders arrive behind 15 waiting data requests.
         #expect(Self.drain(&l, now: 0).map(\.seq) == [0, 1, 2, 3, 4])
@@ -61,7 +76,7 @@ struct MessageRateLimiterTests {
 
     @Test("a full window waits exactly until its oldest message is a second old")
     func fullWindowWaits() {
-        var l = MessageRateLimiter<Msg>(limit: 3, dataSpacing: 0)
+        var l = MessageRateLimiter<Msg>(limit: 3, orderReserve: 0, dataSpacing: 0)
         for i in 0..<4 { l.enqueue(Msg(lane: .data, seq: i), priority: .data) }
         for t in [Self.ms(0), Self.ms(200), Self.ms(400)] {
             guard case .send = l.next(now: t) else { Issue.record("room at \(t)"); return }
@@ -78,9 +93,9 @@ struct MessageRateLimiterTests {
           arguments: [UInt64(1), 2, 3, 42, 2026])
     func property(seed: UInt64) {
         var rng = SplitMix64(seed: seed)
-        let limit = Int.random(in: 3...45, using: &rng)
+        let limit = Int.random(in: 4...45, using: &rng)
         let spaced = Bool.random(using: &rng)
-        var l = MessageRateLimiter<Msg>(limit: limit, dataSpacing: spaced ? nil : 0)
+        var l = MessageRateLimiter<Msg>(limit: limit, orderReserve: Int.random(in: 0...3, using: &rng), dataSpacing: spaced ? nil : 0)
         var peak = RollingPeak()
         var now: Int64 = 0
         var nextSeq: [MessagePriority: Int] = [.order: 0, .data: 0]
@@ -116,7 +131,8 @@ struct MessageRateLimiterTests {
                     now += Int64.random(in: 0...3_000_000, using: &rng)
                     l.sent(at: now)
                     stamps.append(now)
-                    peak.record(now)
+                    let inWindow = peak.record(now)
+                    if m.lane == .data { #expect(inWindow <= l.dataLimit, "data beyond its share of the window") }
                     total += 1
                 case .wait(let until):
                     #expect(until > now)
