@@ -26,7 +26,8 @@ final class RateLimitedWriter: @unchecked Sendable {
 
     init(limit: Int) {
         self.limit = limit
-        limiter = MessageRateLimiter(limit: limit)
+        // 3 slots kept for a bracket; a limit of 3 or less (ib.max_messages_per_second allows 1) keeps what it can.
+        limiter = MessageRateLimiter(limit: limit, orderReserve: min(3, limit - 1))
         let thread = Thread { [self] in run() }
         thread.name = "tws-writer"
         thread.start()

@@ -169,4 +169,13 @@ struct MessageRateLimiterTests {
         #expect(GatewayLink.priority(of: .reqAllOpenOrders) == .data)
         #expect(GatewayLink.priority(of: .reqContractDetails(reqId: 1, contract: TWSContract(symbol: "AAPL"))) == .data)
     }
+
+    @Test("every ib.max_messages_per_second the config allows (1…50) makes a writer (the order reserve shrinks below 4)")
+    func smallLimits() {
+        for n in [1, 2, 3, 4, 50] {
+            let link = GatewayLink(host: "127.0.0.1", port: 1, clientId: 1, timeout: 1, maxMessagesPerSecond: n,
+                                   onEvent: { _ in }, onDown: { _, _ in })
+            #expect(link.maxMessagesPerSecond == n)
+        }
+    }
 }
