@@ -22,13 +22,15 @@ public final class GatewayLink: Sendable {
 
     /// `onEvent` runs on the reader thread; `onDown(epoch, reason)` when connection `epoch` is lost (fail
     /// in-flight requests and drop what was believed about it there).
-    public init(host: String, port: Int, clientId: Int, timeout: Double, maxBackoff: Double = 10,
+    /// `maxMessagesPerSecond`: messages allowed in any rolling second (45 keeps a margin below IB's 50).
+    public init(host: String, port: Int, clientId: Int, timeout: Double, maxBackoff: Double = 10, maxMessagesPerSecond: Int = 45,
                 onEvent: @escaping @Sendable (TWSEvent) -> Void, onDown: @escaping @Sendable (Int, String) -> Void) {
         self.host = host
         self.port = port
         self.clientId = clientId
         self.timeout = timeout
         self.maxBackoff = maxBackoff
+        writer = RateLimitedWriter(limit: maxMessagesPerSecond)
         self.onEvent = onEvent
         self.onDown = onDown
     }
@@ -65,27 +67,39 @@ public final class GatewayLink: Sendable {
         return c
     }
 
-    /// Messages written per second at most (IB disconnects clients above 50/s).
-    public let maxMessagesPerSecond = 45
-    private let writer = PacedWriter(interval: 1.0 / 45)
+    /// Messages written in any rolling second at most (IB disconnects clients above 50/s).
+    public var maxMessagesPerSecond: Int { writer.limit }
+    private let writer: RateLimitedWriter
 
     /// Messages written to IB since start (every connection).
     public var messagesWritten: Int { writer.executed }
+    /// The most messages written in any rolling second since start (never above `maxMessagesPerSecond`).
+    public var maxMessagesInAnySecond: Int { writer.maxInAnySecond }
 
-    /// Sends one request through the paced writer: every message the bridge writes is at least
-    /// 1/45 s after the previous one, measured at the write itself, so a gateway that counts messages
-    /// on arrival never sees more than 45 in a second, however busy this process is.
-    public func send(_ request: TWSRequest) async throws {
-        let frame = try request.frame()
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            writer.enqueue { [self] in
-                do { try connection().write(frame); c.resume() } catch { c.resume(throwing: error) }
-            }
+    /// The lane a request waits in: order messages (place, cancel, global cancel) before data requests.
+    public static func priority(of request: TWSRequest) -> MessagePriority {
+        switch request {
+        case .placeOrder, .cancelOrder, .reqGlobalCancel: .order
+        default: .data
         }
     }
 
-    /// Queues several requests back to back (still paced), synchronously: requests queued by one
-    /// call keep their order against every later call, which is what increasing order ids need.
+    /// Sends one request through the rate-limited writer: at most `maxMessagesPerSecond` in any
+    /// rolling second, measured after each write returns, so a gateway that counts messages on
+    /// arrival never sees more, however busy this process is. Order messages go before queued data requests.
+    public func send(_ request: TWSRequest) async throws {
+        let frame = try request.frame()
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            writer.enqueue([{ [self] in
+                do { try connection().write(frame); c.resume() } catch { c.resume(throwing: error) }
+            }], priority: Self.priority(of: request))
+        }
+    }
+
+    /// Queues several requests back to back in one lane (the order lane when any of them is an order
+    /// message), synchronously: requests queued by one call keep their order against every later call
+    /// in that lane, which is what increasing order ids need. They leave together while the rolling
+    /// second has room (a bracket's legs are not spaced).
     /// With `epoch`, they are written only on that connection: if it dropped meanwhile, none is
     /// written to the next one (its order ids belong to the old connection).
     /// `done` gets the first write error, or nil when all were written.
@@ -93,8 +107,9 @@ public final class GatewayLink: Sendable {
         let frames: [Data]
         do { frames = try requests.map { try $0.frame() } } catch { done(error); return }
         let failed = Mutex(false)
-        for (i, frame) in frames.enumerated() {
-            writer.enqueue { [self] in
+        let priority: MessagePriority = requests.contains { Self.priority(of: $0) == .order } ? .order : .data
+        let jobs: [@Sendable () -> Void] = frames.enumerated().map { i, frame in
+            { [self] in
                 guard !failed.withLock({ $0 }) else { return }
                 do {
                     let c = try connection()
@@ -109,6 +124,7 @@ public final class GatewayLink: Sendable {
                 }
             }
         }
+        writer.enqueue(jobs, priority: priority)
     }
 
     public func takeOrderId() throws -> Int { try connection().takeOrderId() }
@@ -141,46 +157,5 @@ public final class GatewayLink: Sendable {
         stopping.withLock { $0 = true }
         downs.continuation.finish()
         current.withLock { c in c?.close(); c = nil }
-    }
-}
-
-/// A dedicated thread that runs queued writes in order, spaced by at least `interval` seconds
-/// (blocking sleeps stay off Swift's cooperative pool).
-final class PacedWriter: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var queue: [@Sendable () -> Void] = []
-    private var done = 0
-    let interval: Double
-
-    /// Jobs run so far.
-    var executed: Int { condition.withLock { done } }
-
-    init(interval: Double) {
-        self.interval = interval
-        let thread = Thread { [self] in run() }
-        thread.name = "tws-writer"
-        thread.start()
-    }
-
-    func enqueue(_ write: @escaping @Sendable () -> Void) {
-        condition.withLock {
-            queue.append(write)
-            condition.signal()
-        }
-    }
-
-    private func run() {
-        var last = Date.distantPast
-        while true {
-            let job = condition.withLock { () -> @Sendable () -> Void in
-                while queue.isEmpty { condition.wait() }
-                return queue.removeFirst()
-            }
-            let wait = interval - Date().timeIntervalSince(last)
-            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
-            job()
-            last = Date()
-            condition.withLock { done += 1 }
-        }
     }
 }

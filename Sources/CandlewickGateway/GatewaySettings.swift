@@ -11,6 +11,8 @@ public struct GatewaySettings: Sendable {
     /// Seconds for connect plus handshake, and the longest wait between reconnect attempts.
     public var connectTimeout: Double
     public var reconnectMax: Double
+    /// Messages written to IB in any rolling second at most (`ib.max_messages_per_second`, 45).
+    public var maxMessagesPerSecond: Int
     /// Where gateway-bridge's command socket (ROUTER) is bound.
     public var commands: String
     /// Where gateway-bridge's broker-event PUB socket (`broker.*`, read by order-router) is bound.
@@ -22,6 +24,7 @@ public struct GatewaySettings: Sendable {
         clientId = config[\.ibClientId]
         connectTimeout = config[\.ibConnectTimeoutS]
         reconnectMax = config[\.ibReconnectMaxS]
+        maxMessagesPerSecond = config[\.ibMaxMessagesPerSecond]
         commands = config[\.gatewayCommands]
         events = config[\.gatewayEvents]
     }

@@ -131,7 +131,10 @@ final class PaperConnection: @unchecked Sendable {
 
     /// Counts one message against the message rate; false when the connection must close. Caller holds the server lock.
     func paceLocked(at now: Double) -> Bool {
-        switch pacing.message(at: now) {
+        let verdict = pacing.message(at: now)
+        server.messagePeak = max(server.messagePeak, pacing.peakPerSecond)
+        if verdict != .ok { server.messageWarnings += 1 }
+        switch verdict {
         case .ok: return true
         case .warn:
             sendLocked([PaperErrors.err(-1, 100, "Max rate of messages per second has been exceeded:max=\(pacing.maxMessagesPerSecond)")])
@@ -224,7 +227,8 @@ final class PaperConnection: @unchecked Sendable {
 
 /// The simulation clock's line protocol: `advance [n]` → `ok as_of=YYYYMMDD`, `asof` → `as_of=YYYYMMDD`;
 /// `connectivity lost|restored-data-lost|restored` → IB's 1100/1101/1102 to every client (for tests);
-/// `hmds hold` → historical requests stay open (unanswered) until `hmds release` → `ok released=N`.
+/// `hmds hold` → historical requests stay open (unanswered) until `hmds release` → `ok released=N`;
+/// `pacing` → `max_per_second=N violations=V limit=L`: the most messages one client sent in a rolling second.
 struct PaperAdmin {
     let server: PaperServer
     let fd: Int32
@@ -267,6 +271,9 @@ struct PaperAdmin {
             let reached = server.advance(days: n)
             return reached.count == n ? "ok as_of=\(server.asOf)" : "error: end of data at as_of=\(server.asOf) after \(reached.count) day(s)"
         case "asof": return "as_of=\(server.asOf)"
+        case "pacing":
+            let (peak, violations) = server.lock.withLock { (server.messagePeak, server.messageWarnings) }
+            return "max_per_second=\(peak) violations=\(violations) limit=\(server.config.maxMessagesPerSecond)"
         case "hmds":
             switch parts.count == 2 ? parts[1].lowercased() : "" {
             case "hold": return "ok holding open=\(server.holdHistorical())"
@@ -279,7 +286,7 @@ struct PaperAdmin {
                 return "error: usage: connectivity lost|restored-data-lost|restored"
             }
             return "ok sent=\(code) clients=\(n)"
-        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof, connectivity lost|restored-data-lost|restored, hmds hold|release)"
+        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof, connectivity lost|restored-data-lost|restored, hmds hold|release, pacing)"
         }
     }
 }

@@ -10,12 +10,15 @@ import Foundation
 /// (arrival stamps), so tests drive the 15 s and 10 min windows with any clock.
 ///
 /// Messages: more than `maxMessagesPerSecond` (50) in one second → error 100 once as a warning;
-/// a second violation within 60 s → disconnect.
+/// a second violation within 60 s → disconnect. The window is rolling: a message counts with every
+/// message that arrived less than a second before it; `peakPerSecond` is the most seen in one window.
 public struct PaperPacing: Sendable {
     public var maxMessagesPerSecond: Int
     public var maxHistorical: Int
     public var historicalEnabled: Bool
     var messageTimes: [Double] = []
+    /// The most messages that arrived within one rolling second on this connection.
+    public private(set) var peakPerSecond = 0
     var warnedAt: Double?
     var historical: [(time: Double, key: String, symbol: String)] = []
 
@@ -32,6 +35,7 @@ public struct PaperPacing: Sendable {
         messageTimes.append(now)
         let cutoff = now - 1
         if let first = messageTimes.firstIndex(where: { $0 > cutoff }), first > 0 { messageTimes.removeFirst(first) }
+        peakPerSecond = max(peakPerSecond, messageTimes.count)
         guard messageTimes.count > maxMessagesPerSecond else { return .ok }
         messageTimes.removeAll()
         if let w = warnedAt, now - w < 60 { return .disconnect }

@@ -18,6 +18,9 @@ public final class PaperServer: @unchecked Sendable {
     var clients: [Int: PaperConnection] = [:]
     var listeners: [Int32] = []
     var adminRefusals = 0
+    /// The most messages one client sent within a rolling second, and error-100 warnings sent (admin `pacing`).
+    var messagePeak = 0
+    var messageWarnings = 0
     /// Historical requests open in the simulated HMDS (IB's cap of 50).
     var hmds = PaperOpenHistorical()
 

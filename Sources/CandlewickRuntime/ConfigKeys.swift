@@ -73,6 +73,8 @@ public struct ConfigKeys: Sendable {
         "longest wait between reconnect attempts after the IB connection drops, seconds", [.gatewayBridge])
     public let ibConnectTimeoutS = ConfigKey<Double>("ib.connect_timeout_s", seconds, default: "10",
         "seconds for connect plus handshake", [.gatewayBridge])
+    public let ibMaxMessagesPerSecond = ConfigKey<Int>("ib.max_messages_per_second", .integer(1...50), default: "45",
+        "messages gateway-bridge writes to IB in any rolling second at most (IB disconnects above 50); orders go before queued data requests", [.gatewayBridge])
     public let ibPaperAdmin = ConfigKey<String?>("ib.paper_admin", .hostPort, note: "unset",
         "host:port of ib-paper's admin line protocol (demo mode only; e.g. 127.0.0.1:4003)", [.run])
     public let ibPaperAdminTokenFile = ConfigKey<String>("ib.paper_admin_token_file", .path, default: "<security.keys>/ib-paper-admin.token",

@@ -29,7 +29,7 @@ struct GatewayBridge: AsyncParsableCommand {
         let settings = try GatewaySettings(config: context.config)
         let events = EventRelay(logger: context.logger)
         let link = GatewayLink(host: settings.host, port: settings.port, clientId: settings.clientId, timeout: settings.connectTimeout,
-                               maxBackoff: settings.reconnectMax, onEvent: { e in events.deliver(e) },
+                               maxBackoff: settings.reconnectMax, maxMessagesPerSecond: settings.maxMessagesPerSecond, onEvent: { e in events.deliver(e) },
                                onDown: { epoch, why in events.down(epoch: epoch, why) })
         do {
             try link.connect()
@@ -56,7 +56,8 @@ struct GatewayBridge: AsyncParsableCommand {
         try await ProcessRunner.run(
             [SocketCloser(busLoop, brokerLoop),
              HeartbeatService(context: context, publisher: publisher, counters: {
-                 ["ib.messages_written": Double(link.messagesWritten), "ib.connection_epoch": Double(link.epoch)]
+                 ["ib.messages_written": Double(link.messagesWritten),
+                  "ib.max_messages_in_any_second": Double(link.maxMessagesInAnySecond), "ib.connection_epoch": Double(link.epoch)]
              }),
              reconnects,
              CommandService(server: server, fetcher: fetcher, desk: desk, logger: context.logger)],

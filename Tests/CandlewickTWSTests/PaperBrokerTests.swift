@@ -140,6 +140,20 @@ enum Fixture {
         #expect(verdicts.filter { $0 == .warn }.count == 1)
         #expect(verdicts.last == .disconnect || verdicts.contains(.disconnect))
     }
+
+    @Test("messages are counted per rolling second, not per calendar second; the busiest window is kept")
+    func rollingMessageWindow() {
+        // 30 at 0.6 s and 30 at 1.2 s: 30 in each calendar second, 60 within 0.6 s → a violation.
+        var p = PaperPacing()
+        let verdicts = (0..<30).map { _ in p.message(at: 0.6) } + (0..<30).map { _ in p.message(at: 1.2) }
+        #expect(verdicts.contains(.warn))
+        #expect(p.peakPerSecond == 51)
+        // 50 a second apart exactly: never more than 50 in a window.
+        var q = PaperPacing()
+        let ok = (0..<50).map { _ in q.message(at: 0) } + (0..<50).map { _ in q.message(at: 1) }
+        #expect(ok.allSatisfy { $0 == .ok })
+        #expect(q.peakPerSecond == 50)
+    }
 }
 
 @Suite("ib-paper WAP")
