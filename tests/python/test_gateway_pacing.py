@@ -56,9 +56,11 @@ def test_orders_overtake_queued_history_and_ib_paper_never_sees_more_than_50(pro
         took = time.monotonic() - started
         assert reply is not None and reply["payload"]["outcome"] == "placed", reply
         # Behind the queue (orders in the data lane) this is ~1.2 s: the fetcher keeps up to 50 history
-        # requests queued at the writer, 50/45 s of messages.
+        # requests queued at the writer, 50/45 s of messages — set by the rate, so a slower machine only
+        # makes it longer. In the order lane it is a few ms; half the queue's time separates the two
+        # without depending on this machine's speed.
         to_socket = reply["payload"]["signal_to_socket_us"]
-        assert to_socket < 250_000, f"signal → last leg took {to_socket} µs: the bracket waited behind queued history requests"
+        assert to_socket < 600_000, f"signal → last leg took {to_socket} µs: the bracket waited behind queued history requests"
         got = 0
         deadline = time.monotonic() + 40
         while got < len(ids) and time.monotonic() < deadline:
