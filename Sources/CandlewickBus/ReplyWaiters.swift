@@ -31,8 +31,12 @@ final class ReplyWaiters: Sendable {
     private let json = UncheckedBox(CandlewickJSON.decoder())
 
     init(codec: FrameCodec, logger: Logger) {
-        decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger)
+        // A server numbers its replies to all its clients in one sequence: no gaps to see from one client.
+        decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger, detectGaps: false)
     }
+
+    /// Counters of the replies decoded.
+    var stats: SubscriberStats { decoder.stats }
 
     /// Registers a request that waits for the reply to `id` until `timeout` from now.
     func register(_ id: String, _ continuation: CheckedContinuation<BusMessage, any Error>, type: String, timeout: Duration) {

@@ -19,7 +19,8 @@ final class RequestIntake: Sendable {
 
     init(codec: FrameCodec, logger: Logger, security: BusSecurity?, endpoint: String) {
         (requests, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
-        decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger)
+        // A client may number requests to several servers in one sequence: a request's reply, not its number, is what counts.
+        decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger, detectGaps: false)
         self.security = security
         self.endpoint = endpoint
     }

@@ -118,6 +118,9 @@ public final class RequestClient: Sendable {
         }
     }
 
+    /// Counters of the replies received (accepted, refused by reason; no gaps: see `ReplyWaiters`).
+    public var stats: SubscriberStats { replies.stats }
+
     /// Sends `payload` and waits for the reply whose `causation_id` is the request's id.
     /// Throws a `BusError` naming the type and the deadline when no reply comes in time, and
     /// `CancellationError` as soon as the waiting task is cancelled (a late reply is then dropped).

@@ -31,7 +31,8 @@ public struct ChartWorkerService: Service {
     }
 
     public func run() async throws {
-        let subscriber = BusSubscriber(source: jobs.incoming, codec: codec, logger: logger)
+        // The run owner deals its jobs out to every worker: each sees part of its sequence (leases find lost jobs).
+        let subscriber = BusSubscriber(source: jobs.incoming, codec: codec, logger: logger, detectGaps: false)
         let messages = subscriber.messages()
         await cancelWhenGracefulShutdown {
             for await message in messages {

@@ -35,7 +35,8 @@ public struct AnalysisService: Service {
     }
 
     public func run() async throws {
-        let messages = BusSubscriber(source: jobs.incoming, codec: codec, logger: logger).messages()
+        // The run owner deals its jobs out to every worker: each sees part of its sequence (leases find lost jobs).
+        let messages = BusSubscriber(source: jobs.incoming, codec: codec, logger: logger, detectGaps: false).messages()
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for await message in messages {

@@ -131,6 +131,30 @@ struct ZMQBusTests {
         await client.close()
         await server.close()
     }
+
+    /// A server numbers its replies to all its clients in one sequence, so each of two alternating clients
+    /// sees every other number: that is no gap, and no client may report one.
+    @Test func clientsOfOneServerSeeNoGapsInItsReplies() async throws {
+        let server = try RequestServer(bind: "tcp://127.0.0.1:*", source: "server", logger: testLogger)
+        let clients = try (0..<2).map { try RequestClient(connect: server.endpoint, source: "client\($0)", logger: testLogger) }
+        let serving = Task {
+            for await req in server.requests() {
+                guard let p = req.message.payload(as: Probe.self) else { continue }
+                try server.reply(to: req, with: try Probe(n: p.n, body: "reply"))
+            }
+        }
+        for n in 1...6 {
+            let reply = try await clients[n % 2].request(try Probe(n: n, body: "ask"), timeout: .seconds(5))
+            #expect(reply.payload(as: Probe.self)?.n == n)
+            #expect(reply.header.seq == UInt64(n), "the server's one sequence over both clients")
+        }
+        for c in clients {
+            #expect(c.stats.accepted == 3 && c.stats.gaps == 0 && c.stats.missing == 0, "\(c.stats)")
+        }
+        serving.cancel()
+        for c in clients { await c.close() }
+        await server.close()
+    }
 }
 
 /// Ten kinds of broken messages, chosen by index: random bytes, truncated valid envelopes,
