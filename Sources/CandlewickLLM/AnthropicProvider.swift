@@ -13,8 +13,9 @@ public struct AnthropicProvider: ModelProvider {
     public init(settings: ProviderSettings) { self.settings = settings }
 
     public func request(system: String, prompt: String, images: [Data]) throws -> HTTPRequest {
-        var content: [[String: Any]] = images.map {
-            ["type": "image", "source": ["type": "base64", "media_type": "image/png", "data": $0.base64EncodedString()]]
+        let splice = ImageSplicedJSON(prefix: "")
+        var content: [[String: Any]] = images.indices.map {
+            ["type": "image", "source": ["type": "base64", "media_type": "image/png", "data": splice.placeholder($0)]]
         }
         content.append(["type": "text", "text": prompt])
         var body: [String: Any] = [
@@ -31,7 +32,7 @@ public struct AnthropicProvider: ModelProvider {
         if let key = settings.apiKey {
             if settings.authStyle == "bearer" { headers["authorization"] = "Bearer \(key)" } else { headers["x-api-key"] = key }
         }
-        return try jsonRequest(settings, path: "/v1/messages", headers: headers, body: body)
+        return try jsonRequest(settings, path: "/v1/messages", headers: headers, body: body, images: images, splice: splice)
     }
 
     /// Reads the Messages envelope exactly. Tool mode: exactly one `tool_use` block, named as

@@ -109,10 +109,11 @@ public protocol ModelProvider: Sendable {
 }
 
 extension ModelProvider {
-    /// A JSON POST to `path` under the base URL, with the settings' timeout.
-    func jsonRequest(_ settings: ProviderSettings, path: String, headers: [String: String], body: [String: Any]) throws -> HTTPRequest {
-        var r = HTTPRequest(url: settings.baseURL.trimmingSuffix("/") + path, headers: headers,
-                            body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]))
+    /// A JSON POST to `path` under the base URL, with the settings' timeout; `body` carries
+    /// `splice`'s placeholders where the images go (see `ImageSplicedJSON`).
+    func jsonRequest(_ settings: ProviderSettings, path: String, headers: [String: String], body: [String: Any], images: [Data],
+                     splice: ImageSplicedJSON) throws -> HTTPRequest {
+        var r = HTTPRequest(url: settings.baseURL.trimmingSuffix("/") + path, headers: headers, body: try splice.data(body, images: images))
         r.timeout = settings.timeout
         return r
     }

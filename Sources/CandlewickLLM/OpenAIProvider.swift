@@ -13,10 +13,10 @@ public struct OpenAIProvider: ModelProvider {
     public init(settings: ProviderSettings) { self.settings = settings }
 
     public func request(system: String, prompt: String, images: [Data]) throws -> HTTPRequest {
+        let splice = ImageSplicedJSON(prefix: "data:image/png;base64,")
         var content: [[String: Any]] = [["type": "text", "text": prompt]]
-        for png in images {
-            content.append(["type": "image_url",
-                            "image_url": ["url": "data:image/png;base64," + png.base64EncodedString(), "detail": settings.imageDetail]])
+        for i in images.indices {
+            content.append(["type": "image_url", "image_url": ["url": splice.placeholder(i), "detail": settings.imageDetail]])
         }
         var body: [String: Any] = [
             "model": settings.model, "max_completion_tokens": settings.maxTokens,
@@ -27,7 +27,7 @@ public struct OpenAIProvider: ModelProvider {
             : ["type": "json_schema", "json_schema": ["name": "trading_signal", "strict": true, "schema": AnalysisPrompt.schema]]
         var headers = ["Content-Type": "application/json"]
         if let key = settings.apiKey { headers["Authorization"] = "Bearer \(key)" }
-        return try jsonRequest(settings, path: "/v1/chat/completions", headers: headers, body: body)
+        return try jsonRequest(settings, path: "/v1/chat/completions", headers: headers, body: body, images: images, splice: splice)
     }
 
     /// Reads the Chat Completions envelope exactly: one choice, `finish_reason` `stop`, no

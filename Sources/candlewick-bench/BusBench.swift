@@ -45,7 +45,15 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
 }
 
+/// This process's peak resident set. Linux's `VmHWM` (of this process image only): `getrusage`'s `ru_maxrss`
+/// survives `execve`, so a bench started by a big parent (the Python bench script, holding every request the mock
+/// received) reported the parent's size at fork instead of its own.
 func peakRSSMegabytes() -> Double {
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kB = Double(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") {
+        return kB / 1024
+    }
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024

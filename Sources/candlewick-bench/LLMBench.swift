@@ -21,7 +21,8 @@ struct LLMBench: AsyncParsableCommand {
         let (daily, weekly) = try ChartInput.dailyAndWeekly(symbol: "SPY", daily: bars, asOf: bars.last!.timestamp)
         let renderer = try ChartRenderer()
         let charts = try [daily, weekly].map { try renderer.render($0, config: try ChartConfig(symbol: "SPY", timeframe: $0.timeframe)).png }
-        let context = try AnalysisContext.from(symbol: "SPY", bars: bars)
+        // With the weekly readings the chart worker computes (without them every answer's weekly readings are refused).
+        let context = try AnalysisContext.from(symbol: "SPY", bars: bars, weekly: try weekly.series.snapshot(symbol: "SPY"))
         var settings = ProviderSettings(baseURL: baseURL, model: "test-model", apiKey: "sk-test-secret-123")
         settings.timeout = 30
         var logger = Logger(label: "bench")
@@ -40,7 +41,8 @@ struct LLMBench: AsyncParsableCommand {
         let ideal = Double(count) / Double(concurrency) * delay
         let out: [String: Any] = [
             "count": count, "concurrency": concurrency, "delay_s": delay, "wall_s": wall, "ideal_s": ideal, "ratio": wall / ideal,
-            "accepted": results.filter(\.outcome.accepted).count, "attempts": results.map(\.attempts).reduce(0, +),
+            "accepted": results.filter(\.outcome.accepted).count,
+            "refusal_reasons": Array(Set(results.flatMap(\.outcome.reasons))).sorted().prefix(5).map { String($0.prefix(200)) }, "attempts": results.map(\.attempts).reduce(0, +),
             "latency_p50_ms": percentile(results.map(\.latencyMs), 0.5), "peak_rss_mb": peakRSSMegabytes(),
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
