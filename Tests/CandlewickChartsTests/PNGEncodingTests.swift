@@ -50,7 +50,8 @@ struct PNGEncodingTests {
 
     /// The worker's encoding, on a drawn chart (RGB: anti-aliasing gives it ~1,000 colours) and on
     /// a few-colour image (palette): decoding gives back exactly the canvas, and encoding again
-    /// gives the same bytes.
+    /// gives the same bytes. The third image's colours differ only in single low bits, so an
+    /// encoder that merged near colours would fail it.
     @Test func losslessAndDeterministic() throws {
         let renderer = try ChartRenderer()
         let input = ChartInput(symbol: "TEST", timeframe: .daily, bars: try syntheticBars(300))
@@ -58,7 +59,16 @@ struct PNGEncodingTests {
         var flat = Canvas(width: 300, height: 200, background: Palette.background)
         flat.fillRect(x0: 10, y0: 10, x1: 120, y1: 90, Palette.up)
         flat.horizontalLine(y: 150, x0: 0, x1: 300, Palette.guide, dash: 4, gap: 3)
-        for (name, canvas, type) in [("chart", chart, PNG_COLOR_TYPE_RGB), ("flat", flat, PNG_COLOR_TYPE_PALETTE)] {
+        // Eight colours that differ from each other in the lowest bit of one or more channels.
+        var near = Canvas(width: 40, height: 30, background: RGB(100, 100, 100))
+        for y in 0..<30 {
+            for x in 0..<40 {
+                let k = (x + y / 3) % 8
+                near.fillRect(x0: x, y0: y, x1: x + 1, y1: y + 1, RGB(UInt8(100 + k & 1), UInt8(100 + (k >> 1) & 1), UInt8(100 + (k >> 2) & 1)))
+            }
+        }
+        let cases = [("chart", chart, PNG_COLOR_TYPE_RGB), ("flat", flat, PNG_COLOR_TYPE_PALETTE), ("near", near, PNG_COLOR_TYPE_PALETTE)]
+        for (name, canvas, type) in cases {
             let png = try PNGEncoder.encode(canvas, parts: PNGEncoder.parts)
             let decoded = try DecodedPNG(png)
             #expect(decoded.colourType == type, "\(name)")
