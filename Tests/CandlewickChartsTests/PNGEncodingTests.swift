@@ -38,9 +38,11 @@ struct PNGEncodingTests {
         }
     }
 
-    @Test(arguments: [257, 1000])
-    func moreThan256ColoursIsRGB(colours: Int) throws {
-        let c = canvas(withColours: colours)
+    /// 257 and 1,000 colours over a few rows (found by the full scan), 300 in the first row alone
+    /// (found by the row sample).
+    @Test(arguments: [(257, 64), (1000, 64), (300, 400)])
+    func moreThan256ColoursIsRGB(colours: Int, width: Int) throws {
+        let c = canvas(withColours: colours, width: width)
         for parts in [1, 2] {
             let decoded = try DecodedPNG(try PNGEncoder.encode(c, parts: parts))
             #expect(decoded.colourType == PNG_COLOR_TYPE_RGB, "\(colours) colours, \(parts) parts")
