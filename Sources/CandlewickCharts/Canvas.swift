@@ -71,11 +71,13 @@ public struct Canvas: Sendable {
         }
     }
 
-    /// Blends `color` over (x, y) with coverage `alpha` in 0...1.
+    /// Blends `color` over (x, y) with coverage `alpha` in 0...1, rounded to one of
+    /// `coverageLevels` steps (see `Canvas+Coverage.swift`).
     @inline(__always)
     public mutating func blend(_ x: Int, _ y: Int, _ color: RGB, _ alpha: Double) {
         guard x >= clip.x0, x < clip.x1, y >= clip.y0, y < clip.y1, alpha > 0 else { return }
-        let a = alpha >= 1 ? 256 : Int(alpha * 256)
+        let a = Canvas.coverageWeight(alpha)
+        guard a > 0 else { return }
         let i = offset(x, y)
         scanlines.withUnsafeMutableBufferPointer { p in
             p[i] = UInt8((Int(p[i]) * (256 - a) + Int(color.r) * a) >> 8)
@@ -84,11 +86,12 @@ public struct Canvas: Sendable {
         }
     }
 
-    /// Blends `color` at coverage `alpha` over the column x, rows y0..<y1 (clipped): the hot path
-    /// of band fills.
+    /// Blends `color` at coverage `alpha` (rounded as in `blend`) over the column x, rows y0..<y1
+    /// (clipped): the hot path of band fills.
     public mutating func blendColumn(x: Int, y0: Int, y1: Int, _ color: RGB, _ alpha: Double) {
         guard x >= clip.x0, x < clip.x1, alpha > 0 else { return }
-        let a = alpha >= 1 ? 256 : Int(alpha * 256)
+        let a = Canvas.coverageWeight(alpha)
+        guard a > 0 else { return }
         let ya = max(y0, clip.y0), yb = min(y1, clip.y1)
         guard ya < yb else { return }
         let (r, g, b) = (Int(color.r) * a, Int(color.g) * a, Int(color.b) * a)

@@ -23,7 +23,7 @@ struct ChartsBench: ParsableCommand {
         // so neither gets the quieter half of the run.
         let warmEnd = DispatchTime.now().uptimeNanoseconds + 1_000_000_000
         while DispatchTime.now().uptimeNanoseconds < warmEnd { for (i, c) in cases { _ = try renderer.render(i, config: c) } }
-        var bytes = [0, 0]
+        var anchorBytes = [0, 0]
         let canvases = try cases.map { try renderer.draw($0.0, config: $0.1).0 }
         /// CPU time the process used per measurement (every thread: the two-part deflate's second thread included).
         var cpu: [String: [[Double]]] = [:]
@@ -44,7 +44,7 @@ struct ChartsBench: ParsableCommand {
             return times
         }
         let draw = try measure("draw") { k in _ = try renderer.draw(cases[k].0, config: cases[k].1) }
-        let encode = try measure("encode") { k in bytes[k] = try PNGEncoder.encode(canvases[k]).count }  // libpng alone: the anchor
+        let encode = try measure("encode") { k in anchorBytes[k] = try PNGEncoder.encode(canvases[k]).count }  // libpng alone: the anchor
         let parallel = try measure("parallel_encode") { k in _ = try PNGEncoder.encode(canvases[k], parts: PNGEncoder.parts) }
         let pngs = try canvases.map { try PNGEncoder.encode($0, parts: PNGEncoder.parts) }
         let hashing = measure("sha256") { k in _ = SHA256Digest.hex(of: pngs[k]) }
@@ -56,7 +56,8 @@ struct ChartsBench: ParsableCommand {
             result[input.timeframe.rawValue] = [
                 "draw_ms": percentile(draw[k], 0.5), "encode_ms": percentile(encode[k], 0.5),
                 "parallel_encode_ms": percentile(parallel[k], 0.5), "sha256_ms": percentile(hashing[k], 0.5), "render_encode_ms": percentile(total[k], 0.5),
-                "bytes": bytes[k], "render_encode_ms_p90": percentile(total[k], 0.9),
+                "bytes": pngs[k].count, "anchor_bytes": anchorBytes[k],
+                "palette": pngs[k][25] == 3, "render_encode_ms_p90": percentile(total[k], 0.9),
                 "draw_cpu_ms": percentile(cpu["draw"]![k], 0.5), "encode_cpu_ms": percentile(cpu["encode"]![k], 0.5),
                 "render_encode_cpu_ms": percentile(cpu["render_encode"]![k], 0.5),
             ]
