@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // SHA-256 (CandlewickCore's SHA256Digest); builds its vendored BoringSSL.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -43,8 +45,8 @@ let package = Package(
         systemLibrary("CFreeType", "freetype2", apt: "libfreetype-dev"),
         systemLibrary("CZlib", "zlib", apt: "zlib1g-dev"),
 
-        // Models, envelope, validation, indicators and other pure logic. No I/O.
-        .target(name: "CandlewickCore", swiftSettings: swiftSettings),
+        // Models, envelope, validation, indicators and other pure logic. No I/O. SHA-256 from swift-crypto.
+        .target(name: "CandlewickCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // The message bus: envelope framing over libzmq, the proxy, the FrameChannel abstraction (twins in CandlewickTesting).
         .target(
             name: "CandlewickBus",

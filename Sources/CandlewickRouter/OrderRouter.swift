@@ -221,6 +221,14 @@ public actor OrderRouter {
         }
     }
 
+    /// Microseconds of `date` below its whole millisecond. The bridge measures signal → socket from the plan's
+    /// `received_at` as it crossed the bus, cut to whole milliseconds (`UTCTimestamp`): its figure is that much too long,
+    /// and the router, which holds the exact stamp, takes it off (0 for a plan read back from the journal, already cut).
+    static func cutOnTheWire(_ date: Date) -> Int {
+        let millis = date.timeIntervalSince1970 * 1000
+        return Int(((millis - millis.rounded(.down)) * 1000).rounded())
+    }
+
     /// Sends a journaled plan and records the answer.
     private func send(_ plan: OrderPlan, clamps: [RiskNote]) async -> (RouterDecision.Outcome, RiskNote?, [String: Int]) {
         do {
@@ -241,7 +249,7 @@ public actor OrderRouter {
             return (.pending, RiskNote(.notReconciled, "acknowledged on an earlier IB connection; reconciling"), [:])
         case .success(let ack):
             if let e = ack.connectionEpoch { lastEpoch = max(lastEpoch, e) }
-            if let us = ack.signalToSocketMicros { latenciesMicros.append(us) }
+            if let us = ack.signalToSocketMicros { latenciesMicros.append(us - Self.cutOnTheWire(plan.receivedAt)) }
             try? record(JournalEntry(kind: .placed, at: clock(), intentId: plan.intentId, brokerIds: ack.brokerIds,
                                      message: ack.duplicate ? "already at IB" : nil))
             for leg in plan.legs { publishOrder(plan, leg, status: .submitted, brokerId: ack.brokerIds[leg.orderRef]) }

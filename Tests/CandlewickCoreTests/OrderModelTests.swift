@@ -113,4 +113,13 @@ struct SHA256Tests {
         for chunk in stride(from: 0, to: data.count, by: 37) { d.update(data[chunk..<min(chunk + 37, data.count)]) }
         #expect(d.finalizeHex() == SHA256Digest.hex(of: data))
     }
+
+    /// Every length from 0 to 299 bytes (each padding case: 55, 56, 63, 64 bytes and multi-block) against Python's
+    /// hashlib: the digest of the 300 hex digests joined, computed there as
+    /// `sha256("".join(sha256(bytes((i*31+n)&0xff for i in range(n))).hexdigest() for n in range(300)).encode())`.
+    @Test func lengthsAgainstHashlib() {
+        let joined = (0..<300).map { n in SHA256Digest.hex(of: Data((0..<n).map { UInt8(truncatingIfNeeded: $0 * 31 + n) })) }.joined()
+        #expect(SHA256Digest.hex(of: joined) == "74773516b960dde1173b3e3eb3847958a018c15e3eac59459343cd38c3aca031")
+        #expect(SHA256Digest.hex(of: "héllo ✓ 𝄞") == "aba05606790661dbbd8dd839fb77a9aae31d3f138fcc28a75aa14e35c536e5f0")
+    }
 }

@@ -53,3 +53,42 @@ struct OrderRouterTests {
         #expect(await third.submit(s).outcome == .duplicate)
     }
 }
+
+/// The bridge's acknowledgement measured the way gateway-bridge does it: from the plan's `received_at` as decoded off
+/// the bus (whole milliseconds), to a socket write exactly `written` seconds after the router's real stamp.
+private struct WireClockBroker: BrokerGateway {
+    let fake = FakeBroker()
+    let written: Double
+
+    func place(_ plan: OrderPlan) async -> Result<OrderAck, OrderRejection> {
+        guard case .success(let ack) = await fake.place(plan),
+              let onTheWire = try? CandlewickJSON.decode(OrderPlan.self, from: CandlewickJSON.encode(plan)) else {
+            return .failure(OrderRejection(intentId: plan.intentId, orderRef: nil, code: nil, message: "test", outcomeUnknown: false))
+        }
+        let micros = Int((plan.receivedAt.addingTimeInterval(written).timeIntervalSince(onTheWire.receivedAt) * 1_000_000).rounded())
+        return .success(OrderAck(intentId: ack.intentId, brokerIds: ack.brokerIds, duplicate: false, signalToSocketMicros: micros,
+                                 connectionEpoch: ack.connectionEpoch))
+    }
+
+    func snapshot(reason: String) async throws -> BrokerSnapshot { try await fake.snapshot(reason: reason) }
+    func portfolio() async throws -> Portfolio { try await fake.portfolio() }
+    func cancel(_ request: CancelRequest) async throws { try await fake.cancel(request) }
+}
+
+@Suite("Order router: signal → socket latency")
+struct SignalToSocketTests {
+    @Test("the part of a millisecond received_at loses on the bus is not counted as latency")
+    func subMillisecondStamp() async throws {
+        // 0.75 ms past a whole millisecond: the bridge sees the stamp 0.75 ms early.
+        let t0 = Date().timeIntervalSince1970.rounded(.down) + 0.000_75
+        let router = OrderRouter(journal: try IntentJournal(path: tempPath("intents.jsonl")), gateway: WireClockBroker(written: 0.002),
+                                 policy: RiskPolicy(), allowedSources: ["test"], clock: { Date(timeIntervalSince1970: t0) },
+                                 logger: Logger(label: "test"), publish: { _, _ in })
+        #expect(await router.reconcile(reason: "start"))
+        let s = try SignalSubmission(runId: "r", signal: try buySignal("AAA", id: "1"), lastPrice: 100, source: "test")
+        let decision = await router.submit(s)
+        #expect(decision.outcome == .placed)
+        let micros = try #require(decision.signalToSocketMicros)
+        #expect((1_999...2_001).contains(micros), "2 ms from the router's stamp, reported as \(micros) µs")
+    }
+}

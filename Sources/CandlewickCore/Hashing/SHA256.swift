@@ -1,110 +1,43 @@
+import Crypto
 import Foundation
 
-/// SHA-256 (FIPS 180-4) in pure Swift: chart hashes, attachment checks and cache keys.
+/// SHA-256 (FIPS 180-4) as lower-case hex: chart hashes, attachment checks and cache keys.
+///
+/// A thin wrapper over swift-crypto's `SHA256` (BoringSSL's implementation on Linux, which uses the CPU's SHA
+/// extensions where present), keeping the hex-string API the rest of Candlewick uses.
 public struct SHA256Digest: Sendable {
-    private var h: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
-        (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
-    private var buffer: [UInt8] = []
-    private var length: UInt64 = 0
+    private var hasher = SHA256()
 
-    private static let k: [UInt32] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-    ]
-
+    /// A hasher with nothing fed yet.
     public init() {}
 
     /// The lower-case hex digest of `data`.
-    public static func hex(of data: Data) -> String {
-        var d = SHA256Digest()
-        d.update(data)
-        return d.finalizeHex()
-    }
+    public static func hex(of data: Data) -> String { hexString(SHA256.hash(data: data)) }
 
     /// The lower-case hex digest of a string's UTF-8 bytes.
-    public static func hex(of text: String) -> String { hex(of: Data(text.utf8)) }
+    public static func hex(of text: String) -> String {
+        var text = text
+        return text.withUTF8 { hexString(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
+    }
 
     /// Feeds more bytes.
-    public mutating func update(_ data: Data) {
-        length &+= UInt64(data.count)
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            var bytes = raw[...]
-            if !buffer.isEmpty {
-                let take = min(64 - buffer.count, bytes.count)
-                buffer.append(contentsOf: bytes.prefix(take))
-                bytes = bytes.dropFirst(take)
-                if buffer.count == 64 {
-                    buffer.withUnsafeBytes { compress(UnsafeRawBufferPointer(rebasing: $0[...])) }
-                    buffer.removeAll(keepingCapacity: true)
+    public mutating func update(_ data: Data) { hasher.update(data: data) }
+
+    /// The 32-byte digest of everything fed so far, as lower-case hex.
+    public func finalizeHex() -> String { Self.hexString(hasher.finalize()) }
+
+    private static func hexString(_ digest: SHA256.Digest) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return digest.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+                digits.withUTF8Buffer { hex in
+                    for (i, b) in bytes.enumerated() {
+                        out[2 * i] = hex[Int(b >> 4)]
+                        out[2 * i + 1] = hex[Int(b & 0xf)]
+                    }
                 }
+                return bytes.count * 2
             }
-            while bytes.count >= 64 {
-                compress(UnsafeRawBufferPointer(rebasing: bytes.prefix(64)))
-                bytes = bytes.dropFirst(64)
-            }
-            buffer.append(contentsOf: bytes)
         }
     }
-
-    /// Finishes and returns the 32-byte digest as lower-case hex.
-    public mutating func finalizeHex() -> String {
-        let bitLength = length &* 8
-        var tail = buffer
-        tail.append(0x80)
-        while tail.count % 64 != 56 { tail.append(0) }
-        for i in (0..<8).reversed() { tail.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        tail.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                compress(UnsafeRawBufferPointer(rebasing: raw[off..<(off + 64)]))
-                off += 64
-            }
-        }
-        buffer.removeAll()
-        let words = [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7]
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for w in words {
-            for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int((w >> UInt32(shift)) & 0xf)]) }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    private mutating func compress(_ block: UnsafeRawBufferPointer) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            for i in 0..<16 {
-                w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8
-                    | UInt32(block[i * 4 + 3])
-            }
-            for i in 16..<64 {
-                let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
-                let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
-                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-            }
-            var (a, b, c, d, e, f, g, hh) = h
-            Self.k.withUnsafeBufferPointer { k in
-                for i in 0..<64 {
-                    let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
-                    let ch = (e & f) ^ (~e & g)
-                    let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
-                    let s0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-                    let maj = (a & b) ^ (a & c) ^ (b & c)
-                    let t2 = s0 &+ maj
-                    hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-                }
-            }
-            h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
-        }
-    }
-}
-
-extension UInt32 {
-    @inline(__always) fileprivate func rotr(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 - n)) }
 }
