@@ -8,6 +8,9 @@ public struct BusMessage: Sendable {
     public let attachments: [Data]
     /// The envelope JSON as received (for `tap --json` and audit).
     public let json: Data
+    /// The payload's JSON as received (a slice of `json`, the bytes the payload was decoded from),
+    /// when the envelope was read by the fast path; nil otherwise.
+    public let payloadJSON: Data?
 
     /// The payload as `P`, or nil when it is another type.
     public func payload<P: BusPayload>(as type: P.Type) -> P? { payload as? P }
@@ -60,9 +63,10 @@ public struct FrameCodec: Sendable {
         let topic = String(decoding: frames[0], as: UTF8.self)
         let header: EnvelopeHeader
         let payload: any BusPayload
+        var payloadJSON: Data?
         if headerByHand, let (h, range) = EnvelopeReader.read(json), h.type == topic,
            let p = catalog.decodePayloadAlone(type: topic, json: json[range], decoder: decoder) {
-            (header, payload) = (h, p)
+            (header, payload, payloadJSON) = (h, p, json[range])
         } else if let (h, p) = try? catalog.decodeEnvelope(type: topic, json: json, decoder: decoder), h.type == topic {
             (header, payload) = (h, p)
         } else {
@@ -83,6 +87,6 @@ public struct FrameCodec: Sendable {
         for (info, data) in zip(header.attachments, attachments) where info.size != data.count {
             throw BusRejection(.attachmentMismatch, "attachment \(info.index) (\(info.name)) is \(data.count) bytes, header says \(info.size)")
         }
-        return BusMessage(header: header, payload: payload, attachments: attachments, json: json)
+        return BusMessage(header: header, payload: payload, attachments: attachments, json: json, payloadJSON: payloadJSON)
     }
 }

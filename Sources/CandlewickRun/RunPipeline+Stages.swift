@@ -4,20 +4,23 @@ import Foundation
 
 /// The stages: bars → chart jobs → analysis jobs → signals.
 extension RunPipeline {
-    mutating func bars(symbol: String, data: MarketData, now: Double) -> [Action] {
+    /// A symbol's bars: its chart job, checked against the symbol asked for. `json` (the bytes `data`
+    /// was decoded from) travels only in the job sent; the job kept for the analysis stage drops them.
+    mutating func bars(symbol: String, data: MarketData, json: Data?, now: Double) -> [Action] {
         guard phase == .running else { return [] }
         let id = "\(settings.runId)-\(symbol)"
         guard chartJobs[id] == nil else { return [.warn("run.duplicate_bars", ["symbol": symbol])] }
-        let job: ChartJob
+        let kept: ChartJob, job: ChartJob
         do {
-            job = try ChartJob(jobId: id, marketData: data, daily: ChartConfig(symbol: symbol, timeframe: .daily),
-                               weekly: ChartConfig(symbol: symbol, timeframe: .weekly),
-                               artifactDir: (settings.chartsDirectory as NSString).appendingPathComponent(symbol))
+            kept = try ChartJob(jobId: id, marketData: data, daily: ChartConfig(symbol: symbol, timeframe: .daily),
+                                weekly: ChartConfig(symbol: symbol, timeframe: .weekly),
+                                artifactDir: (settings.chartsDirectory as NSString).appendingPathComponent(symbol))
+            job = try kept.forwarding(json)
         } catch {
             failures.append(RunFailure(symbol, "\(error)"))
             return []
         }
-        chartJobs[id] = job
+        chartJobs[id] = kept
         // By default a chart job goes out as soon as its bars are in, so drawing overlaps IB's pacing.
         if settings.staged && !dataDone {
             staged.append(job)

@@ -88,8 +88,9 @@ public struct RunPipeline: Sendable {
     public enum Event: Sendable {
         /// The run begins (publishes `run.started`).
         case start
-        /// A symbol's daily bars arrived.
-        case bars(symbol: String, MarketData)
+        /// A symbol's daily bars arrived; `json`, when known, is the JSON they were decoded from,
+        /// forwarded into the chart job as is (nil: the job encodes them).
+        case bars(symbol: String, MarketData, json: Data? = nil)
         /// A symbol's bars cannot be had (IB's code and text, or why the file is unreadable).
         case barsFailed(symbol: String, reason: String)
         /// No more bars will come.
@@ -221,8 +222,8 @@ public struct RunPipeline: Sendable {
         switch event {
         case .start:
             actions += record(.started(symbols: settings.universe, params: settings.trackingParams))
-        case .bars(let symbol, let data):
-            actions += bars(symbol: symbol, data: data, now: now)
+        case .bars(let symbol, let data, let json):
+            actions += bars(symbol: symbol, data: data, json: json, now: now)
         case .barsFailed(let symbol, let reason):
             if phase == .running { failures.append(RunFailure(symbol, reason)) }
         case .barsComplete:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CandlewickBus
 import CandlewickCore
 import Foundation
 
@@ -27,7 +28,30 @@ struct CodecBench: ParsableCommand {
             "timestamps_ms": ms { for b in bars { _ = UTCTimestamp.format(b.timestamp) } },
             "decimal_text_ms": ms { for b in bars { _ = DecimalText.plain(b.close) } },
             "foundation_decimal_text_ms": ms { for b in bars { _ = b.close.description } },
-        ]
+        ].merging(try runOwner(md, ms: ms)) { a, _ in a }
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+
+    /// The run owner's work per symbol: a `market_data` reply decoded (the bars checked), then its
+    /// chart job encoded, re-encoding the bars (as before issue 18) or forwarding the reply's bytes.
+    func runOwner(_ md: MarketData, ms: (() throws -> Void) throws -> Double) throws -> [String: Double] {
+        let codec = FrameCodec()
+        let reply = try codec.encode(Envelope(header: EnvelopeHeader(type: MarketData.messageType, source: "gateway-bridge", seq: 1, ts: Date()),
+                                              payload: md))
+        let (encoder, decoder) = (CandlewickJSON.encoder(), CandlewickJSON.decoder())
+        let header = try EnvelopeHeader(type: ChartJob.messageType, source: "candlewick-run", seq: 1, ts: Date())
+        struct Mismatch: Error {}
+        func chartJob(forward: Bool) throws -> [Data] {
+            let m = try codec.decode(reply, decoder: decoder)
+            guard let data = m.payload(as: MarketData.self) else { throw Mismatch() }
+            let job = try ChartJob(jobId: "run-BENCH", marketData: data, daily: ChartConfig(symbol: "BENCH", timeframe: .daily),
+                                   weekly: ChartConfig(symbol: "BENCH", timeframe: .weekly), artifactDir: "/tmp/charts/BENCH")
+            let out = try forward ? job.forwarding(m.payloadJSON) : job
+            return try codec.encode(Envelope(header: header, payload: out), encoder: encoder)
+        }
+        guard try chartJob(forward: true) == chartJob(forward: false) else { throw Mismatch() }
+        return ["run_owner_reencode_ms": try ms { _ = try chartJob(forward: false) },
+                "run_owner_forward_ms": try ms { _ = try chartJob(forward: true) },
+                "reply_decode_ms": try ms { _ = try codec.decode(reply, decoder: decoder) }]
     }
 }
