@@ -21,7 +21,8 @@ try:
     warm = run.run_once(env, work, "warm", procs)
 finally:
     stop(procs)
-print(json.dumps({k: {"wall": r[0], "messages": r[1], "cpu": sum(r[3].values()), "run_owner_cpu": r[3]["run owner"]}
+print(json.dumps({k: {"wall": r[0], "messages": r[1], "cpu": sum(r[3].values()), "run_owner_cpu": r[3]["run owner"],
+                      "cpu_by_process": r[3], **({"peak_rss_mib": r[4], "ib_paper_pacing": r[5]} if len(r) > 4 else {})}
                   for k, r in (("cold", cold), ("warm", warm))}))
 '''
 
