@@ -4,7 +4,9 @@ import CandlewickCore
 import Foundation
 
 /// `candlewick-bench codec CSV`: what one symbol's 1,000 bars cost at each conversion of the data
-/// path (CSV parse, `MarketData` JSON encode and decode, timestamp and decimal text), in ms.
+/// path (CSV parse, `MarketData` JSON encode and decode, timestamp and decimal text), and the run
+/// owner's work per symbol from `market_data` reply to chart-job frames, re-encoding the bars or
+/// forwarding them, in ms.
 struct CodecBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "codec", abstract: "Cost of the bar conversions of the data path (JSON).")
     @Argument(help: "A daily-bar CSV file.") var csv: String

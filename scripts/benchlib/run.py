@@ -17,11 +17,13 @@ SYMBOLS = universe(N)
 
 
 def bridge_messages(env):
-    """ib.messages_written from gateway-bridge's heartbeat (candlewick status --json)."""
-    out = subprocess.run([str(BIN / "candlewick"), "status", "--json", "--seconds", "2.5"], env=env, capture_output=True, text=True).stdout
-    for hb in json.loads(out or "[]"):
-        if hb["process"] == "gateway-bridge":
-            return int(hb["counters"].get("ib.messages_written", 0))
+    """ib.messages_written from gateway-bridge's heartbeat (candlewick status --json); a loaded machine can
+    miss a heartbeat in one 2.5 s window, so up to three windows."""
+    for _ in range(3):
+        out = subprocess.run([str(BIN / "candlewick"), "status", "--json", "--seconds", "2.5"], env=env, capture_output=True, text=True).stdout
+        for hb in json.loads(out or "[]"):
+            if hb["process"] == "gateway-bridge":
+                return int(hb["counters"].get("ib.messages_written", 0))
     raise RuntimeError("no gateway-bridge heartbeat")
 
 
