@@ -166,6 +166,13 @@ public struct RunPipeline: Sendable {
         case finished
     }
 
+    /// What the run keeps of a chart job once it is made: its symbol and the chart window (the low
+    /// and high the analysis job carries), not its ~1,000 bars, which travel only in the job sent.
+    struct KeptChart: Sendable {
+        let symbol: String
+        let window: ChartWindow?
+    }
+
     /// An analysis job with the chart PNGs it carries.
     public struct AnalysisWork: Sendable {
         public let job: AnalysisJob
@@ -176,7 +183,8 @@ public struct RunPipeline: Sendable {
     var phase = Phase.running
     var charts: StageQueue<ChartJob>
     var analyses: StageQueue<AnalysisWork>
-    var chartJobs: [String: ChartJob] = [:]
+    /// What is kept of each chart job made, by job id (the bars travel only in the job sent).
+    var chartJobs: [String: KeptChart] = [:]
     var staged: [ChartJob] = []
     var dataDone = false
     var rendered: [String: ChartJobResult] = [:]
