@@ -179,7 +179,7 @@ def main(out):
         lines.append(f"| {workers} | {kind} | " + " | ".join(f"{cpu[n]:.1f}" if n in cpu else "–" for n in names) + " |")
     # Peak RSS: VmHWM of each stack process, reset just before the run (/proc/PID/clear_refs), read just
     # after; the run owner's from wait4. The largest over all runs of a kind is shown.
-    peaks = {k: {n: max(r[4].get(n, 0) for r in v) for n in names} for k, v in runs.items()}
+    peaks = {k: {n: max(r[4][n] for r in v) for n in names if n in v[0][4]} for k, v in runs.items()}
     lines += ["", "Peak RSS (MiB) by process, the largest over every run of the row (VmHWM, reset before each run):", "",
               "| chart-workers | run | " + " | ".join(names) + " |", "|---:|---|" + "---:|" * len(names)]
     for (workers, kind), _ in rows:
