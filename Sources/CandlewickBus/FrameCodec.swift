@@ -8,6 +8,12 @@ public struct BusMessage: Sendable {
     public let attachments: [Data]
     /// The envelope JSON as received (for `tap --json` and audit).
     public let json: Data
+    /// Where the payload's JSON lies in `json` (indices of `json`), when the fast path read it.
+    let payloadRange: Range<Data.Index>?
+
+    /// The payload's JSON as received (the bytes the payload was decoded from, a slice of `json`),
+    /// when the envelope was read by the fast path; nil otherwise.
+    public var payloadJSON: Data? { payloadRange.map { json[$0] } }
 
     /// The payload as `P`, or nil when it is another type.
     public func payload<P: BusPayload>(as type: P.Type) -> P? { payload as? P }
@@ -60,9 +66,10 @@ public struct FrameCodec: Sendable {
         let topic = String(decoding: frames[0], as: UTF8.self)
         let header: EnvelopeHeader
         let payload: any BusPayload
+        var payloadRange: Range<Data.Index>?
         if headerByHand, let (h, range) = EnvelopeReader.read(json), h.type == topic,
            let p = catalog.decodePayloadAlone(type: topic, json: json[range], decoder: decoder) {
-            (header, payload) = (h, p)
+            (header, payload, payloadRange) = (h, p, range)
         } else if let (h, p) = try? catalog.decodeEnvelope(type: topic, json: json, decoder: decoder), h.type == topic {
             (header, payload) = (h, p)
         } else {
@@ -83,6 +90,6 @@ public struct FrameCodec: Sendable {
         for (info, data) in zip(header.attachments, attachments) where info.size != data.count {
             throw BusRejection(.attachmentMismatch, "attachment \(info.index) (\(info.name)) is \(data.count) bytes, header says \(info.size)")
         }
-        return BusMessage(header: header, payload: payload, attachments: attachments, json: json)
+        return BusMessage(header: header, payload: payload, attachments: attachments, json: json, payloadRange: payloadRange)
     }
 }

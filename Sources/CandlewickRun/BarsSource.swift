@@ -77,7 +77,8 @@ public struct GatewayBars: BarsSource {
             guard let md = reply.payload(as: MarketData.self) else {
                 return .barsFailed(symbol: symbol, reason: "unexpected reply \(reply.header.type)")
             }
-            return .bars(symbol: symbol, md)
+            // Checked once by decoding; the bytes that decoded are what the chart job forwards.
+            return .bars(symbol: symbol, md, json: reply.payloadJSON)
         } catch {
             return .barsFailed(symbol: symbol, reason: "\(error)")
         }

@@ -73,7 +73,7 @@ extension RunPipeline {
         let given: [(Stage, [String], Double)] = [(.charts, charts.abandoned, settings.lease), (.analysis, analyses.abandoned, settings.lease * 4)]
         for (stage, ids, lease) in given {
             for id in ids where abandonedSeen.insert(id).inserted {
-                let symbol = chartJobs[id]?.marketData.symbol ?? id
+                let symbol = chartJobs[id]?.symbol ?? id
                 failures.append(RunFailure(symbol, "\(stage.rawValue) job got no result after \(settings.attempts) attempt(s) "
                                            + "(re-issued \(settings.attempts - 1) time(s), lease \(Self.seconds(lease)) s each)"))
                 actions.append(.warn("run.job_given_up", ["stage": stage.rawValue, "job.id": id, "symbol": symbol,

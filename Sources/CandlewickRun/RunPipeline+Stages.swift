@@ -4,20 +4,23 @@ import Foundation
 
 /// The stages: bars → chart jobs → analysis jobs → signals.
 extension RunPipeline {
-    mutating func bars(symbol: String, data: MarketData, now: Double) -> [Action] {
+    /// A symbol's bars: its chart job, checked against the symbol asked for. `json` (the bytes `data`
+    /// was decoded from) and the bars travel only in the job sent; the run keeps the chart window.
+    mutating func bars(symbol: String, data: MarketData, json: Data?, now: Double) -> [Action] {
         guard phase == .running else { return [] }
         let id = "\(settings.runId)-\(symbol)"
         guard chartJobs[id] == nil else { return [.warn("run.duplicate_bars", ["symbol": symbol])] }
         let job: ChartJob
         do {
-            job = try ChartJob(jobId: id, marketData: data, daily: ChartConfig(symbol: symbol, timeframe: .daily),
-                               weekly: ChartConfig(symbol: symbol, timeframe: .weekly),
-                               artifactDir: (settings.chartsDirectory as NSString).appendingPathComponent(symbol))
+            let checked = try ChartJob(jobId: id, marketData: data, daily: ChartConfig(symbol: symbol, timeframe: .daily),
+                                       weekly: ChartConfig(symbol: symbol, timeframe: .weekly),
+                                       artifactDir: (settings.chartsDirectory as NSString).appendingPathComponent(symbol))
+            job = try checked.forwarding(json)
         } catch {
             failures.append(RunFailure(symbol, "\(error)"))
             return []
         }
-        chartJobs[id] = job
+        chartJobs[id] = KeptChart(symbol: symbol, window: ChartWindow(bars: data.bars, lookback: job.daily.lookbackPeriods))
         // By default a chart job goes out as soon as its bars are in, so drawing overlaps IB's pacing.
         if settings.staged && !dataDone {
             staged.append(job)
@@ -40,9 +43,8 @@ extension RunPipeline {
 
     /// The analysis job for a rendered chart, or the symbol's failure.
     mutating func analysisFor(_ r: ChartJobResult, pngs: [Data], declared: [String], now: Double) -> [Action] {
-        guard settings.analyse, let job = chartJobs[r.jobId] else { return [] }
-        guard r.status == "ok", let indicators = r.indicators, let close = r.lastClose, pngs.count == 2,
-              let window = ChartWindow(bars: job.marketData.bars, lookback: job.daily.lookbackPeriods) else {
+        guard settings.analyse, let kept = chartJobs[r.jobId] else { return [] }
+        guard r.status == "ok", let indicators = r.indicators, let close = r.lastClose, pngs.count == 2, let window = kept.window else {
             failures.append(RunFailure(r.symbol, r.error ?? "chart job failed"))
             return []
         }

@@ -88,8 +88,9 @@ public struct RunPipeline: Sendable {
     public enum Event: Sendable {
         /// The run begins (publishes `run.started`).
         case start
-        /// A symbol's daily bars arrived.
-        case bars(symbol: String, MarketData)
+        /// A symbol's daily bars arrived; `json`, when known, is the JSON they were decoded from,
+        /// forwarded into the chart job as is (nil: the job encodes them).
+        case bars(symbol: String, MarketData, json: Data? = nil)
         /// A symbol's bars cannot be had (IB's code and text, or why the file is unreadable).
         case barsFailed(symbol: String, reason: String)
         /// No more bars will come.
@@ -165,6 +166,13 @@ public struct RunPipeline: Sendable {
         case finished
     }
 
+    /// What the run keeps of a chart job once it is made: its symbol and the chart window (the low
+    /// and high the analysis job carries), not its ~1,000 bars, which travel only in the job sent.
+    struct KeptChart: Sendable {
+        let symbol: String
+        let window: ChartWindow?
+    }
+
     /// An analysis job with the chart PNGs it carries.
     public struct AnalysisWork: Sendable {
         public let job: AnalysisJob
@@ -175,7 +183,8 @@ public struct RunPipeline: Sendable {
     var phase = Phase.running
     var charts: StageQueue<ChartJob>
     var analyses: StageQueue<AnalysisWork>
-    var chartJobs: [String: ChartJob] = [:]
+    /// What is kept of each chart job made, by job id (the bars travel only in the job sent).
+    var chartJobs: [String: KeptChart] = [:]
     var staged: [ChartJob] = []
     var dataDone = false
     var rendered: [String: ChartJobResult] = [:]
@@ -221,8 +230,8 @@ public struct RunPipeline: Sendable {
         switch event {
         case .start:
             actions += record(.started(symbols: settings.universe, params: settings.trackingParams))
-        case .bars(let symbol, let data):
-            actions += bars(symbol: symbol, data: data, now: now)
+        case .bars(let symbol, let data, let json):
+            actions += bars(symbol: symbol, data: data, json: json, now: now)
         case .barsFailed(let symbol, let reason):
             if phase == .running { failures.append(RunFailure(symbol, reason)) }
         case .barsComplete:

@@ -65,7 +65,8 @@ public struct StageQueue<Job: Sendable>: Sendable {
             sends.append(Send(id: next.id, job: next.job, attempt: 1))
             backlogStart += 1
         }
-        if backlogStart > 256, backlogStart * 2 > backlog.count {
+        // Sent jobs leave the array soon (a chart job holds its bars until then), at amortised O(1).
+        if backlogStart > 16, backlogStart * 2 > backlog.count {
             backlog.removeFirst(backlogStart)
             backlogStart = 0
         }

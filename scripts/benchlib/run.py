@@ -3,7 +3,6 @@ import json
 import os
 import pathlib
 import re
-import resource
 import socket
 import statistics
 import subprocess
@@ -18,11 +17,13 @@ SYMBOLS = universe(N)
 
 
 def bridge_messages(env):
-    """ib.messages_written from gateway-bridge's heartbeat (candlewick status --json)."""
-    out = subprocess.run([str(BIN / "candlewick"), "status", "--json", "--seconds", "2.5"], env=env, capture_output=True, text=True).stdout
-    for hb in json.loads(out or "[]"):
-        if hb["process"] == "gateway-bridge":
-            return int(hb["counters"].get("ib.messages_written", 0))
+    """ib.messages_written from gateway-bridge's heartbeat (candlewick status --json); a loaded machine can
+    miss a heartbeat in one 2.5 s window, so up to three windows."""
+    for _ in range(3):
+        out = subprocess.run([str(BIN / "candlewick"), "status", "--json", "--seconds", "2.5"], env=env, capture_output=True, text=True).stdout
+        for hb in json.loads(out or "[]"):
+            if hb["process"] == "gateway-bridge":
+                return int(hb["counters"].get("ib.messages_written", 0))
     raise RuntimeError("no gateway-bridge heartbeat")
 
 
@@ -34,8 +35,11 @@ def stack(work, workers):
            "CANDLEWICK_RISK_MAX_OPEN_POSITIONS": "100000", "CANDLEWICK_RISK_DAILY_NOTIONAL_BUDGET": "1000000000",
            "CANDLEWICK_RISK_MAX_ORDERS_PER_MINUTE": "100000", "CANDLEWICK_RISK_MAX_POSITION_NOTIONAL": "1000000"}
     (work / "bus").mkdir(exist_ok=True)
+    admin_port = free_port()
+    env["CANDLEWICK_BENCH_PAPER_ADMIN"] = f"{admin_port} {work / 'paper-admin.token'}"
     procs = [subprocess.Popen([str(BIN / "ib-paper"), "--port", str(port), "--state", str(work), "--as-of", "2017-10-04", "--data", str(data),
-                               "--max-historical-per-10min", "0"], cwd=str(ROOT), stdout=subprocess.DEVNULL,
+                               "--max-historical-per-10min", "0", "--admin-port", str(admin_port),
+                               "--admin-token-file", str(work / "paper-admin.token")], cwd=str(ROOT), stdout=subprocess.DEVNULL,
                               stderr=open(work / "ib-paper.log", "ab"))]
     deadline = time.monotonic() + 300
     while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
@@ -59,24 +63,66 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def reset_peak_rss(pid):
+    """Starts a new peak-RSS window for a live process (VmHWM := VmRSS; Linux, own processes)."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mib(pid):
+    """A live process's peak resident set (VmHWM) since it started or since `reset_peak_rss`, in MiB."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def paper_pacing(env):
+    """ib-paper's `pacing` admin answer: the most messages one client sent it in any rolling second since
+    it started, its violations of the limit, and the limit (ints)."""
+    port, token = env["CANDLEWICK_BENCH_PAPER_ADMIN"].split()
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as s:
+        s.sendall(f"auth {open(token).read().strip()}\npacing\n".encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    return {k: int(v) for k, v in (p.split("=") for p in data.decode().split())}
+
+
 def run_once(env, work, name, procs, extra=()):
-    """One `candlewick run`: wall time, messages to IB, the run summary, and CPU seconds per process."""
+    """One `candlewick run`: wall time, messages to IB, the run summary, CPU seconds and peak RSS (MiB)
+    per process during the run, and ib-paper's busiest rolling second so far (asserted ≤ its limit, 50)."""
     before = bridge_messages(env)
     cpu_before = [cpu_seconds(p.pid) for p in procs]
-    owner_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    for p in procs:
+        reset_peak_rss(p.pid)
     t = time.monotonic()
-    r = subprocess.run([str(BIN / "candlewick"), "run", *[a for s in SYMBOLS for a in ("--symbols", s)], "--out", str(work / name),
-                        "--timeout", "1200", "--log-level", "error", *extra], env=env, capture_output=True, text=True)
+    with open(work / f"{name}.out", "w") as out:
+        owner = subprocess.Popen([str(BIN / "candlewick"), "run", *[a for s in SYMBOLS for a in ("--symbols", s)], "--out", str(work / name),
+                                  "--timeout", "1200", "--log-level", "error", *extra], env=env, stdout=out, stderr=subprocess.STDOUT)
+        # wait4: this child's own rusage (CPU and peak RSS), not the sum over every child waited for.
+        _, status, usage = os.wait4(owner.pid, 0)
+        owner.returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - t
-    owner_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert owner.returncode == 0, (work / f"{name}.out").read_text()[-4000:]
     names = PROCESSES + [f"chart-worker.{i}" for i in range(1, len(procs) - len(PROCESSES) + 1)]
     cpu = {n: cpu_seconds(p.pid) - b for n, p, b in zip(names, procs, cpu_before)}
-    cpu["run owner"] = (owner_after.ru_utime + owner_after.ru_stime) - (owner_before.ru_utime + owner_before.ru_stime)
+    cpu["run owner"] = usage.ru_utime + usage.ru_stime
+    rss = {n: peak_rss_mib(p.pid) for n, p in zip(names, procs)}
+    rss["run owner"] = usage.ru_maxrss / 1024
     summary = json.loads((work / name / "summary.json").read_text())
     msgs = bridge_messages(env) - before
-    print(f"{name}: {wall:.1f} s, {msgs} messages, stages {summary['stage_seconds']}, cpu {cpu}", file=sys.stderr)
-    return wall, msgs, summary, cpu
+    pacing = paper_pacing(env)
+    print(f"{name}: {wall:.1f} s, {msgs} messages, stages {summary['stage_seconds']}, cpu {cpu}, peak rss MiB {rss}, "
+          f"ib-paper pacing {pacing}", file=sys.stderr)
+    assert pacing["violations"] == 0 and pacing["max_per_second"] <= pacing["limit"] == 50, f"ib-paper saw more than its limit: {pacing}"
+    return wall, msgs, summary, cpu, rss, pacing
 
 
 REPEATS = 3
@@ -121,7 +167,7 @@ def main(out):
              "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     order = ["cold", "warm", "warm, --staged"]
     rows = sorted(results.items(), key=lambda kv: (kv[0][0], order.index(kv[0][1])))
-    for (workers, kind), (wall, msgs, s, cpu) in rows:
+    for (workers, kind), (wall, msgs, s, cpu, *_) in rows:
         st = s["stage_seconds"]
         floor = max(msgs / 45, cpu_floor)
         lines.append(f"| {workers} | {kind} | {walls[(workers, kind)]} | {wall:.1f} | {N / wall:.1f} | {st.get('data', 0):.1f} | {st.get('charts', 0):.1f} | "
@@ -129,8 +175,21 @@ def main(out):
     names = list(rows[-1][1][3].keys())
     lines += ["", "CPU seconds by process during the median run:", "",
               "| chart-workers | run | " + " | ".join(names) + " |", "|---:|---|" + "---:|" * len(names)]
-    for (workers, kind), (_, _, _, cpu) in rows:
+    for (workers, kind), (_, _, _, cpu, *_) in rows:
         lines.append(f"| {workers} | {kind} | " + " | ".join(f"{cpu[n]:.1f}" if n in cpu else "–" for n in names) + " |")
+    # Peak RSS: VmHWM of each stack process, reset just before the run (/proc/PID/clear_refs), read just
+    # after; the run owner's from wait4. The largest over all runs of a kind is shown.
+    peaks = {k: {n: max(r[4][n] for r in v) for n in names if n in v[0][4]} for k, v in runs.items()}
+    lines += ["", "Peak RSS (MiB) by process, the largest over every run of the row (VmHWM, reset before each run):", "",
+              "| chart-workers | run | " + " | ".join(names) + " |", "|---:|---|" + "---:|" * len(names)]
+    for (workers, kind), _ in rows:
+        lines.append(f"| {workers} | {kind} | " + " | ".join(f"{peaks[(workers, kind)][n]:.0f}" if n in peaks[(workers, kind)] else "–"
+                                                            for n in names) + " |")
+    chart_peak = max(v for k, p in peaks.items() for n, v in p.items() if n.startswith("chart-worker"))
+    busiest = max(r[5]["max_per_second"] for v in runs.values() for r in v)
+    lines += ["", f"chart-worker's peak RSS: {chart_peak:.0f} MiB (target ≤ 64 MiB: {'met' if chart_peak <= 64 else 'NOT met'}). "
+              f"ib-paper, counting every message it receives per rolling second, saw at most {busiest} in any second over all "
+              "these runs (its limit is 50; the bench fails on more, or on any violation)."]
     c1, w1 = results[(1, "cold")][0], results[(1, "warm")][0]
     c2, w2 = results[(2, "cold")][0], results[(2, "warm")][0]
     cold_ratios = [results[(w, "cold")][0] / max(results[(w, "cold")][1] / 45, cpu_floor) for w in (1, 2)]

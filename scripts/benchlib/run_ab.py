@@ -21,7 +21,8 @@ try:
     warm = run.run_once(env, work, "warm", procs)
 finally:
     stop(procs)
-print(json.dumps({k: {"wall": r[0], "messages": r[1], "cpu": sum(r[3].values()), "run_owner_cpu": r[3]["run owner"]}
+print(json.dumps({k: {"wall": r[0], "messages": r[1], "cpu": sum(r[3].values()), "run_owner_cpu": r[3]["run owner"],
+                      "cpu_by_process": r[3], **({"peak_rss_mib": r[4], "ib_paper_pacing": r[5]} if len(r) > 4 else {})}
                   for k, r in (("cold", cold), ("warm", warm))}))
 '''
 
@@ -30,7 +31,10 @@ def main(before, after, repeats):
     for i in range(repeats):
         for label, tree in (("before", before), ("after", after)):
             env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{tree}/scripts/benchlib", "CANDLEWICK_BIN": f"{tree}/.build/release"}
-            out = subprocess.run([sys.executable, "-c", ONE], cwd=tree, env=env, capture_output=True, text=True, check=True).stdout
+            r = subprocess.run([sys.executable, "-c", ONE], cwd=tree, env=env, capture_output=True, text=True)
+            if r.returncode != 0:
+                sys.exit(f"{label} stack {i + 1} failed:\n{r.stderr[-3000:]}")
+            out = r.stdout
             print(json.dumps({"tree": label, "repeat": i + 1, **json.loads(out.strip().splitlines()[-1])}), flush=True)
 
 

@@ -4,6 +4,8 @@ import Foundation
 ///
 /// Rules: `job_id` non-empty; both configs are for `market_data.symbol`; `daily` is daily and
 /// `weekly` is weekly; `market_data` is daily bars.
+///
+/// Equality and hashing are over the values; `marketDataJSON` is only how `market_data` is written.
 public struct ChartJob: BusPayload, Hashable {
     public static let messageType = "chart.job"
 
@@ -13,8 +15,15 @@ public struct ChartJob: BusPayload, Hashable {
     public let weekly: ChartConfig
     /// When set, the worker also writes `<dir>/<SYMBOL>_daily.png` and `_weekly.png`.
     public let artifactDir: String?
+    /// The JSON `marketData` was decoded from, as received (a `market_data` reply's payload): when
+    /// set, the job's `market_data` is these bytes, forwarded instead of encoded again (see
+    /// `forwarding(_:)`). Never decoded here; never sent back out by `Codable`'s `encode(to:)`.
+    public let marketDataJSON: Data?
 
-    public init(jobId: String, marketData: MarketData, daily: ChartConfig, weekly: ChartConfig, artifactDir: String? = nil) throws {
+    /// - Parameter marketDataJSON: the bytes `marketData` was decoded from, to forward as they are
+    ///   (the caller vouches that they decode to `marketData`), or nil to encode `marketData`.
+    public init(jobId: String, marketData: MarketData, daily: ChartConfig, weekly: ChartConfig, artifactDir: String? = nil,
+                marketDataJSON: Data? = nil) throws {
         let v = Validator("ChartJob")
         try v.nonEmpty(jobId, "job_id")
         try v.require(marketData.timeframe == .daily, "market_data.timeframe", "must be daily (weekly bars are resampled by the worker)")
@@ -28,6 +37,19 @@ public struct ChartJob: BusPayload, Hashable {
         self.daily = daily
         self.weekly = weekly
         self.artifactDir = artifactDir
+        self.marketDataJSON = marketDataJSON
+    }
+
+    public static func == (a: ChartJob, b: ChartJob) -> Bool {
+        a.jobId == b.jobId && a.marketData == b.marketData && a.daily == b.daily && a.weekly == b.weekly && a.artifactDir == b.artifactDir
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(jobId)
+        h.combine(marketData)
+        h.combine(daily)
+        h.combine(weekly)
+        h.combine(artifactDir)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -40,6 +62,15 @@ public struct ChartJob: BusPayload, Hashable {
         try self.init(jobId: c.decode(String.self, forKey: .jobId), marketData: c.decode(MarketData.self, forKey: .marketData),
                       daily: c.decode(ChartConfig.self, forKey: .daily), weekly: c.decode(ChartConfig.self, forKey: .weekly),
                       artifactDir: c.decodeIfPresent(String.self, forKey: .artifactDir))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(jobId, forKey: .jobId)
+        try c.encode(marketData, forKey: .marketData)
+        try c.encode(daily, forKey: .daily)
+        try c.encode(weekly, forKey: .weekly)
+        try c.encodeIfPresent(artifactDir, forKey: .artifactDir)
     }
 }
 

@@ -117,6 +117,15 @@ extension EnvelopeHeader: Codable {
 public protocol BusPayload: Codable, Sendable {
     /// The envelope `type` (and pub/sub topic) of this payload.
     static var messageType: String { get }
+
+    /// The payload's JSON as it goes into the envelope. `encoder` has `CandlewickJSON`'s settings;
+    /// the default encodes `self` with it. A payload that carries JSON it received and forwards as
+    /// is (a chart job's bars) writes those bytes instead of encoding them again.
+    func encodedPayload(using encoder: JSONEncoder) throws -> Data
+}
+
+extension BusPayload {
+    public func encodedPayload(using encoder: JSONEncoder) throws -> Data { try encoder.encode(self) }
 }
 
 /// A header plus a typed payload. Encodes as one JSON object: the header's keys and `payload`.

@@ -4,14 +4,15 @@ import Foundation
 ///
 /// The header's keys are fixed, so they are written by hand, in the order `CandlewickJSON.encoder()`
 /// (sorted keys) writes them, with the same string escapes; only the payload goes through the
-/// `JSONEncoder`, and its bytes are spliced in at `"payload":`. The result is byte for byte what
+/// `JSONEncoder` (or writes itself: `BusPayload.encodedPayload`), and its bytes are spliced in at
+/// `"payload":`. The result is byte for byte what
 /// `CandlewickJSON.encoder().encode(envelope)` produces (checked by `EnvelopeCodecTests` on random
 /// envelopes); it saves the encoder's per-key container work and the custom date strategy's
 /// closure calls for the ten header fields.
 public enum EnvelopeWriter {
     /// The envelope JSON: the header's keys and `payload`, sorted, no whitespace.
     public static func encode<P: BusPayload>(_ envelope: Envelope<P>, payloadEncoder: JSONEncoder) throws -> Data {
-        let payload = try payloadEncoder.encode(envelope.payload)
+        let payload = try envelope.payload.encodedPayload(using: payloadEncoder)
         let h = envelope.header
         var out = JSONBytes(capacity: payload.count + 256 + 160 * h.attachments.count)
         out.raw(#"{"attachments":["#)
