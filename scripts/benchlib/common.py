@@ -1,6 +1,7 @@
 """Shared by the Python bench drivers: paths, free ports, and stopping what a bench started."""
 import os
 import pathlib
+import random
 import socket
 import subprocess
 
@@ -8,10 +9,33 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("CANDLEWICK_BIN", ROOT / ".build" / "release"))
 
 
+# Ports handed out by this process: a port is given once, even if nothing has bound it yet.
+_GIVEN = set()
+# Below Linux's ephemeral range (ip_local_port_range, 32768-60999 by default): the kernel never picks
+# one of these for an outgoing connection or for bind(0), so a port chosen here cannot be taken by
+# another process's client socket between the choice and the bind.
+_LOW, _HIGH = 20000, 32767
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A TCP port on 127.0.0.1 that is free now and that no earlier call in this process returned.
+
+    bind(0) would hand out a port from the ephemeral range, where it can collide with the local end
+    of any outgoing connection, and it can return the same port twice when the first caller has not
+    bound it yet (two processes of one stack then fight over one port: "Address already in use")."""
+    rng = random.Random()
+    for _ in range(1000):
+        port = rng.randint(_LOW, _HIGH)
+        if port in _GIVEN:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
+        return port
+    raise RuntimeError(f"no free TCP port in {_LOW}-{_HIGH} after 1000 tries")
 
 
 def stop(procs):

@@ -1,8 +1,8 @@
 """Shared fixtures for the cross-language checks: where the Swift binaries are, free ports, data."""
 import os
 import pathlib
-import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -77,10 +77,8 @@ def handshake_counter(sock):
     return wait
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(ROOT / "scripts" / "benchlib"))
+from common import free_port  # noqa: E402  (one port picker for the tests and the benches)
 
 
 def wait_for(predicate, timeout=10.0, interval=0.05, what="condition"):
