@@ -17,3 +17,27 @@ ensure_venv() {
         echo "${PY_PACKAGES[*]} $*" > "$stamp"
     fi
 }
+
+# The stack under supervisord with the config file $1 (deploy/supervisor/candlewick.conf or a copy made
+# from it). Needs CANDLEWICK_HOME, CANDLEWICK_RUN_DIR and CANDLEWICK_BUS_DIRECTORY; `stop_stack` is set
+# as the EXIT trap, so the stack goes down with the script whatever happens.
+start_stack() {
+    SUP=(-c "$1")
+    mkdir -p "$CANDLEWICK_RUN_DIR/logs"
+    trap stop_stack EXIT
+    supervisord "${SUP[@]}"
+    local running
+    for _ in $(seq 1 100); do
+        running=$(supervisorctl "${SUP[@]}" status 2>/dev/null | grep -c RUNNING || true)
+        [ "$running" -ge 8 ] && break
+        sleep 0.2
+    done
+    supervisorctl "${SUP[@]}" status
+}
+
+stop_stack() {
+    supervisorctl "${SUP[@]}" shutdown >/dev/null 2>&1 || true
+    # supervisord exits once every program has stopped (each within its stopwaitsecs).
+    for _ in $(seq 1 150); do [ -e "$CANDLEWICK_RUN_DIR/supervisord.pid" ] || break; sleep 0.1; done
+    rm -rf "$CANDLEWICK_BUS_DIRECTORY"
+}

@@ -14,7 +14,7 @@ extension RunPipeline {
         do {
             let checked = try ChartJob(jobId: id, marketData: data, daily: ChartConfig(symbol: symbol, timeframe: .daily),
                                        weekly: ChartConfig(symbol: symbol, timeframe: .weekly),
-                                       artifactDir: (settings.chartsDirectory as NSString).appendingPathComponent(symbol))
+                                       artifactDir: settings.keepCharts ? (settings.chartsDirectory as NSString).appendingPathComponent(symbol) : nil)
             job = try checked.forwarding(json)
         } catch {
             failures.append(RunFailure(symbol, "\(error)"))

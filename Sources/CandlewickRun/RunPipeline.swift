@@ -17,6 +17,9 @@ public struct RunPipeline: Sendable {
         public var universe: [String]
         /// Charts are written under `<chartsDirectory>/<SYMBOL>/`.
         public var chartsDirectory: String
+        /// Whether chart-workers write the PNGs there (false: they only travel with the analysis job,
+        /// as in a backtest, where thousands of as-of days would fill the disk).
+        public var keepCharts = true
         /// Seconds a chart-worker may take before its job is issued again (analysis jobs get 4x).
         public var lease: Double = 30
         /// Attempts per job before it is given up.

@@ -40,13 +40,7 @@ enum ChartsSummary {
             rows.append([r.symbol, r.status, i.map { UTCTimestamp.formatDay($0.timestamp) } ?? "-", r.lastClose.map { "\($0)" } ?? "n/a",
                          f(i?.sma50), f(i?.sma200), f(i?.rsi14, 1), f(i?.macdHistogram, 3), f(r.renderMs, 1), r.worker])
         }
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        let lines = rows.enumerated().map { n, row in
-            row.enumerated().map { c, cell in c == 0 || c == 1 || c == 9 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                : String(repeating: " ", count: widths[c] - cell.count) + cell }.joined(separator: "  ")
-                + (n == 0 ? "\n" + widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ") : "")
-        }
-        Swift.print("\n" + lines.joined(separator: "\n"))
+        Swift.print("\n" + TextTable.render(rows, leftAligned: [0, 1, 9]))
         for f in failures { Swift.print("FAILED \(f.symbol): \(f.reason)") }
         Swift.print(String(format: "\n%d charted, %d failed, %d re-issued, %d duplicate results, %.1f s. Charts: %@/<SYMBOL>/",
                            results.filter { $0.status == "ok" }.count, failures.count + results.filter { $0.status != "ok" }.count,

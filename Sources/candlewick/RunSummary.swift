@@ -87,12 +87,8 @@ struct RunSummary {
                          a.reasons.first.map { "refused: \($0.prefix(50))" } ?? (s.isActionable ? "actionable" : "")]
                         + (orders.map { [$0.status(s.symbol)] } ?? []))
         }
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         print("")
-        for (n, row) in rows.enumerated() {
-            print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
-            if n == 0 { print(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
-        }
+        print(TextTable.render(rows))
         let cut = Set(stop?.cutShort.map(\.symbol) ?? [])
         for f in failures where !cut.contains(f.symbol) { print("FAILED \(f.symbol): \(f.reason)") }
         if let stop {
