@@ -1,0 +1,83 @@
+import Foundation
+
+/// What the order router did with a signal in the backtest.
+public enum RouterOutcome: Sendable, Hashable, Codable {
+    /// The risk gate passed it and a bracket was placed.
+    case placed
+    /// The risk gate denied it, with its reason code.
+    case denied(String)
+    /// Never sent to the router (HOLD, or no prices).
+    case notSent
+
+    /// `placed`, `denied:<reason code>` or `not_sent`.
+    public var text: String {
+        switch self {
+        case .placed: "placed"
+        case .denied(let code): "denied:\(code)"
+        case .notSent: "not_sent"
+        }
+    }
+
+    /// Reads `text` back; nil for anything else.
+    public init?(text: String) {
+        switch text {
+        case "placed": self = .placed
+        case "not_sent": self = .notSent
+        default:
+            guard text.hasPrefix("denied:") else { return nil }
+            self = .denied(String(text.dropFirst("denied:".count)))
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let text = try c.decode(String.self)
+        guard let v = RouterOutcome(text: text) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "router outcome must be placed, denied:<code> or not_sent, got \(text)")
+        }
+        self = v
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
+
+/// One line of signals.csv: a signal of the backtest and what the router did with it.
+public struct SignalRow: Sendable, Hashable, Codable {
+    public var asOf: String
+    public var symbol: String
+    public var action: SignalAction
+    public var confidence: SignalConfidence
+    public var confidenceScore: Double
+    /// Nil for a signal without prices (HOLD).
+    public var entry: Decimal?
+    public var stop: Decimal?
+    public var target: Decimal?
+    /// Who made the signal (e.g. `rules`, `llm`).
+    public var analyst: String
+    /// The model, when an LLM made it.
+    public var model: String?
+    public var router: RouterOutcome
+
+    public init(asOf: String, symbol: String, action: SignalAction, confidence: SignalConfidence, confidenceScore: Double,
+                entry: Decimal?, stop: Decimal?, target: Decimal?, analyst: String, model: String?, router: RouterOutcome) {
+        self.asOf = asOf
+        self.symbol = symbol
+        self.action = action
+        self.confidence = confidence
+        self.confidenceScore = confidenceScore
+        self.entry = entry
+        self.stop = stop
+        self.target = target
+        self.analyst = analyst
+        self.model = model
+        self.router = router
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case asOf = "as_of", symbol, action, confidence, confidenceScore = "confidence_score", entry, stop, target, analyst, model
+        case router = "router_outcome"
+    }
+}
