@@ -275,6 +275,7 @@ PAYLOADS = {
     # Commands to gateway-bridge (in MessageCatalog.standard since the run owner moved to CandlewickRun).
     "market_data.request": obj({
         "symbol": SYMBOL, "duration_days": nullable({"type": "integer", "minimum": 1, "maximum": 10000}),
+        "end_day": nullable({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
     }, ["symbol"]),
     "gateway.error": obj({
         "symbol": {"type": "string"}, "code": nullable({"type": "integer"}), "message": {"type": "string"},

@@ -119,7 +119,7 @@ public struct CommandService: Service {
 
     func serveMarketData(_ ask: MarketDataRequest, _ request: IncomingRequest) async {
         do {
-            let md = try await fetcher.marketData(symbol: ask.symbol, days: ask.durationDays)
+            let md = try await fetcher.marketData(symbol: ask.symbol, days: ask.durationDays, endDay: ask.endDay)
             if let last = md.bars.last { await desk.notePrice(ask.symbol, last.close) }
             try server.reply(to: request, with: md)
             logger.info("gateway.market_data", metadata: ["symbol": "\(ask.symbol)", "bars": "\(md.bars.count)"])

@@ -30,9 +30,11 @@ public actor MarketDataFetcher {
         self.qualify = qualify
     }
 
-    /// The last `days` daily bars of `symbol` as `MarketData`; throws `GatewayError` with IB's code.
-    public func marketData(symbol: String, days: Int, timeout: Double = 30) async throws -> MarketData {
-        let key = "\(symbol)|\(days)"
+    /// The last `days` daily bars of `symbol` as `MarketData`, ending with `endDay`'s bar (`YYYY-MM-DD`;
+    /// nil: up to now); throws `GatewayError` with IB's code. The same request within 15 s is answered
+    /// from the last answer (IB refuses identical historical requests that close together).
+    public func marketData(symbol: String, days: Int, endDay: String? = nil, timeout: Double = 30) async throws -> MarketData {
+        let key = "\(symbol)|\(days)|\(endDay ?? "now")"
         let bars: [TWSBar]
         if let hit = recent[key], Date().timeIntervalSince(hit.at) < 15 {
             bars = hit.bars
@@ -42,7 +44,7 @@ public actor MarketDataFetcher {
             defer { releaseSlot() }
             // Qualified first (one contract-details request per symbol, then cached): bars by conId.
             let contract = try await qualify(symbol)
-            bars = try await request(contract: contract, days: days, timeout: timeout)
+            bars = try await request(contract: contract, days: days, endDay: endDay, timeout: timeout)
             recent[key] = (Date(), bars)
         }
         let ohlcv = try bars.map { b -> OHLCVBar in
@@ -69,12 +71,14 @@ public actor MarketDataFetcher {
         if waiting.isEmpty { inFlight -= 1 } else { waiting.removeFirst().resume() }
     }
 
-    private func request(contract: TWSContract, days: Int, timeout: Double) async throws -> [TWSBar] {
+    private func request(contract: TWSContract, days: Int, endDay: String?, timeout: Double) async throws -> [TWSBar] {
         let symbol = contract.symbol
         nextReqId += 1
         let id = nextReqId
         let duration = days > 365 ? "\((days + 364) / 365) Y" : "\(days) D"
-        let req = TWSHistoricalDataRequest(reqId: id, contract: contract, durationStr: duration)
+        // A day's bar belongs to an end time at or after its close: the day's last second, exchange time.
+        let end = endDay.map { $0.replacingOccurrences(of: "-", with: "") + " 23:59:59 US/Eastern" } ?? ""
+        let req = TWSHistoricalDataRequest(reqId: id, contract: contract, endDateTime: end, durationStr: duration)
         let timer = Task {
             try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
             self.expire(id, GatewayError("no historical data for \(symbol) within \(timeout) s"))

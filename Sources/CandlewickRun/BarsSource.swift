@@ -51,11 +51,14 @@ public struct GatewayBars: BarsSource {
     public let client: RequestClient
     /// Trading days of history per symbol.
     public let history: Int
+    /// The last day whose bar is asked for (`YYYY-MM-DD`; a backtest's as-of day); nil: up to now.
+    public let endDay: String?
     public let timeout: Duration
 
-    public init(client: RequestClient, history: Int, timeout: Duration = .seconds(120)) {
+    public init(client: RequestClient, history: Int, endDay: String? = nil, timeout: Duration = .seconds(120)) {
         self.client = client
         self.history = history
+        self.endDay = endDay
         self.timeout = timeout
     }
 
@@ -72,7 +75,7 @@ public struct GatewayBars: BarsSource {
 
     func fetch(_ symbol: String, runId: String) async -> RunPipeline.Event {
         do {
-            let reply = try await client.request(try MarketDataRequest(symbol: symbol, durationDays: days), runId: runId, timeout: timeout)
+            let reply = try await client.request(try MarketDataRequest(symbol: symbol, durationDays: days, endDay: endDay), runId: runId, timeout: timeout)
             if let f = reply.payload(as: GatewayFailure.self) { return .barsFailed(symbol: symbol, reason: f.description) }
             guard let md = reply.payload(as: MarketData.self) else {
                 return .barsFailed(symbol: symbol, reason: "unexpected reply \(reply.header.type)")

@@ -8,13 +8,22 @@ public enum RouterOutcome: Sendable, Hashable, Codable {
     case denied(String)
     /// Never sent to the router (HOLD, or no prices).
     case notSent
+    /// IB rejected the bracket after the gate passed it.
+    case rejected
+    /// Not confirmed at IB (an alert: order-router journaled it `unknown`).
+    case unknown
+    /// No signal: the symbol failed before analysis (no bars, a chart or an analysis that failed).
+    case failed
 
-    /// `placed`, `denied:<reason code>` or `not_sent`.
+    /// `placed`, `denied:<reason code>`, `not_sent`, `rejected`, `unknown` or `failed`.
     public var text: String {
         switch self {
         case .placed: "placed"
         case .denied(let code): "denied:\(code)"
         case .notSent: "not_sent"
+        case .rejected: "rejected"
+        case .unknown: "unknown"
+        case .failed: "failed"
         }
     }
 
@@ -23,6 +32,9 @@ public enum RouterOutcome: Sendable, Hashable, Codable {
         switch text {
         case "placed": self = .placed
         case "not_sent": self = .notSent
+        case "rejected": self = .rejected
+        case "unknown": self = .unknown
+        case "failed": self = .failed
         default:
             guard text.hasPrefix("denied:") else { return nil }
             self = .denied(String(text.dropFirst("denied:".count)))
@@ -33,7 +45,7 @@ public enum RouterOutcome: Sendable, Hashable, Codable {
         let c = try decoder.singleValueContainer()
         let text = try c.decode(String.self)
         guard let v = RouterOutcome(text: text) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "router outcome must be placed, denied:<code> or not_sent, got \(text)")
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "router outcome must be placed, denied:<code>, not_sent, rejected, unknown or failed, got \(text)")
         }
         self = v
     }

@@ -151,7 +151,7 @@ public enum UTCTimestamp {
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     /// Days since 1970-01-01 of the proleptic Gregorian day y-m-d (Howard Hinnant's days-from-civil).
-    public static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -161,7 +161,7 @@ public enum UTCTimestamp {
     }
 
     /// The proleptic Gregorian (year, month, day) of a day number since 1970-01-01 (Howard Hinnant's civil-from-days).
-    public static func civil(fromDays z0: Int) -> (Int, Int, Int) {
+    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -1,0 +1,70 @@
+import ArgumentParser
+import CandlewickCore
+import CandlewickRun
+import CandlewickRuntime
+import Foundation
+
+/// `candlewick backtest`: a backtest through the production processes (`BacktestRunner`), scored by
+/// `BacktestEvaluation`, written to `--out` and summed up in three tables (metrics, beside
+/// buy-and-hold; per action and confidence; calibration). Exit 0 when it ran to the end; 1 on an error
+/// (the progress so far is kept: the same command resumes it).
+struct BacktestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Backtest the signals through the production processes on ib-paper's simulated clock, then score them.",
+        discussion: """
+            Needs the stack running with ib-paper serving --data (scripts/backtest starts it). For each as-of day, \
+            every --every trading days from --from to --to: ib-paper's clock is set, the universe's bars come from \
+            gateway-bridge over the TWS API, charts from the chart-workers, signals from the llm-workers, and the \
+            actionable signals go through order-router's risk gate as brackets to ib-paper, which fills them on the \
+            bars that follow. Results in --out: signals.csv, trades.csv, equity.csv, metrics.json, calibration.json. \
+            Run again with the same arguments to resume after a stop or a kill; docs/backtest.md.
+            """)
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "First as-of day, YYYY-MM-DD.") var from = "2015-12-01"
+    @Option(help: "Last as-of day, YYYY-MM-DD.") var to = "2017-11-30"
+    @Option(help: "Trading days between two as-of days (5: weekly).") var every = 5
+    @Option(help: "Symbols, comma-separated, or `all` (every daily file in --data); default run.universe.") var universe: String?
+    @Option(help: "The data folder ib-paper serves (recorded with the results; scripts/backtest starts ib-paper on it).")
+    var data = "deploy/data/daily"
+    @Option(help: "Results folder (and the progress a resume continues from).") var out: String?
+    @Option(help: "Trading days a filled bracket is held before it is closed at the close (time exit).") var holdDays = 10
+    @Option(help: "Slippage in basis points against us on market-like fills (gap opens, stops, time exits).") var slippageBps = "0"
+    @Option(help: "Commission model: ib_tiered (IB Pro tiered, lowest tier) or ib_fixed (IB Pro fixed, as ib-paper charges).") var commission = "ib_tiered"
+    @Option(help: "The benchmark held beside the universe's buy-and-hold.") var benchmark = "SPY"
+    @Option(help: "Daily bars each analysis sees (the most recent up to the as-of day).") var history = 1000
+    @Flag(help: "Keep every day's chart PNGs under --out/days/ (off: thousands of days would fill the disk).") var keepCharts = false
+
+    func run() async throws {
+        // A backtest is a run owner: the same process name, so the same bus key and config keys.
+        let context = try ProcessContext(process: "candlewick-run", options: common)
+        let config = try RunSettings(config: context.config)
+        let symbols: [String]
+        switch universe {
+        case nil: symbols = config.universe
+        case "all": symbols = try BacktestUniverse.symbols(in: data)
+        case let list?: symbols = list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+        }
+        guard let slippage = DecimalText.parse(slippageBps), slippage >= 0 else { throw ValidationError("--slippage-bps must be a number >= 0") }
+        guard let model = CommissionModel(rawValue: commission) else {
+            throw ValidationError("--commission must be one of \(CommissionModel.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let assumptions = BacktestAssumptions(holdDays: holdDays, entryValidBars: 1, slippageBps: slippage, commission: model)
+        do { try assumptions.validate() } catch { throw ValidationError("\(error)") }
+        var settings: BacktestSettings
+        do {
+            settings = try BacktestSettings(from: from, to: to, every: every, universe: symbols.sorted(), data: data, assumptions: assumptions)
+        } catch { throw ValidationError("\(error)") }
+        (settings.benchmark, settings.history) = (benchmark.uppercased(), history)
+        settings.shadowShares = Decimal(context.config[\.riskFixedShares])
+        let folder = out ?? "runs/backtest-\(settings.fingerprint)"
+        let runner = BacktestRunner(settings: settings, out: folder, run: config, context: context, keepCharts: keepCharts,
+                                    onProgress: { note in FileHandle.standardError.write(Data("  \(note)\n".utf8)) })
+        try await ProcessRunner.run([runner], context: context)
+        guard let data = runner.data else { throw ExitCode(1) }
+        let results = BacktestEvaluation.evaluate(data)
+        try BacktestOutput.write(results, settings: settings, folder: folder)
+        BacktestSummary.print(results, settings: settings, folder: folder)
+    }
+}
