@@ -78,7 +78,8 @@ struct RouterBrokerClockTests {
         broker.set(.down)
         let d = try await Self.submit(router, "AAA", "1")
         #expect(d.outcome == .denied && d.note?.code == .brokerClockUnavailable)
-        #expect(broker.places == 0 && (try IntentJournal(path: path).replayed.isEmpty))
+        let journaled = try IntentJournal(path: path).replayed
+        #expect(broker.places == 0 && journaled.isEmpty)
         broker.set(.ack)
         #expect(try await Self.submit(router, "AAA", "1").outcome == .placed, "not journaled: the same signal is judged once the time is back")
     }
