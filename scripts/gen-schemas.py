@@ -71,7 +71,7 @@ RISK_NOTE = obj({
                       "daily_budget_clamped", "daily_budget", "daily_loss", "rate_limit", "market_closed",
                       "duplicate_signal", "duplicate_symbol", "unknown_symbol", "invalid_signal", "not_reconciled",
                       "gateway_rejected", "gateway_unavailable", "unknown_source", "stop_too_close", "reward_risk_low",
-                      "entry_too_far"]},
+                      "entry_too_far", "broker_unconfirmed", "broker_clock_unavailable"]},
     "detail": {"type": "string"},
 }, ["code", "detail"])
 CHART_RESULT = obj({
@@ -232,7 +232,10 @@ PAYLOADS = {
         "orders": {"type": "array", "items": ref("broker.order")},
         "executions": {"type": "array", "items": ref("broker.execution")},
         "portfolio": ref("portfolio"), "account_values": STR_MAP, "connection_epoch": {"type": "integer"}, "taken_at": TS,
+        "ib_time": nullable(TS),
     }, ["accounts", "orders", "executions", "portfolio", "account_values", "connection_epoch", "taken_at"]),
+    # One type both ways: the request has no ib_time, gateway-bridge's answer has it.
+    "broker.time": obj({"ib_time": nullable(TS)}, []),
     "portfolio.request": obj({"reason": {"type": "string"}}, ["reason"]),
     "signal.submit": obj({
         "run_id": NONEMPTY, "signal": ref("signal"), "last_price": OPT_PRICE, "source": NONEMPTY,

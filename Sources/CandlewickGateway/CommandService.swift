@@ -64,7 +64,7 @@ public final class EventRelay: Sendable {
 
 /// Serves gateway-bridge's ROUTER socket until shutdown: `market_data.request` → `market_data`,
 /// `order.place` → `order.ack` / `order.rejected`, `order.cancel`, `broker.sync` → `broker.snapshot`,
-/// `portfolio.request` → `portfolio`. Every request has a deadline; failures carry IB's code and text.
+/// `broker.time` → `broker.time` with IB's time, `portfolio.request` → `portfolio`. Every request has a deadline; failures carry IB's code and text.
 public struct CommandService: Service {
     let server: RequestServer
     let fetcher: MarketDataFetcher
@@ -105,6 +105,8 @@ public struct CommandService: Service {
                 }
             } else if m.payload(as: SnapshotRequest.self) != nil {
                 try server.reply(to: request, with: try await desk.snapshot())
+            } else if m.payload(as: BrokerTime.self) != nil {
+                try server.reply(to: request, with: BrokerTime(ibTime: try await desk.time()))
             } else if m.payload(as: PortfolioRequest.self) != nil {
                 try server.reply(to: request, with: try await desk.portfolio())
             } else {

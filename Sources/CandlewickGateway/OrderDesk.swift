@@ -68,6 +68,15 @@ public actor OrderDesk {
         }
     }
 
+    /// The broker's time (reqCurrentTime on the current connection): IB's clock, or ib-paper's simulated time.
+    public func time() async throws -> Date {
+        switch await ask({ .timeRequested($0) }) {
+        case .time(let t): return t
+        case .failed(let e): throw e
+        default: throw GatewayError("order desk: no time answer")
+        }
+    }
+
     /// The portfolio from a fresh snapshot (market price: the last close served, else the average cost).
     public func portfolio() async throws -> Portfolio { try await snapshot().portfolio }
 

@@ -18,6 +18,8 @@ public enum DeskEvent: Sendable {
     case contractRequested(DeskRequestId, symbol: String)
     /// A complete snapshot of the current connection; answered with `.snapshot` or a failure.
     case snapshotRequested(DeskRequestId)
+    /// The broker's time (one reqCurrentTime); answered with `.time` or a failure.
+    case timeRequested(DeskRequestId)
     /// The driver took these IB order ids for a placement (after `.takeOrderIds`), or could not.
     case orderIdsTaken(DeskRequestId, Result<[Int], GatewayError>)
     /// The last leg of a placement reached the socket at `at`, or writing failed.
@@ -36,14 +38,16 @@ public enum DeskEvent: Sendable {
 public enum DeskSend: Sendable, Hashable {
     case contract(reqId: Int)
     case snapshot(round: Int)
+    case time
     case cleanup
 }
 
-/// A deadline the desk keeps: one per contract request, placement and snapshot round; cancelled when it ends.
+/// A deadline the desk keeps: one per contract request, placement, snapshot round and time request; cancelled when it ends.
 public enum DeskTimer: Sendable, Hashable {
     case contract(reqId: Int)
     case placement(DeskRequestId)
     case snapshot(round: Int)
+    case time
 }
 
 /// An answer to a caller.
@@ -51,6 +55,7 @@ public enum DeskReply: Sendable {
     case placed(Result<OrderAck, OrderRejection>)
     case contract(TWSContract)
     case snapshot(BrokerSnapshot)
+    case time(Date)
     case failed(GatewayError)
 }
 

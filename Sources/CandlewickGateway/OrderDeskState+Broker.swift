@@ -63,6 +63,13 @@ extension OrderDeskState {
         case .completedOrdersEnd: end("completedOrders", now: now, &out)
         case .execDetailsEnd: end("executions", now: now, &out)
         case .positionEnd: end("positions", now: now, &out)
+        case .currentTime(let t):
+            let ibTime = Date(timeIntervalSince1970: Double(t))
+            if round?.pendingEnds.contains("currentTime") == true {
+                round?.ibTime = ibTime
+                end("currentTime", now: now, &out)
+            }
+            answerTime(ibTime, &out)
         case .accountSummaryEnd(let reqId):
             end("account", now: now, &out)
             out.append(.send([.cancelAccountSummary(reqId: reqId)], .cleanup))
@@ -108,12 +115,13 @@ extension OrderDeskState {
     mutating func startRound(_ waiters: [SnapshotWaiter], _ out: inout [DeskAction]) {
         roundCount += 1
         positions = [:]
-        round = SnapshotRound(id: roundCount, epoch: epoch, pendingEnds: ["openOrders", "completedOrders", "executions", "positions", "account"],
+        round = SnapshotRound(id: roundCount, epoch: epoch, pendingEnds: ["openOrders", "completedOrders", "executions", "positions", "account", "currentTime"],
                               waiters: waiters)
         let (execId, summaryId) = (reqId(), reqId())
         out.append(.startTimer(.snapshot(round: roundCount), seconds: timeout))
         out.append(.send([.reqAllOpenOrders, .reqCompletedOrders(apiOnly: false), .reqExecutions(reqId: execId, filter: TWSExecutionFilter()),
-                          .reqPositions, .reqAccountSummary(reqId: summaryId, group: "All", tags: "NetLiquidation,TotalCashValue,BuyingPower,AvailableFunds")],
+                          .reqPositions, .reqAccountSummary(reqId: summaryId, group: "All", tags: "NetLiquidation,TotalCashValue,BuyingPower,AvailableFunds"),
+                          .reqCurrentTime],
                          .snapshot(round: roundCount)))
     }
 
@@ -136,7 +144,7 @@ extension OrderDeskState {
         let execs = executions.values.compactMap { x in Self.tradeExecution(x, commissions[x.execId], now: now) }.sorted { $0.timestamp < $1.timestamp }
         let snapshot = Result { () throws -> BrokerSnapshot in
             BrokerSnapshot(accounts: accounts, orders: r.orders.values.sorted { $0.brokerOrderId < $1.brokerOrderId }, executions: execs,
-                           portfolio: try portfolio(now: now), accountValues: accountValues, connectionEpoch: r.epoch, takenAt: now)
+                           portfolio: try portfolio(now: now), accountValues: accountValues, connectionEpoch: r.epoch, takenAt: now, ibTime: r.ibTime)
         }
         for w in r.waiters {
             switch w {
@@ -171,6 +179,30 @@ extension OrderDeskState {
         let waiters = nextRound
         nextRound = []
         startRound(waiters, &out)
+    }
+
+    // MARK: the broker's time
+
+    /// One reqCurrentTime for every caller waiting (a request already on its way answers a new caller too).
+    mutating func requestTime(_ id: DeskRequestId, _ out: inout [DeskAction]) {
+        timeWaiters.append(id)
+        guard timeWaiters.count == 1 else { return }
+        out.append(.startTimer(.time, seconds: timeout))
+        out.append(.send([.reqCurrentTime], .time))
+    }
+
+    mutating func answerTime(_ ibTime: Date, _ out: inout [DeskAction]) {
+        guard !timeWaiters.isEmpty else { return }
+        out.append(.cancelTimer(.time))
+        for id in timeWaiters { out.append(.reply(id, .time(ibTime))) }
+        timeWaiters = []
+    }
+
+    mutating func failTime(_ e: GatewayError, _ out: inout [DeskAction]) {
+        guard !timeWaiters.isEmpty else { return }
+        out.append(.cancelTimer(.time))
+        for id in timeWaiters { out.append(.reply(id, .failed(e))) }
+        timeWaiters = []
     }
 
     /// The portfolio from the latest positions and account values (market price: the last close served, else the average cost).

@@ -43,6 +43,8 @@ public struct OrderDeskState: Sendable {
     var roundCount = 0
     /// Requests for a snapshot that must start after the current round (they asked after it began).
     var nextRound: [SnapshotWaiter] = []
+    /// Callers waiting for the broker's time (one reqCurrentTime answers them all).
+    var timeWaiters: [DeskRequestId] = []
 
     var executions: [String: TWSExecution] = [:]
     var commissions: [String: TWSCommissionReport] = [:]
@@ -79,6 +81,8 @@ public struct OrderDeskState: Sendable {
         var pendingEnds: Set<String>
         var orders: [String: BrokerOrder] = [:]
         var waiters: [SnapshotWaiter]
+        /// The broker's time answered during the round (reqCurrentTime).
+        var ibTime: Date?
     }
 
     /// Where a placement request stands.
@@ -106,7 +110,7 @@ public struct OrderDeskState: Sendable {
 
     /// How many requests are waiting for an answer (placements, contract lookups, snapshot rounds): 0 when idle.
     public var openRequests: Int {
-        placements.count + contractLookups.values.reduce(0) { $0 + $1.waiters.count } + (round?.waiters.count ?? 0) + nextRound.count
+        placements.count + contractLookups.values.reduce(0) { $0 + $1.waiters.count } + (round?.waiters.count ?? 0) + nextRound.count + timeWaiters.count
     }
 
     /// The working orders of an intent (or one ref) as IB reports them on the current connection.
@@ -139,6 +143,8 @@ public struct OrderDeskState: Sendable {
             if let c = contracts[symbol] { out.append(.reply(id, .contract(c))) } else { lookUp(symbol, for: .caller(id), &out) }
         case .snapshotRequested(let id):
             requestSnapshot(.caller(id), &out)
+        case .timeRequested(let id):
+            requestTime(id, &out)
         case .orderIdsTaken(let id, let result):
             idsTaken(id, result, &out)
         case .legsWritten(let id, let error, let at):
@@ -151,6 +157,7 @@ public struct OrderDeskState: Sendable {
             switch what {
             case .contract(let reqId): failContract(reqId, GatewayError(error), now: now, &out)
             case .snapshot(let r): if round?.id == r { failRound(GatewayError(error), now: now, &out) }
+            case .time: failTime(GatewayError(error), &out)
             case .cleanup: break
             }
         case .tws(let e):
@@ -165,6 +172,8 @@ public struct OrderDeskState: Sendable {
                 finishPlacement(id, .failure(unknown(id, .timeout, "IB did not acknowledge the orders within \(timeout) s")), &out)
             case .snapshot(let r):
                 if round?.id == r { failRound(GatewayError("the snapshot did not complete within \(timeout) s"), now: now, &out) }
+            case .time:
+                failTime(GatewayError("IB did not answer reqCurrentTime within \(timeout) s"), &out)
             }
         case .priceNoted(let symbol, let close):
             lastPrices[symbol] = close
@@ -191,6 +200,7 @@ public struct OrderDeskState: Sendable {
             }
         }
         if let r = round, r.epoch <= e { failRound(GatewayError("connection to IB lost: \(why)"), now: nil, &out) }
+        failTime(GatewayError("connection to IB lost: \(why)"), &out)
         if (syncedEpoch ?? 0) <= e { dropBeliefs(epoch: e, &out) }
     }
 

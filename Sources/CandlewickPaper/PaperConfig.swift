@@ -5,7 +5,7 @@ public struct PaperConfig: Sendable {
     public var host = "127.0.0.1"
     /// 0 = any free port (the chosen one is logged and returned by `start`).
     public var port = 4002
-    /// Line protocol for the simulation clock (`advance [n]`, `asof`); nil = none.
+    /// Line protocol for the simulation clock (`advance [n]`, `setdate`, `reset`, `asof`, … see `PaperAdmin`); nil = none.
     public var adminPort: Int?
     /// The token an admin connection must send first (`auth <token>`); nil = no admin port auth (tests of the library only).
     public var adminToken: String?

@@ -184,7 +184,7 @@ final class PaperConnection: @unchecked Sendable {
             switch request {
             case .startApi: sendLocked([PaperErrors.err(-1, 321, "Error validating request: startApi sent twice")])
             case .reqIds: sendLocked([.nextValidId(b.state.nextValidId(clientId: id))])
-            case .reqCurrentTime: sendLocked([.currentTime(Int64(now))])
+            case .reqCurrentTime: sendLocked([.currentTime(Int64(server.simulatedNowLocked().timeIntervalSince1970))])
             case .reqManagedAccounts: sendLocked([.managedAccounts([b.state.account])])
             case .reqContractDetails(let reqId, let c): sendLocked(b.contractDetails(reqId: reqId, contract: c))
             case .reqHistoricalData(let h): historicalLocked(h, at: now)
@@ -225,7 +225,13 @@ final class PaperConnection: @unchecked Sendable {
     }
 }
 
-/// The simulation clock's line protocol: `advance [n]` → `ok as_of=YYYYMMDD`, `asof` → `as_of=YYYYMMDD`;
+/// The simulation clock's line protocol (after `auth <token>`), one line in, one line out:
+/// `advance [n]` → `ok as_of=YYYYMMDD` (n trading days, matching working orders on each);
+/// `setdate YYYYMMDD` → `ok as_of=YYYYMMDD`: forward to that trading day, matched day by day exactly like `advance`
+/// (a past date, a day without bars or one past the end of data → `error: …`);
+/// `reset [YYYYMMDD]` → `ok as_of=YYYYMMDD`: a fresh account (starting cash, no orders, executions or positions;
+/// order ids keep increasing) at that day, default the starting as-of day; saved to disk before the answer;
+/// `asof` → `as_of=YYYYMMDD`; `now` → `now=<epoch seconds> as_of=YYYYMMDD` (the simulated time `reqCurrentTime` answers);
 /// `connectivity lost|restored-data-lost|restored` → IB's 1100/1101/1102 to every client (for tests);
 /// `hmds hold` → historical requests stay open (unanswered) until `hmds release` → `ok released=N`;
 /// `pacing` → `max_per_second=N violations=V limit=L`: the most messages one client sent in a rolling second.
@@ -270,7 +276,27 @@ struct PaperAdmin {
             guard n >= 1, n <= 10_000 else { return "error: usage: advance [days 1...10000]" }
             let reached = server.advance(days: n)
             return reached.count == n ? "ok as_of=\(server.asOf)" : "error: end of data at as_of=\(server.asOf) after \(reached.count) day(s)"
+        case "setdate":
+            guard parts.count == 2, let day = PaperServer.parseDay(parts[1]) else { return "error: usage: setdate YYYYMMDD (a trading day after as_of)" }
+            switch server.setDate(day) {
+            case .success(let d): return "ok as_of=\(d)"
+            case .failure(let e): return "error: \(e)"
+            }
+        case "reset":
+            guard parts.count <= 2 else { return "error: usage: reset [YYYYMMDD]" }
+            var day: PaperDay?
+            if parts.count == 2 {
+                guard let d = PaperServer.parseDay(parts[1]) else { return "error: usage: reset [YYYYMMDD] (got \"\(parts[1].prefix(20))\")" }
+                day = d
+            }
+            switch server.reset(to: day) {
+            case .success(let d): return "ok as_of=\(d)"
+            case .failure(let e): return "error: \(e)"
+            }
         case "asof": return "as_of=\(server.asOf)"
+        case "now":
+            let (now, day) = server.lock.withLock { (server.simulatedNowLocked(), server.broker.state.asOf) }
+            return "now=\(Int64(now.timeIntervalSince1970)) as_of=\(day)"
         case "pacing":
             let (peak, violations) = server.lock.withLock { (server.messagePeak, server.messageWarnings) }
             return "max_per_second=\(peak) violations=\(violations) limit=\(server.config.maxMessagesPerSecond)"
@@ -286,7 +312,7 @@ struct PaperAdmin {
                 return "error: usage: connectivity lost|restored-data-lost|restored"
             }
             return "ok sent=\(code) clients=\(n)"
-        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], asof, connectivity lost|restored-data-lost|restored, hmds hold|release, pacing)"
+        default: return "error: unknown command \"\(line.prefix(40))\" (advance [n], setdate YYYYMMDD, reset [YYYYMMDD], asof, now, connectivity lost|restored-data-lost|restored, hmds hold|release, pacing)"
         }
     }
 }

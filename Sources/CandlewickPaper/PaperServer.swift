@@ -23,6 +23,8 @@ public final class PaperServer: @unchecked Sendable {
     var messageWarnings = 0
     /// Historical requests open in the simulated HMDS (IB's cap of 50).
     var hmds = PaperOpenHistorical()
+    /// Monotonic seconds when the simulated day last moved (start, advance, setdate, reset): see `simulatedNowLocked`.
+    var dayMovedAt = PaperServer.uptime()
 
     /// Loads the data and the saved state (or starts a fresh account).
     public init(config: PaperConfig, logger: Logger) throws {
@@ -142,10 +144,7 @@ public final class PaperServer: @unchecked Sendable {
                 reached.append(broker.state.asOf)
                 deliverLocked(out)
             }
-            if !reached.isEmpty {
-                for c in connections.values { c.sendAccountSummariesLocked() }
-                logger.info("day.advanced", metadata: ["as_of": "\(broker.state.asOf)"])
-            }
+            dayMoved(reached)
             return reached
         }
     }

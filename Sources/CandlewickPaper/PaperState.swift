@@ -76,10 +76,13 @@ public struct PaperState: Codable, Sendable {
     public var orders: [PaperOrder] = []
     public var positions: [String: PaperPosition] = [:]
     public var fills: [PaperFill] = []
+    /// After an admin `reset`: the highest order id used before it, so no client's next id reuses one (nil = never reset).
+    public var orderIdFloor: Int?
 
     enum CodingKeys: String, CodingKey {
         case schema, asOf = "as_of", account, cash, startingCash = "starting_cash", realizedPnL = "realized_pnl"
         case maxOrderId = "max_order_id", nextPermId = "next_perm_id", nextExecSeq = "next_exec_seq", orders, positions, fills
+        case orderIdFloor = "order_id_floor"
     }
 
     public init(asOf: PaperDay, account: String, cash: Decimal) {
@@ -89,9 +92,9 @@ public struct PaperState: Codable, Sendable {
         self.startingCash = cash
     }
 
-    /// The next valid id for a client: one above everything it (or anyone, for safety) used.
+    /// The next valid id for a client: one above everything it (or anyone, for safety) used, before a reset too.
     public func nextValidId(clientId: Int) -> Int {
-        max(1, (maxOrderId[String(clientId)] ?? 0) + 1, (orders.map(\.orderId).max() ?? 0) + 1)
+        max(1, (maxOrderId[String(clientId)] ?? 0) + 1, (orders.map(\.orderId).max() ?? 0) + 1, (orderIdFloor ?? 0) + 1)
     }
 }
 

@@ -13,6 +13,8 @@ public protocol BrokerGateway: Sendable {
     func portfolio() async throws -> Portfolio
     /// Cancels an intent's working legs.
     func cancel(_ request: CancelRequest) async throws
+    /// The broker's time (IB's reqCurrentTime; ib-paper's simulated time), for `router.clock = broker`.
+    func time() async throws -> Date
 }
 
 /// `BrokerGateway` over gateway-bridge's ROUTER socket (`gateway.commands`).
@@ -54,6 +56,12 @@ public struct BridgeGateway: BrokerGateway {
     public func cancel(_ request: CancelRequest) async throws {
         let reply = try await client.request(request, timeout: placeTimeout)
         if let no = reply.payload(as: OrderRejection.self) { throw BusError("order.cancel", message: no.message) }
+    }
+
+    public func time() async throws -> Date {
+        let reply = try await client.request(BrokerTime(), timeout: snapshotTimeout)
+        if let t = reply.payload(as: BrokerTime.self), let ib = t.ibTime { return ib }
+        throw BusError("broker.time", message: "gateway-bridge answered \(reply.header.type): \(Self.describe(reply))")
     }
 
     static func describe(_ m: BusMessage) -> String {

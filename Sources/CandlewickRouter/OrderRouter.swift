@@ -14,6 +14,10 @@ public actor OrderRouter {
     let gateway: any BrokerGateway
     let publish: Publish
     let clock: @Sendable () -> Date
+    /// With `router.clock = broker`: the broker's time, which `clock` then reads (nil: the wall clock).
+    let brokerClock: BrokerClock?
+    /// The machine's clock (the injected `clock`): a plan's `received_at`, from which signal → socket latency is measured.
+    let wallClock: @Sendable () -> Date
     let logger: Logger
     let crash: CrashPoints
     let allowedSources: Set<String>
@@ -46,11 +50,19 @@ public actor OrderRouter {
 
     public init(journal: IntentJournal, gateway: any BrokerGateway, policy: RiskPolicy, account: String = "",
                 mode: LiveArming.Mode = .paper, armed: Bool = false, allowedSources: Set<String>, crash: CrashPoints = CrashPoints(),
-                clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger, publish: @escaping Publish) {
+                clock: @escaping @Sendable () -> Date = { Date() }, brokerClock: BrokerClock? = nil, logger: Logger,
+                publish: @escaping Publish) {
         self.journal = journal
         self.gateway = gateway
         self.publish = publish
-        self.clock = clock
+        self.wallClock = clock
+        if let brokerClock {
+            // Broker time once it was read; before the first reading (nothing is judged then: signals wait for it) `clock`.
+            self.clock = { @Sendable () -> Date in brokerClock.now ?? clock() }
+        } else {
+            self.clock = clock
+        }
+        self.brokerClock = brokerClock
         self.logger = logger
         self.crash = crash
         self.allowedSources = allowedSources
@@ -106,6 +118,7 @@ public actor OrderRouter {
 
     /// Reconciles with a snapshot (taken on request or published by the bridge after a reconnect).
     public func apply(_ snapshot: BrokerSnapshot, reason: String) async -> Bool {
+        if let ib = snapshot.ibTime { brokerClock?.observe(ib) }
         lastEpoch = max(lastEpoch, snapshot.connectionEpoch)
         if let why = LiveArming.check(mode: arming.mode, armed: arming.armed, configuredAccount: account, gatewayAccounts: snapshot.accounts) {
             refusal = why
@@ -172,6 +185,17 @@ public actor OrderRouter {
         guard allowedSources.contains(s.source) else {
             return decide(.denied, RiskNote(.unknownSource, "source \"\(s.source)\" is not in router.allowed_sources"))
         }
+        // router.clock = broker: the broker's time first (the only suspension before the plan is journaled), never the wall clock.
+        if let brokerClock {
+            do {
+                brokerClock.observe(try await gateway.time())
+            } catch {
+                logger.error("router.broker_clock_unavailable", metadata: ["symbol": "\(signal.symbol)", "error": "\(error)",
+                                                                           "effect": "signal not judged; send it again later"])
+                return decide(.denied, RiskNote(.brokerClockUnavailable,
+                                                "router.clock = broker and the broker's time could not be read (\(error)); the signal is not judged on another clock"))
+            }
+        }
         if let existing = ledger.intents[intentId], existing.phase == .unknown {
             return decide(.unknown, RiskNote(.brokerUnconfirmed, "intent \(intentId) is not confirmed at IB: \(existing.lastMessage ?? "")"),
                           plan: existing.plan, ids: existing.brokerIds)
@@ -197,7 +221,8 @@ public actor OrderRouter {
         }
         let book = RiskBook(positions: positions, pendingSymbols: ledger.pendingSymbols, lastPrice: s.lastPrice,
                             marketOpen: USMarketCalendar.isRegularSessionOpen(at: clock()))
-        let decision = gate.evaluate(signal, runId: s.runId, book: book, account: account, now: clock())
+        let decision = gate.evaluate(signal, runId: s.runId, book: book, account: account, now: clock(),
+                                     receivedAt: brokerClock == nil ? nil : wallClock())
         switch decision {
         case .deny(let note):
             if note.code != .notActionable {

@@ -11,6 +11,8 @@ public struct RouterSettings: Sendable {
     public var account: String
     public var allowedSources: Set<String>
     public var placeTimeout: Double
+    /// The risk gate's clock (`router.clock`).
+    public var clock: RouterClockSource
     public var policy: RiskPolicy
 
     public init(config: ConfigFile) throws {
@@ -20,6 +22,7 @@ public struct RouterSettings: Sendable {
         account = config[\.routerAccount] ?? ""
         allowedSources = Set(config[\.routerAllowedSources])
         placeTimeout = config[\.routerPlaceTimeoutS]
+        clock = config[\.routerClock]
         policy = RiskPolicy(config: config)
         do { try policy.validate() } catch { throw ConfigError("risk", "\(error)") }
     }
@@ -44,6 +47,7 @@ extension RiskPolicy {
         tickSize = config[\.riskTickSize]
         entryType = config[\.riskEntryType]
         tif = config[\.riskTif]
+        childTif = config[\.riskChildTif]
         marketOrdersWhenClosed = config[\.riskMarketOrdersWhenClosed]
         outsideRth = config[\.riskOutsideRth]
         minRewardRisk = config[\.riskMinRewardRisk]

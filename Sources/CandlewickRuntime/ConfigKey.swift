@@ -100,6 +100,7 @@ extension RiskPolicy.Sizing: ConfigChoice {}
 extension OrderType: ConfigChoice {}
 extension TimeInForce: ConfigChoice {}
 extension LiveArming.Mode: ConfigChoice {}
+extension RouterClockSource: ConfigChoice {}
 extension LineLogHandler.Format: ConfigChoice {}
 
 /// Something in the table: a key with its Swift type erased.

@@ -91,6 +91,8 @@ public struct ConfigKeys: Sendable {
         "labels accepted in the payload source of signal.submit / trading.command; a label filter only: authority comes from the sender's key (docs/protocol.md)", [.orderRouter])
     public let routerPlaceTimeoutS = ConfigKey<Double>("router.place_timeout_s", seconds, default: "15",
         "seconds to wait for gateway-bridge to acknowledge an order", [.orderRouter])
+    public let routerClock = ConfigKey<RouterClockSource>("router.clock", .choice(["wall", "broker"], caseInsensitive: false), default: "wall",
+        "the risk gate's clock (day limits, UTC day reset, orders per minute, journal times): wall, or broker = IB's time (reqCurrentTime through gateway-bridge; ib-paper's simulated day), read before each signal; a signal is denied (broker_clock_unavailable) when it cannot be read", [.orderRouter])
 
     // MARK: risk
     public let riskSizing = ConfigKey<RiskPolicy.Sizing>("risk.sizing", .choice(["fixed", "risk"], caseInsensitive: false), default: "fixed",
@@ -123,6 +125,8 @@ public struct ConfigKeys: Sendable {
         default: "LIMIT", "entry order type", [.orderRouter])
     public let riskTif = ConfigKey<TimeInForce>("risk.tif", .choice(["DAY", "GTC"], caseInsensitive: true), default: "DAY",
         "time in force", [.orderRouter])
+    public let riskChildTif = ConfigKey<TimeInForce?>("risk.child_tif", .choice(["DAY", "GTC"], caseInsensitive: true), note: "same as risk.tif",
+        "time in force of a bracket's take-profit and stop-loss legs (e.g. a DAY entry with GTC protection)", [.orderRouter])
     public let riskMarketOrdersWhenClosed = ConfigKey<Bool>("risk.market_orders_when_closed", .boolean, default: "false",
         "allow market orders into a closed market", [.orderRouter])
     public let riskOutsideRth = ConfigKey<Bool>("risk.outside_rth", .boolean, default: "false",

@@ -50,4 +50,13 @@ public final class FakeBroker: BrokerGateway {
     public struct SnapshotDown: Error {}
     public func portfolio() async throws -> Portfolio { try Portfolio(cash: 100_000, positions: [], timestamp: Date()) }
     public func cancel(_ request: CancelRequest) async throws {}
+
+    let brokerTime = Mutex<Date?>(nil)
+    /// The time `time()` answers (nil: the wall clock).
+    public func set(time t: Date?) { brokerTime.withLock { $0 = t } }
+    /// The broker's time: the one set, else the wall clock; unreachable while down.
+    public func time() async throws -> Date {
+        if state.withLock({ $0.mode }) == .down { throw SnapshotDown() }
+        return brokerTime.withLock { $0 } ?? Date()
+    }
 }

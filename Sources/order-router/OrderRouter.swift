@@ -53,7 +53,7 @@ struct OrderRouterCommand: AsyncParsableCommand {
         let router = OrderRouter(
             journal: journal, gateway: BridgeGateway(client: gatewayClient, placeTimeout: .milliseconds(Int(settings.placeTimeout * 1000))),
             policy: settings.policy, account: settings.account, mode: settings.mode, armed: armLive, allowedSources: settings.allowedSources,
-            crash: crash, logger: context.logger,
+            crash: crash, brokerClock: settings.clock == .broker ? BrokerClock() : nil, logger: context.logger,
             publish: { payload, runId in
                 do { _ = try publisher.publish(any: payload, runId: runId) } catch {
                     logger.warning("router.publish_failed", metadata: ["error": "\(error)"])
@@ -69,7 +69,7 @@ struct OrderRouterCommand: AsyncParsableCommand {
         // snapshot after every reconnect is what makes the router whole).
         let events = BusSubscriber(source: eventsLoop.incoming, codec: context.codec, logger: context.logger, detectGaps: false)
         context.logger.info("router.started", metadata: ["journal": "\(settings.journalPath)", "replayed": "\(journal.replayed.count)",
-                                                         "mode": "\(settings.mode.rawValue)", "commands": "\(settings.commands)"])
+                                                         "mode": "\(settings.mode.rawValue)", "clock": "\(settings.clock.rawValue)", "commands": "\(settings.commands)"])
         try await ProcessRunner.run(
             [SocketCloser(publishLoop), SocketCloser(eventsLoop), HeartbeatService(context: context, publisher: publisher,
                                                                                             counters: { router.alerts.counters }, alerts: { router.alerts.alerts }),

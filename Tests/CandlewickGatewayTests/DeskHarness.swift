@@ -31,6 +31,9 @@ struct DeskHarness {
     var logs: [String] = []
     /// Set when a write was cut after its first leg: the connection is to drop next.
     var dropRequested = false
+    /// Whether IB answers reqCurrentTime (with `ibTime`, in epoch seconds).
+    var answersTime = true
+    static let ibTime: Int64 = 1_600_000_000
 
     init(connect: Bool = true) {
         if connect { send(.connectionUp(epoch: 1, accounts: ["DU1"])) }
@@ -175,6 +178,7 @@ struct DeskHarness {
         case .reqExecutions(let reqId, _): inbox.append(.tws(.execDetailsEnd(reqId: reqId)))
         case .reqPositions: inbox.append(.tws(.positionEnd))
         case .reqAccountSummary(let reqId, _, _): inbox.append(.tws(.accountSummaryEnd(reqId: reqId)))
+        case .reqCurrentTime: if answersTime { inbox.append(.tws(.currentTime(Self.ibTime))) }
         default: break
         }
     }

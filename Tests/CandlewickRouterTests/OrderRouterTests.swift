@@ -73,6 +73,7 @@ private struct WireClockBroker: BrokerGateway {
     func snapshot(reason: String) async throws -> BrokerSnapshot { try await fake.snapshot(reason: reason) }
     func portfolio() async throws -> Portfolio { try await fake.portfolio() }
     func cancel(_ request: CancelRequest) async throws { try await fake.cancel(request) }
+    func time() async throws -> Date { try await fake.time() }
 }
 
 @Suite("Order router: signal → socket latency")

@@ -122,6 +122,15 @@ final class PaperEngineBroker: BrokerGateway {
         }
     }
 
+    /// ib-paper's simulated time: the as-of day's close (no wall time passes in-process); unreachable while down.
+    func time() async throws -> Date {
+        try engine.withLock { e in
+            if e.mode == .down { throw Down() }
+            guard let t = PaperServer.simulatedTime(asOf: e.broker.state.asOf, elapsed: 0) else { throw Down() }
+            return t
+        }
+    }
+
     // MARK: the simulation
 
     /// Moves the paper clock to the next trading day: the engine matches every working order against that day's bar.
@@ -201,7 +210,7 @@ final class PaperEngineBroker: BrokerGateway {
         let executions = state.fills.compactMap { OrderDeskState.tradeExecution($0.execution, $0.commission, now: Date()) }
         return BrokerSnapshot(accounts: [state.account], orders: state.orders.compactMap(brokerOrder), executions: executions,
                               portfolio: try portfolio(of: e.broker), accountValues: ["TotalCashValue": "\(state.cash)"],
-                              connectionEpoch: e.epoch, takenAt: Date())
+                              connectionEpoch: e.epoch, takenAt: Date(), ibTime: PaperServer.simulatedTime(asOf: state.asOf, elapsed: 0))
     }
 
     /// An order as reqAllOpenOrders / reqCompletedOrders report it; nil while held (IB shows no untransmitted order).

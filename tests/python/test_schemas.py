@@ -89,7 +89,8 @@ SAMPLES |= {
                         "portfolio": {"account": "DU1", "cash": 96000, "timestamp": "2024-01-03T21:00:03Z", "positions": [
                             {"symbol": "MSFT", "quantity": 4, "average_cost": 400.25, "market_price": 401}]},
                         "account_values": {"NetLiquidation": "97604.00", "TotalCashValue": "96000.00"},
-                        "connection_epoch": 1, "taken_at": "2024-01-03T21:00:03.000Z"},
+                        "connection_epoch": 1, "taken_at": "2024-01-03T21:00:03.000Z", "ib_time": "2024-01-03T21:00:03.000Z"},
+    "broker.time": {"ib_time": "2017-10-04T20:00:05.000Z"},
     "portfolio.request": {"reason": "after fill"},
     "signal.submit": {"run_id": "run-20240103-1", "signal": BUY_SIGNAL, "last_price": 400.1, "source": "candlewick-run"},
     "router.decision": {"run_id": "run-20240103-1", "symbol": "MSFT", "signal_id": "s2", "intent_id": INTENT,
@@ -135,6 +136,7 @@ INVALID = {
     "broker.order": dict(BROKER_ORDER, side="HOLD"),
     "broker.execution": dict(EXECUTION, commission=-1),
     "broker.snapshot": {k: v for k, v in SAMPLES["broker.snapshot"].items() if k != "portfolio"},
+    "broker.time": {"ib_time": "yesterday"},
     "signal.submit": dict(SAMPLES["signal.submit"], last_price=0),
     "router.decision": dict(SAMPLES["router.decision"], outcome="maybe"),
     "trading.command": {"action": "halt", "source": "alice"},                      # halt needs a reason

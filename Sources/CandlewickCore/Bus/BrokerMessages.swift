@@ -178,10 +178,14 @@ public struct BrokerSnapshot: BusPayload, Hashable {
     public let accountValues: [String: String]
     /// How many times the bridge has connected (1 = first connection).
     public let connectionEpoch: Int
+    /// When the bridge took it (its wall clock).
     public let takenAt: Date
+    /// The broker's time (reqCurrentTime) during the snapshot: IB's clock, or ib-paper's simulated time
+    /// (docs/tws.md §3). nil when the broker did not say (frames from before this field).
+    public let ibTime: Date?
 
     public init(accounts: [String], orders: [BrokerOrder], executions: [TradeExecution], portfolio: Portfolio,
-                accountValues: [String: String], connectionEpoch: Int, takenAt: Date) {
+                accountValues: [String: String], connectionEpoch: Int, takenAt: Date, ibTime: Date? = nil) {
         self.accounts = accounts
         self.orders = orders
         self.executions = executions
@@ -189,12 +193,24 @@ public struct BrokerSnapshot: BusPayload, Hashable {
         self.accountValues = accountValues
         self.connectionEpoch = connectionEpoch
         self.takenAt = takenAt
+        self.ibTime = ibTime
     }
 
     enum CodingKeys: String, CodingKey {
         case accounts, orders, executions, portfolio
-        case accountValues = "account_values", connectionEpoch = "connection_epoch", takenAt = "taken_at"
+        case accountValues = "account_values", connectionEpoch = "connection_epoch", takenAt = "taken_at", ibTime = "ib_time"
     }
+}
+
+/// The broker's time, cheaply (one reqCurrentTime): the request is `broker.time` without `ib_time`,
+/// gateway-bridge's answer is `broker.time` with it (or `gateway.error` when IB did not answer).
+/// order-router's `router.clock = broker` reads it before judging each signal.
+public struct BrokerTime: BusPayload, Hashable {
+    public static let messageType = "broker.time"
+    /// IB's time (ib-paper: the simulated time); nil in the request.
+    public let ibTime: Date?
+    public init(ibTime: Date? = nil) { self.ibTime = ibTime }
+    enum CodingKeys: String, CodingKey { case ibTime = "ib_time" }
 }
 
 /// Ask gateway-bridge for the portfolio (answered with `portfolio`).

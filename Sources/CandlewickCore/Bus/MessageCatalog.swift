@@ -63,7 +63,7 @@ public struct MessageCatalog: Sendable {
         c.register(MarketDataRequest.self)
         c.register(GatewayFailure.self)
         for t: any BusPayload.Type in [OrderPlan.self, OrderAck.self, OrderRejection.self, CancelRequest.self, SnapshotRequest.self,
-                                       BrokerOrder.self, TradeExecution.self, BrokerSnapshot.self, PortfolioRequest.self,
+                                       BrokerOrder.self, TradeExecution.self, BrokerSnapshot.self, BrokerTime.self, PortfolioRequest.self,
                                        SignalSubmission.self, RouterDecision.self, TradingCommand.self, TradingStateReport.self] {
             c.register(t)
         }

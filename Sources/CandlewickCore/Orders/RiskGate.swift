@@ -113,8 +113,10 @@ public struct RiskGate: Sendable {
         orderTimes.append(now)
     }
 
-    /// Judges `signal`. Does not change the counters: call `commit` once the plan is journaled.
-    public mutating func evaluate(_ signal: TradingSignal, runId: String, book: RiskBook, account: String = "", now: Date) -> RiskDecision {
+    /// Judges `signal`. Does not change the counters: call `commit` once the plan is journaled. `receivedAt`: the plan's
+    /// `received_at` (the machine's time the signal arrived, for latency), when it is not `now` (a broker clock).
+    public mutating func evaluate(_ signal: TradingSignal, runId: String, book: RiskBook, account: String = "", now: Date,
+                                  receivedAt: Date? = nil) -> RiskDecision {
         roll(now)
         orderTimes.removeAll { now.timeIntervalSince($0) >= 60 }
         let p = policy
@@ -197,8 +199,9 @@ public struct RiskGate: Sendable {
         let intent = IntentId.make(runId: runId, symbol: signal.symbol, signalId: signal.signalId)
         let side: OrderSide = buy ? .buy : .sell
         func leg(_ role: LegRole, _ side: OrderSide, _ type: OrderType, limit: Decimal? = nil, stop: Decimal? = nil) -> PlannedLeg {
-            PlannedLeg(role: role, orderRef: IntentId.ref(intent, role), side: side, orderType: type, quantity: quantity,
-                       limitPrice: limit, stopPrice: stop, tif: p.tif, outsideRth: p.outsideRth)
+            let tif = role == .takeProfit || role == .stopLoss ? p.childTif ?? p.tif : p.tif
+            return PlannedLeg(role: role, orderRef: IntentId.ref(intent, role), side: side, orderType: type, quantity: quantity,
+                              limitPrice: limit, stopPrice: stop, tif: tif, outsideRth: p.outsideRth)
         }
         let entryLimit: Decimal? = p.entryType == .limit || p.entryType == .stopLimit ? reference : nil
         let entryStop: Decimal? = p.entryType == .stop || p.entryType == .stopLimit ? reference : nil
@@ -213,7 +216,7 @@ public struct RiskGate: Sendable {
         do {
             let plan = try OrderPlan(intentId: intent, runId: runId, symbol: signal.symbol, signalId: signal.signalId, legs: legs,
                                      ocaGroup: reducing ? nil : intent, account: account, notional: quantity * reference,
-                                     opening: !reducing, receivedAt: now)
+                                     opening: !reducing, receivedAt: receivedAt ?? now)
             return .place(plan, notes: notes)
         } catch {
             return .deny(RiskNote(.invalidSignal, "\(error)"))

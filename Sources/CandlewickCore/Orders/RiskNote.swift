@@ -38,6 +38,8 @@ public struct RiskNote: Sendable, Hashable, Codable, CustomStringConvertible {
         case stopTooClose = "stop_too_close"
         case rewardRiskLow = "reward_risk_low"
         case entryTooFar = "entry_too_far"
+        /// `router.clock = broker` and the broker's time could not be read: the signal is not judged on another clock.
+        case brokerClockUnavailable = "broker_clock_unavailable"
     }
 
     public let code: Code

@@ -37,6 +37,9 @@ public struct RiskPolicy: Sendable, Hashable, Codable {
     /// Entry order type (exits use the same type; bracket children are LMT and STP).
     public var entryType: OrderType = .limit
     public var tif: TimeInForce = .day
+    /// Time in force of a bracket's take-profit and stop-loss legs; nil = `tif`. A backtest sends a DAY entry
+    /// with GTC protection, so the children keep working after the entry's day.
+    public var childTif: TimeInForce?
     /// Whether a MARKET order may be sent while the exchange is closed.
     public var marketOrdersWhenClosed = false
     public var outsideRth = false
@@ -69,6 +72,7 @@ public struct RiskPolicy: Sendable, Hashable, Codable {
         try v.require(maxOpenPositions > 0, "max_open_positions", "must be > 0, got \(maxOpenPositions)")
         try v.require(maxOrdersPerMinute > 0, "max_orders_per_minute", "must be > 0, got \(maxOrdersPerMinute)")
         try v.require(tif == .day || tif == .gtc, "tif", "must be DAY or GTC, got \(tif.rawValue)")
+        if let childTif { try v.require(childTif == .day || childTif == .gtc, "child_tif", "must be DAY or GTC, got \(childTif.rawValue)") }
         for (name, value) in [("min_reward_risk", minRewardRisk), ("min_stop_pct", minStopFraction), ("min_stop_atr", minStopATR),
                               ("max_entry_pct", maxEntryFraction), ("max_entry_atr", maxEntryATR)] {
             try v.nonNegative(value, name)
@@ -78,6 +82,7 @@ public struct RiskPolicy: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case sizing, tif
+        case childTif = "child_tif"
         case fixedShares = "fixed_shares", riskBudget = "risk_budget", maxShares = "max_shares"
         case maxOrderNotional = "max_order_notional", maxPositionNotional = "max_position_notional"
         case maxOpenPositions = "max_open_positions", allowAdding = "allow_adding", allowShort = "allow_short"
@@ -106,6 +111,7 @@ public struct RiskPolicy: Sendable, Hashable, Codable {
         tickSize = try c.decodeIfPresent(Decimal.self, forKey: .tickSize) ?? d.tickSize
         entryType = try c.decodeIfPresent(OrderType.self, forKey: .entryType) ?? d.entryType
         tif = try c.decodeIfPresent(TimeInForce.self, forKey: .tif) ?? d.tif
+        childTif = try c.decodeIfPresent(TimeInForce.self, forKey: .childTif)
         marketOrdersWhenClosed = try c.decodeIfPresent(Bool.self, forKey: .marketOrdersWhenClosed) ?? d.marketOrdersWhenClosed
         outsideRth = try c.decodeIfPresent(Bool.self, forKey: .outsideRth) ?? d.outsideRth
         minRewardRisk = try c.decodeIfPresent(Decimal.self, forKey: .minRewardRisk) ?? d.minRewardRisk

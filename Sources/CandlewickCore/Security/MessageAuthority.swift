@@ -14,6 +14,7 @@ public enum MessageAuthority {
         .gatewayCommands: [
             "market_data.request": [.runOwner],
             "broker.sync": [.runOwner, .orderRouter],
+            "broker.time": [.runOwner, .orderRouter],
             "portfolio.request": [.runOwner, .orderRouter],
             "order.place": [.orderRouter],
             "order.cancel": [.orderRouter],
