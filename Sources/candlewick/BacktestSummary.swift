@@ -10,7 +10,7 @@ enum BacktestSummary {
         func num(_ v: Double?, _ digits: Int = 2) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "–" }
         func money(_ v: Decimal?) -> String { v.map { String(format: "%.2f", DecimalText.double($0)) } ?? "–" }
         let m = r.metrics
-        let days = Set(r.signals.map(\.asOf)).count
+        let days = Set(r.signals.map { $0.asOf }).count
         Swift.print("\nbacktest \(settings.fingerprint): \(days) as-of day(s) \(settings.from) … \(settings.to) every \(settings.every), "
                     + "\(settings.universe.count) symbol(s), scored through \(r.scoredThrough ?? "–")")
         var portfolio = [["portfolio", "total return", "CAGR", "max drawdown", "Sharpe", "Sortino"],

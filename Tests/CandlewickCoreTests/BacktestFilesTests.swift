@@ -8,7 +8,7 @@ struct BacktestFilesTests {
     func signals() {
         let rows = [
             SignalRow(asOf: "2024-01-03", symbol: "AAPL", action: .buy, confidence: .high, confidenceScore: 72.5, entry: dec("185.25"),
-                      stop: 180, target: 195, analyst: "llm", model: "gpt, \"mini\"", router: .placed),
+                      stop: 180, target: 195, analyst: "llm", model: "gpt, \"mini\"", router: .placed, close: dec("186.5")),
             SignalRow(asOf: "2024-01-02", symbol: "BRK,B", action: .hold, confidence: .low, confidenceScore: 10, entry: nil,
                       stop: nil, target: nil, analyst: "rules", model: nil, router: .notSent),
             SignalRow(asOf: "2024-01-02", symbol: "AAPL", action: .sell, confidence: .medium, confidenceScore: 1.0 / 3, entry: 100,
@@ -16,10 +16,10 @@ struct BacktestFilesTests {
         ]
         let lines = BacktestFiles.signalsCSV(rows).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines == [
-            "as_of,symbol,action,confidence,confidence_score,entry,stop,target,analyst,model,router_outcome",
-            "2024-01-02,AAPL,SELL,MEDIUM,0.333333,100,105,90,rules,,denied:max_positions",
-            "2024-01-02,\"BRK,B\",HOLD,LOW,10,,,,rules,,not_sent",
-            "2024-01-03,AAPL,BUY,HIGH,72.5,185.25,180,195,llm,\"gpt, \"\"mini\"\"\",placed",
+            "as_of,symbol,close,action,confidence,confidence_score,entry,stop,target,analyst,model,router_outcome",
+            "2024-01-02,AAPL,,SELL,MEDIUM,0.333333,100,105,90,rules,,denied:max_positions",
+            "2024-01-02,\"BRK,B\",,HOLD,LOW,10,,,,rules,,not_sent",
+            "2024-01-03,AAPL,186.5,BUY,HIGH,72.5,185.25,180,195,llm,\"gpt, \"\"mini\"\"\",placed",
             "",
         ])
         #expect(RouterOutcome(text: "denied:max_positions") == .denied("max_positions") && RouterOutcome(text: "maybe") == nil)

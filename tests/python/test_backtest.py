@@ -34,6 +34,13 @@ def reference(procs, tmp_path_factory):
     return _reference
 
 
+def assert_at_ib_once(ib_orders, placed, exits):
+    """ib-paper holds one three-leg bracket per placed signal and one single order per exit: nothing twice."""
+    groups = brackets_by_intent([o[0] for o in ib_orders])
+    legs = sorted(sorted(g) for g in groups.values())
+    assert legs == sorted([["E", "SL", "TP"]] * len(placed) + [["X"]] * len(exits)), groups
+
+
 def rows(path):
     return list(csv.DictReader(io.StringIO(path.read_text())))
 
@@ -45,11 +52,11 @@ def test_backtest_runs_and_is_byte_identical_on_a_second_run(procs, tmp_path, tm
     days = sorted({r["as_of"] for r in signals})
     assert len(days) >= 15 and days[0] == "2016-03-01" and days[-1] <= TO, days
     assert all(len([r for r in signals if r["as_of"] == d]) == 4 for d in days), "one row per symbol and day"
-    placed = [r for r in signals if r["router"] == "placed"]
+    placed = [r for r in signals if r["router_outcome"] == "placed"]
     assert placed, "the rules analyst gives actionable signals over four months and order-router places some"
-    # Every placed bracket is at ib-paper exactly once (three legs), counted by the official ibapi client.
-    groups = brackets_by_intent([o[0] for o in ref["ib_orders"]])
-    assert len(groups) == len(placed) and all(sorted(legs) == ["E", "SL", "TP"] for legs in groups.values()), groups
+    exits = [r for r in signals if r["router_outcome"] == "placed_exit"]
+    # Every placed bracket (three legs) and exit (one) is at ib-paper exactly once, counted by the official ibapi client.
+    assert_at_ib_once(ref["ib_orders"], placed, exits)
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["overall"]["signals"] == len([r for r in signals if r["action"] in ("BUY", "SELL") and r["entry"]])
     assert "buy_and_hold" in metrics["benchmarks"] and "SPY" in metrics["benchmarks"]
@@ -90,7 +97,7 @@ def altered_copy(dst, after_day):
         (dst / src.name).write_text(out.getvalue())
 
 
-@pytest.mark.parametrize("cut", ["2016-03-22", "2016-04-26", "2016-06-07"])
+@pytest.mark.parametrize("cut", ["2016-03-22", "2016-04-27", "2016-06-09"])  # as-of days of ARGS
 def test_no_look_ahead_every_bar_after_d_altered(procs, tmp_path, tmp_path_factory, cut):
     ref = reference(procs, tmp_path_factory)
     data = tmp_path / "data"
@@ -100,7 +107,15 @@ def test_no_look_ahead_every_bar_after_d_altered(procs, tmp_path, tmp_path_facto
     stack.run(out, "--from", FROM, "--to", cut, "--every", "5", "--hold-days", "10", "--data", str(data))
     mine = [r for r in rows(out / "signals.csv") if r["as_of"] <= cut]
     theirs = [r for r in rows(ref["out"] / "signals.csv") if r["as_of"] <= cut]
-    assert mine and mine == theirs, "every signal and router decision up to D is the same"
+    assert mine and mine == theirs, "every signal (with the close it saw) and router decision up to D is the same"
+    # The days as recorded: each symbol's last close, signal and decision, and ib-paper's net liquidation after the
+    # day's orders (the fills up to D); the run ids differ only by the data folder in the backtest's fingerprint.
+    def days(path):
+        return [{k: v for k, v in json.loads(line).items() if k != "run_id"} for line in path.read_text().splitlines()]
+    mine_days = [d for d in days(out / "progress.jsonl") if d["as_of"] <= cut]
+    their_days = [d for d in days(ref["out"] / "progress.jsonl") if d["as_of"] <= cut]
+    assert mine_days and mine_days == their_days
+    assert mine_days[-1]["as_of"] == cut
     # Fills up to D: every trade whose entry and exit happened by D is the same, to the cent.
     done = lambda rs: [r for r in rs if r["exit_date"] and r["exit_date"] <= cut]
     assert done(rows(out / "trades.csv")) == done(rows(ref["out"] / "trades.csv"))
@@ -122,9 +137,9 @@ def test_kill_9_mid_backtest_resumes_with_no_order_twice(procs, tmp_path, tmp_pa
     stack.run(out, *ARGS)
     for name in RESULT_FILES:
         assert (out / name).read_bytes() == (ref["out"] / name).read_bytes(), name
-    groups = brackets_by_intent([o[0] for o in stack.orders.ib_orders()])
-    placed = [r for r in rows(out / "signals.csv") if r["router"] == "placed"]
-    assert len(groups) == len(placed) and all(sorted(legs) == ["E", "SL", "TP"] for legs in groups.values()), groups
+    signals = rows(out / "signals.csv")
+    assert_at_ib_once(stack.orders.ib_orders(), [r for r in signals if r["router_outcome"] == "placed"],
+                      [r for r in signals if r["router_outcome"] == "placed_exit"])
     stack.close()
 
 

@@ -5,7 +5,7 @@ import Foundation
 /// (as_of, symbol) then input order; JSON pretty printed with sorted keys and every number rounded to 6 decimal places.
 public enum BacktestFiles {
     /// Columns of signals.csv.
-    public static let signalColumns = ["as_of", "symbol", "action", "confidence", "confidence_score", "entry", "stop", "target",
+    public static let signalColumns = ["as_of", "symbol", "close", "action", "confidence", "confidence_score", "entry", "stop", "target",
                                        "analyst", "model", "router_outcome"]
     /// Columns of trades.csv.
     public static let tradeColumns = ["as_of", "symbol", "action", "confidence", "confidence_score", "entry", "stop", "target",
@@ -16,7 +16,7 @@ public enum BacktestFiles {
     public static func signalsCSV(_ rows: [SignalRow]) -> String {
         let sorted = bySignalKey(rows) { ($0.asOf, $0.symbol) }
         return csv(signalColumns, sorted.map { r in
-            [r.asOf, r.symbol, r.action.rawValue, r.confidence.rawValue, number(r.confidenceScore), text(r.entry), text(r.stop),
+            [r.asOf, r.symbol, text(r.close), r.action.rawValue, r.confidence.rawValue, number(r.confidenceScore), text(r.entry), text(r.stop),
              text(r.target), r.analyst, r.model ?? "", r.router.text]
         })
     }

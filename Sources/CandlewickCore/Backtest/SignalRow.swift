@@ -4,6 +4,9 @@ import Foundation
 public enum RouterOutcome: Sendable, Hashable, Codable {
     /// The risk gate passed it and a bracket was placed.
     case placed
+    /// The risk gate passed it as an exit: a single order that closed or reduced a position (a SELL
+    /// while long), not a new bracket.
+    case placedExit
     /// The risk gate denied it, with its reason code.
     case denied(String)
     /// Never sent to the router (HOLD, or no prices).
@@ -15,10 +18,11 @@ public enum RouterOutcome: Sendable, Hashable, Codable {
     /// No signal: the symbol failed before analysis (no bars, a chart or an analysis that failed).
     case failed
 
-    /// `placed`, `denied:<reason code>`, `not_sent`, `rejected`, `unknown` or `failed`.
+    /// `placed`, `placed_exit`, `denied:<reason code>`, `not_sent`, `rejected`, `unknown` or `failed`.
     public var text: String {
         switch self {
         case .placed: "placed"
+        case .placedExit: "placed_exit"
         case .denied(let code): "denied:\(code)"
         case .notSent: "not_sent"
         case .rejected: "rejected"
@@ -31,6 +35,7 @@ public enum RouterOutcome: Sendable, Hashable, Codable {
     public init?(text: String) {
         switch text {
         case "placed": self = .placed
+        case "placed_exit": self = .placedExit
         case "not_sent": self = .notSent
         case "rejected": self = .rejected
         case "unknown": self = .unknown
@@ -45,7 +50,7 @@ public enum RouterOutcome: Sendable, Hashable, Codable {
         let c = try decoder.singleValueContainer()
         let text = try c.decode(String.self)
         guard let v = RouterOutcome(text: text) else {
-            throw DecodingError.dataCorruptedError(in: c, debugDescription: "router outcome must be placed, denied:<code>, not_sent, rejected, unknown or failed, got \(text)")
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "router outcome must be placed, placed_exit, denied:<code>, not_sent, rejected, unknown or failed, got \(text)")
         }
         self = v
     }
@@ -72,9 +77,12 @@ public struct SignalRow: Sendable, Hashable, Codable {
     /// The model, when an LLM made it.
     public var model: String?
     public var router: RouterOutcome
+    /// The as-of day's close the analysis saw (nil when the symbol had no bars).
+    public var close: Decimal?
 
     public init(asOf: String, symbol: String, action: SignalAction, confidence: SignalConfidence, confidenceScore: Double,
-                entry: Decimal?, stop: Decimal?, target: Decimal?, analyst: String, model: String?, router: RouterOutcome) {
+                entry: Decimal?, stop: Decimal?, target: Decimal?, analyst: String, model: String?, router: RouterOutcome, close: Decimal? = nil) {
+        self.close = close
         self.asOf = asOf
         self.symbol = symbol
         self.action = action
@@ -89,7 +97,7 @@ public struct SignalRow: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case asOf = "as_of", symbol, action, confidence, confidenceScore = "confidence_score", entry, stop, target, analyst, model
+        case asOf = "as_of", symbol, close, action, confidence, confidenceScore = "confidence_score", entry, stop, target, analyst, model
         case router = "router_outcome"
     }
 }

@@ -40,7 +40,7 @@ public enum BacktestEvaluation {
             for sig in step.signals {
                 rows.append(SignalRow(asOf: step.asOf, symbol: sig.symbol, action: sig.action, confidence: sig.confidence,
                                       confidenceScore: sig.confidenceScore, entry: sig.entry, stop: sig.stop, target: sig.target,
-                                      analyst: sig.provider ?? "", model: sig.model, router: RouterOutcome(text: sig.router) ?? .unknown))
+                                      analyst: sig.provider ?? "", model: sig.model, router: RouterOutcome(text: sig.router) ?? .unknown, close: sig.lastClose))
                 guard sig.action != .hold, let entry = sig.entry, let stop = sig.stop, let target = sig.target else { continue }
                 let shadow = ShadowSignal(asOf: step.asOf, symbol: sig.symbol, action: sig.action, confidence: sig.confidence,
                                           confidenceScore: sig.confidenceScore, entry: entry, stop: stop, target: target,

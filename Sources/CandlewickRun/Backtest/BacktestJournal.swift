@@ -15,8 +15,9 @@ public struct BacktestSignal: Sendable, Hashable, Codable {
     public var model: String?
     /// The as-of day's close (the reference price the router sizes with).
     public var lastClose: Decimal?
-    /// `placed`, `duplicate`, `denied:<reason code>`, `rejected`, `unknown`, `not_sent` (not
-    /// actionable), or `failed` (no signal: `failure` says why).
+    /// A `RouterOutcome` text: `placed` (a bracket; also for `duplicate`, a resumed day), `placed_exit`
+    /// (a single order closing a position), `denied:<reason code>`, `rejected`, `unknown`, `not_sent`
+    /// (not actionable), or `failed` (no signal: `failure` says why).
     public var router: String
     /// Shares of the bracket order-router planned (placed or duplicate).
     public var quantity: Decimal?
@@ -29,8 +30,8 @@ public struct BacktestSignal: Sendable, Hashable, Codable {
         (self.lastClose, self.router, self.quantity, self.failure) = (lastClose, router, quantity, failure)
     }
 
-    /// Whether order-router holds a bracket for it at IB.
-    public var placed: Bool { router == "placed" || router == "duplicate" }
+    /// Whether order-router placed a bracket for it at IB (the equity curve holds these).
+    public var placed: Bool { router == RouterOutcome.placed.text }
 
     enum CodingKeys: String, CodingKey {
         case symbol, action, confidence, entry, stop, target, provider, model, router, quantity, failure

@@ -116,6 +116,7 @@ public final class BacktestRunner: Service {
             if s.isActionable {
                 let decision = try await submit(s, runId: runId, lastPrice: last[symbol]?.close, router: router)
                 row.router = Self.describe(decision)
+                if row.placed, let plan = decision.plan, !plan.isBracket { row.router = RouterOutcome.placedExit.text }
                 row.quantity = decision.plan?.quantity
             }
             signals.append(row)
