@@ -1,7 +1,7 @@
 import CZlib
 import Foundation
 
-/// Reads gzip files (`SYMBOL.csv.gz`, as `../shared/data/sp500-daily` ships them) with zlib.
+/// Reads gzip files (`SYMBOL.csv.gz`, as `deploy/data/sp500-daily` ships them) with zlib.
 public enum PaperGzip {
     /// The largest decompressed size accepted (a daily-bar CSV is a few MB; this stops a gzip bomb).
     public static let maxDecompressedBytes = 256 << 20

@@ -123,7 +123,7 @@ public struct PaperMarket: Sendable {
             let path = (directory as NSString).appendingPathComponent(name)
             let text = try gz ? gunzipped(path: path) : plain(path: path)
             guard looksLikeBars(text) else {
-                // e.g. constituents.csv beside the bar files of ../shared/data/sp500-daily: not a symbol's history.
+                // e.g. constituents.csv beside the bar files of deploy/data/sp500-daily: not a symbol's history.
                 logger.warning("data.not_bars", metadata: ["file": "\(name)", "hint": "no open/close columns in the header; skipped"])
                 seen.removeValue(forKey: symbol)
                 continue
