@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from common import BIN, ROOT, free_port, stop
+from common import BIN, ROOT, free_port, start_stack, stop
 from run import bridge_messages, cpu_seconds, paper_pacing
 
 DATA = ROOT / "deploy" / "data" / "sp500-daily"
@@ -31,20 +31,8 @@ def stack(work):
            "CANDLEWICK_RISK_MAX_ORDERS_PER_MINUTE": "100000", "CANDLEWICK_RISK_DAILY_NOTIONAL_BUDGET": "1000000000",
            "CANDLEWICK_RISK_MAX_POSITION_NOTIONAL": "1000000"}
     (work / "bus").mkdir(exist_ok=True)
-    procs = [subprocess.Popen([str(BIN / "ib-paper"), "--port", str(port), "--state", str(work), "--as-of", FROM, "--data", str(DATA),
-                               "--max-historical-per-10min", "0", "--admin-port", str(admin_port),
-                               "--admin-token-file", str(work / "paper-admin.token"), "--cash", "100000000"], cwd=str(ROOT),
-                              stdout=subprocess.DEVNULL, stderr=open(work / "ib-paper.log", "ab"))]
-    deadline = time.monotonic() + 300
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        assert time.monotonic() < deadline and procs[0].poll() is None, "ib-paper did not start"
-        time.sleep(0.1)
-    for name, args in [("proxy", ["candlewick", "proxy"]), ("gateway-bridge", ["gateway-bridge"]), ("order-router", ["order-router"]),
-                       ("llm-worker", ["llm-worker", "--instance", "llm-worker.1"])] + \
-            [(f"chart-worker.{i}", ["chart-worker", "--instance", f"chart-worker.{i}"]) for i in range(1, WORKERS + 1)]:
-        args[0] = str(BIN / args[0])
-        procs.append(subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=open(work / f"{name}.log", "ab")))
-    time.sleep(1.5)
+    procs = start_stack(work, env, port, ["--as-of", FROM, "--data", str(DATA), "--max-historical-per-10min", "0", "--admin-port",
+                                          str(admin_port), "--admin-token-file", str(work / "paper-admin.token"), "--cash", "100000000"], WORKERS)
     return env, procs
 
 

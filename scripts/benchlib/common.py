@@ -4,6 +4,7 @@ import pathlib
 import random
 import socket
 import subprocess
+import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = pathlib.Path(os.environ.get("CANDLEWICK_BIN", ROOT / ".build" / "release"))
@@ -36,6 +37,25 @@ def free_port():
         _GIVEN.add(port)
         return port
     raise RuntimeError(f"no free TCP port in {_LOW}-{_HIGH} after 1000 tries")
+
+
+def start_stack(work, env, port, paper_args, workers):
+    """ib-paper on `port` with `paper_args` (waits until it listens), then the bus proxy, gateway-bridge, order-router,
+    one llm-worker and `workers` chart-workers with `env`, each logging to work/<name>.log. Returns the processes,
+    ib-paper first."""
+    procs = [subprocess.Popen([str(BIN / "ib-paper"), "--port", str(port), "--state", str(work), *paper_args], cwd=str(ROOT),
+                              stdout=subprocess.DEVNULL, stderr=open(work / "ib-paper.log", "ab"))]
+    deadline = time.monotonic() + 300
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        assert time.monotonic() < deadline and procs[0].poll() is None, "ib-paper did not start"
+        time.sleep(0.1)
+    for name, args in [("proxy", ["candlewick", "proxy"]), ("gateway-bridge", ["gateway-bridge"]), ("order-router", ["order-router"]),
+                       ("llm-worker", ["llm-worker", "--instance", "llm-worker.1"])] + \
+            [(f"chart-worker.{i}", ["chart-worker", "--instance", f"chart-worker.{i}"]) for i in range(1, workers + 1)]:
+        args[0] = str(BIN / args[0])
+        procs.append(subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=open(work / f"{name}.log", "ab")))
+    time.sleep(1.5)
+    return procs
 
 
 def stop(procs):

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 
-from common import BIN, ROOT, free_port, link_universe, stop, universe
+from common import BIN, ROOT, free_port, link_universe, start_stack, stop, universe
 N = 500
 SYMBOLS = universe(N)
 
@@ -37,20 +37,8 @@ def stack(work, workers):
     (work / "bus").mkdir(exist_ok=True)
     admin_port = free_port()
     env["CANDLEWICK_BENCH_PAPER_ADMIN"] = f"{admin_port} {work / 'paper-admin.token'}"
-    procs = [subprocess.Popen([str(BIN / "ib-paper"), "--port", str(port), "--state", str(work), "--as-of", "2017-10-04", "--data", str(data),
-                               "--max-historical-per-10min", "0", "--admin-port", str(admin_port),
-                               "--admin-token-file", str(work / "paper-admin.token")], cwd=str(ROOT), stdout=subprocess.DEVNULL,
-                              stderr=open(work / "ib-paper.log", "ab"))]
-    deadline = time.monotonic() + 300
-    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-        assert time.monotonic() < deadline and procs[0].poll() is None, "ib-paper did not start"
-        time.sleep(0.1)
-    for name, args in [("proxy", ["candlewick", "proxy"]), ("gateway-bridge", ["gateway-bridge"]), ("order-router", ["order-router"]),
-                       ("llm-worker", ["llm-worker", "--instance", "llm-worker.1"])] + \
-            [(f"chart-worker.{i}", ["chart-worker", "--instance", f"chart-worker.{i}"]) for i in range(1, workers + 1)]:
-        args[0] = str(BIN / args[0])
-        procs.append(subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=open(work / f"{name}.log", "ab")))
-    time.sleep(1.5)
+    procs = start_stack(work, env, port, ["--as-of", "2017-10-04", "--data", str(data), "--max-historical-per-10min", "0",
+                                          "--admin-port", str(admin_port), "--admin-token-file", str(work / "paper-admin.token")], workers)
     return env, procs
 
 
