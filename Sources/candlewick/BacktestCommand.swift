@@ -1,5 +1,6 @@
 import ArgumentParser
 import CandlewickCore
+import CandlewickLLM
 import CandlewickRun
 import CandlewickRuntime
 import Foundation
@@ -35,6 +36,8 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "The benchmark held beside the universe's buy-and-hold.") var benchmark = "SPY"
     @Option(help: "Daily bars each analysis sees (the most recent up to the as-of day).") var history = 1000
     @Flag(help: "Keep every day's chart PNGs under --out/days/ (off: thousands of days would fill the disk).") var keepCharts = false
+    @Option(help: "Refuse to start when the model calls still to make are estimated above this many USD (needs the model in llm.prices).")
+    var maxCost: Double?
 
     func run() async throws {
         // A backtest is a run owner: the same process name, so the same bus key and config keys.
@@ -59,6 +62,7 @@ struct BacktestCommand: AsyncParsableCommand {
         (settings.benchmark, settings.history) = (benchmark.uppercased(), history)
         settings.shadowShares = Decimal(context.config[\.riskFixedShares])
         let folder = out ?? "runs/backtest-\(settings.fingerprint)"
+        try checkCost(settings, folder: folder, config: context.config)
         let runner = BacktestRunner(settings: settings, out: folder, run: config, context: context, keepCharts: keepCharts,
                                     onProgress: { note in FileHandle.standardError.write(Data("  \(note)\n".utf8)) })
         try await ProcessRunner.run([runner], context: context)
@@ -66,5 +70,34 @@ struct BacktestCommand: AsyncParsableCommand {
         let results = BacktestEvaluation.evaluate(data)
         try BacktestOutput.write(results, settings: settings, folder: folder)
         BacktestSummary.print(results, settings: settings, folder: folder)
+    }
+
+    /// Cost before spending: with a model provider (the analyst the llm-workers choose from the same
+    /// configuration and environment), prints the calls still to make, their tokens and dollars, and
+    /// refuses to start above `--max-cost`. The rules analyst costs nothing.
+    func checkCost(_ settings: BacktestSettings, folder: String, config: ConfigFile) throws {
+        let llm = try LLMSettings(config: config)
+        guard case .model(_, let chosen) = try ProviderFactory.choose(llm, environment: ProcessInfo.processInfo.environment),
+              let model = chosen.model else {
+            print("analyst: the offline rules analyst: no model calls, no cost")
+            return
+        }
+        let provider = chosen.provider ?? "openai"
+        let days = BacktestCost.asOfDays(from: settings.from, to: settings.to, every: settings.every)
+        let done = (try? String(contentsOfFile: folder + "/progress.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0
+        let chart = try ChartConfig(symbol: "AAAA", timeframe: .daily)
+        let image = ImageTokens.tokens(chosen.formula(for: provider), width: chart.width, height: chart.height, detail: chosen.imageDetail,
+                                       patchMultiplier: chosen.imagePatchMultiplier)
+        let e = BacktestCost.estimate(days: days.count, daysDone: min(done, days.count), symbols: settings.universe.count,
+                                      promptTokens: BacktestCost.promptTokens(), imageTokens: 2 * image, maxOutputTokens: chosen.maxTokens,
+                                      price: chosen.prices.price(of: model))
+        let dollars = e.usd.map { String(format: "≈ %.2f USD (an upper bound)", $0) } ?? "cost unknown: no price for \(model) in llm.prices"
+        print("analyst: \(provider) \(model): \(e.calls) call(s) still to make (\(e.days) as-of day(s), \(e.daysDone) done, "
+              + "× \(e.symbols) symbol(s)); per call ≈ \(e.inputTokensPerCall) prompt + \(e.imageTokensPerCall) image tokens in, "
+              + "≤ \(e.maxOutputTokensPerCall) out; \(dollars). The response cache (llm.cache_dir) answers a call it has seen for free.")
+        if let maxCost {
+            guard let usd = e.usd else { throw ValidationError("--max-cost \(maxCost): \(dollars), so the cost cannot be checked") }
+            guard usd <= maxCost else { throw ValidationError(String(format: "estimated %.2f USD exceeds --max-cost %.2f: not started", usd, maxCost)) }
+        }
     }
 }

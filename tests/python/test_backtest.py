@@ -153,3 +153,22 @@ def test_resume_with_other_arguments_is_refused(procs, tmp_path):
     assert p.returncode != 0
     assert "resume_mismatch" in (stdout + stderr).decode()
     stack.close()
+
+
+def test_cost_is_printed_and_max_cost_refuses_before_anything_runs(procs, tmp_path):
+    """With a model provider the backtest first prints the calls still to make, their tokens and an upper bound in USD
+    from llm.prices; --max-cost below it refuses to start: no day runs, no call is made, nothing is ordered."""
+    stack = BacktestStack(procs, tmp_path)
+    stack.env.update({"CANDLEWICK_LLM_PROVIDER": "openai", "CANDLEWICK_LLM_MODEL": "gpt-test", "CANDLEWICK_LLM_PRICES": "gpt-test=2/8",
+                      "OPENAI_API_KEY": "sk-not-used"})
+    out = tmp_path / "out"
+    p = stack.backtest(out, *ARGS, "--max-cost", "0.05")
+    stdout, stderr = p.communicate(timeout=60)
+    text = (stdout + stderr).decode()
+    assert p.returncode != 0, text
+    # 18 as-of days (2016-03-01 … 2016-06-30, every 5 NYSE trading days) × 4 symbols.
+    assert "openai gpt-test: 72 call(s) still to make (18 as-of day(s), 0 done" in text, text
+    assert "exceeds --max-cost 0.05" in text, text
+    assert not (out / "progress.jsonl").exists()
+    assert stack.orders.ib_orders() == []
+    stack.close()
