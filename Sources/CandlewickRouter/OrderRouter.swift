@@ -346,7 +346,12 @@ public actor OrderRouter {
         guard let id = IntentId.intent(ofRef: o.orderRef), let intent = ledger.intents[id],
               let leg = intent.plan.legs.first(where: { $0.orderRef == o.orderRef }) else { return }
         publishOrder(intent.plan, leg, status: o.candlewickStatus, brokerId: o.brokerOrderId, filled: o.filled, avg: o.avgFillPrice)
-        guard leg.orderRef == intent.plan.firstLeg.orderRef else { return }
+        guard leg.orderRef == intent.plan.firstLeg.orderRef else {
+            // A take-profit or stop filled (in whole or in part): the position changed at IB. The gate must not go on
+            // believing the old one: a SELL would become an exit of a long that is gone, and open a short.
+            if o.filled > 0 || o.candlewickStatus == .filled { refreshPortfolio(runId: intent.plan.runId) }
+            return
+        }
         switch o.candlewickStatus {
         case .filled where intent.phase != .filled:
             crash.reach("after_fill")
@@ -429,6 +434,9 @@ public actor OrderRouter {
         if refreshAgain == nil { refreshing = false }
         return refreshAgain
     }
+
+    /// The shares held per symbol as the risk gate sees them (the latest portfolio or snapshot from IB).
+    public var positionsHeld: [String: Decimal] { positions }
 
     /// The trading state now.
     public var stateReport: TradingStateReport {

@@ -102,6 +102,33 @@ struct RouterPaperEngineTests {
         #expect(await restarted.gate.dailyRealizedPnl == -52, "the engine's executions in the snapshot are not counted again")
     }
 
+    @Test("a stop that fills is believed: the position is gone, so a SELL is no exit (no short opened) and a BUY is no longer adding")
+    func stopFillRefreshesPositions() async throws {
+        let engine = PaperEngineBroker()
+        let router = try await Self.started(tempPath("intents.jsonl"), engine)
+        let plan = try #require(await router.submit(try Self.submission()).plan)
+        #expect(await engine.nextDay(router))
+        try await Self.waitFor(router) { $0["AAA"] == 10 }
+        #expect(await engine.nextDay(router))
+        #expect(Self.legs(engine, plan.intentId).map(\.status) == [.filled, .cancelled, .filled], "day 2: the stop filled")
+        // Only the stop's fill tells the router; nothing else is delivered in between.
+        try await Self.waitFor(router) { ($0["AAA"] ?? 0) == 0 }
+        let sell = await router.submit(try SignalSubmission(runId: "r2", signal: try buySignal("AAA", entry: 95, stop: 99, target: 90, id: "3",
+                                                                                             action: .sell), lastPrice: 95, source: "test"))
+        #expect(sell.note?.code == .shortNotAllowed, "no exit order for a long that the stop already closed")
+        let buy = await router.submit(try SignalSubmission(runId: "r3", signal: try buySignal("AAA", id: "4"), lastPrice: 100, source: "test"))
+        #expect(buy.outcome == .placed, "flat again: a new bracket, not `already_long`")
+    }
+
+    /// Waits (at most 5 s) until the router's positions satisfy `ok`: its portfolio refresh runs as its own task.
+    static func waitFor(_ router: OrderRouter, _ ok: @Sendable ([String: Decimal]) -> Bool) async throws {
+        for _ in 0..<1000 {
+            if ok(await router.positionsHeld) { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        Issue.record("positions never became as expected: \(await router.positionsHeld)")
+    }
+
     @Test("a partial fill: the entry takes 5 of 10 on a thin bar and its DAY rest expires; filled for 5, children protect 5")
     func partialFill() async throws {
         let path = tempPath("intents.jsonl")
