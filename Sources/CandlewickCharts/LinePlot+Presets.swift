@@ -37,7 +37,7 @@ extension LinePlot {
         let shown = bins.filter { $0.count > 0 }
         let largest = Double(shown.map(\.count).max() ?? 1)
         let markers = shown.map { b in
-            PlotPoint(x: b.predicted, y: b.realised, size: 8 + 22 * (Double(b.count) / largest).squareRoot(), note: "n=\(b.count)")
+            PlotPoint(x: b.predicted, y: b.realised, size: 8 + 16 * (Double(b.count) / largest).squareRoot(), note: "n=\(b.count)")
         }
         return LinePlot(
             title: title,

@@ -61,12 +61,14 @@ public enum PlotValueFormat: Sendable, Hashable {
         }
     }
 
+    /// The fewest decimals (0…8) that write `step` exactly: 2500 → 0, 2.5 → 1, 0.25 → 2.
     static func decimals(_ step: Double) -> Int {
-        guard step > 0, step.isFinite, step < 1 else { return 0 }
-        let d = Int((-log10(step) - 1e-9).rounded(.up))
-        // 0.25 needs two decimals although log10 says one.
-        let scaled = step * pow(10, Double(d))
-        return min(8, abs(scaled - scaled.rounded()) > 1e-6 ? d + 1 : d)
+        guard step > 0, step.isFinite else { return 0 }
+        for d in 0...8 {
+            let scaled = step * pow(10, Double(d))
+            if abs(scaled - scaled.rounded()) < 1e-6 * max(1, scaled) { return d }
+        }
+        return 8
     }
 }
 

@@ -98,19 +98,18 @@ public final class PlotRenderer {
         }
         canvas.clipped(to: PixelRect(x0: rect.x0 + 1, y0: rect.y0 + 1, x1: rect.x1 - 1, y1: rect.y1 - 1)) { c in
             for s in plot.series where s.style != .markers { Self.drawLine(s, frame: frame, on: &c) }
-            for s in plot.series where s.style == .markers {
-                for p in s.points { c.dot(frame.x(p.x), frame.y(p.y), width: p.size ?? 10, s.color) }
-            }
         }
+        canvas.strokeRect(rect, Palette.frame)
+        // Markers last and not clipped to the frame: a large one on a range bound stays round.
         for s in plot.series where s.style == .markers {
             for p in s.points {
+                let r = (p.size ?? 10) / 2, (cx, cy) = (frame.x(p.x), frame.y(p.y))
+                canvas.dot(cx, cy, width: 2 * r, s.color)
                 guard let note = p.note, !note.isEmpty else { continue }
-                let r = (p.size ?? 10) / 2
-                fonts.draw(note, x: Int((frame.x(p.x) + r + 4).rounded()), y: Int((frame.y(p.y) - r).rounded()), size: 12,
+                fonts.draw(note, x: Int((cx + r * 0.7 + 3).rounded()), y: Int((cy - r * 0.7 - 3).rounded()), size: 12,
                            color: Palette.text, on: &canvas)
             }
         }
-        canvas.strokeRect(rect, Palette.frame)
         return (canvas, frame)
     }
 

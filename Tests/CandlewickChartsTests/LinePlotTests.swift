@@ -135,3 +135,15 @@ struct LinePlotTests {
         #expect(try DecodedPNG(a.png).pixels == canvas.rgb)
     }
 }
+
+@Suite("Plot tick labels")
+struct PlotValueFormatTests {
+    @Test func labelsHaveTheDecimalsTheirStepNeeds() {
+        #expect(PlotValueFormat.percent.label(-0.025, step: 0.025) == "-2.5%")
+        #expect(PlotValueFormat.percent.label(-0.05, step: 0.025) == "-5.0%")
+        #expect(PlotValueFormat.percent.label(0.2, step: 0.2) == "20%")
+        #expect(PlotValueFormat.number.label(102_500, step: 2500) == "102,500")
+        #expect(PlotValueFormat.number.label(0.75, step: 0.25) == "0.75")
+        #expect(PlotValueFormat.number.label(3, step: 0.5) == "3.0")
+    }
+}

@@ -71,10 +71,11 @@ def png_size(data):
 
 
 def lookup(files, path):
+    """The value at `file:key.key…`; None for a key the file leaves out (the JSON omits nil values)."""
     name, keys = path.split(":", 1)
     v = files[name]
     for k in keys.split("."):
-        v = v[int(k)] if isinstance(v, list) else v[k]
+        v = v[int(k)] if isinstance(v, list) else v.get(k)
     return v
 
 
