@@ -21,10 +21,11 @@ extension BacktestReport {
             return "<tr data-action=\"\(action)\" data-confidence=\"\(o.confidence.rawValue)\">"
                 + cell(o.asOf) + cell(o.symbol) + cell(action, cls: action.lowercased())
                 + cell("\(o.confidence.rawValue) \(BacktestFiles.number(o.confidenceScore))", sort: BacktestFiles.number(o.confidenceScore))
-                + cell(router["\(o.asOf) \(o.symbol)"] ?? "") + cell(o.entryDate ?? "") + cell(price(o.entryPrice))
-                + cell(o.exitDate ?? "") + cell(price(o.exitPrice)) + cell(o.exitReason.rawValue)
-                + cell(o.rMultiple.map { String(format: "%.2f", $0) } ?? "", sort: o.rMultiple.map(BacktestFiles.number) ?? "")
-                + cell(String(format: "%.2f", pnl), sort: DecimalText.plain(o.pnl), cls: pnl > 0 ? "win" : pnl < 0 ? "loss" : nil) + "</tr>"
+                + cell(router["\(o.asOf) \(o.symbol)"] ?? "") + cell(o.entryDate ?? "") + cell(price(o.entryPrice), cls: "num")
+                + cell(o.exitDate ?? "") + cell(price(o.exitPrice), cls: "num") + cell(o.exitReason.rawValue)
+                + cell(o.rMultiple.map { String(format: "%.2f", $0) } ?? "", sort: o.rMultiple.map(BacktestFiles.number) ?? "", cls: "num")
+                + cell(String(format: "%.2f", pnl), sort: DecimalText.plain(o.pnl), cls: pnl > 0 ? "num win" : pnl < 0 ? "num loss" : "num")
+                + "</tr>"
         }
         let head = tradeColumns.map { "<th scope=\"col\"><button type=\"button\">\(esc($0))</button></th>" }.joined()
         func select(_ id: String, _ label: String, _ values: [String]) -> String {
@@ -88,14 +89,14 @@ extension BacktestReport {
         """#
 
     static let style = """
-        body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#1f2430;max-width:1100px}
+        body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px;color:#1f2430;max-width:1240px}
         table{border-collapse:collapse;margin:8px 0 16px}caption{text-align:left;font-weight:bold;padding:4px 0}
-        td,th{padding:3px 10px;border-bottom:1px solid #e6e9ef;text-align:right}th[scope=row],td:first-child{text-align:left}
-        .args td,.args th{text-align:left}thead th{background:#f4f6f9}thead button{font:inherit;font-weight:bold;border:0;
-        background:none;cursor:pointer;padding:0}th[aria-sort=ascending] button::after{content:" \\25B2"}
-        th[aria-sort=descending] button::after{content:" \\25BC"}.buy{color:#1a9e5a;font-weight:bold}
-        .sell{color:#d8353b;font-weight:bold}.win{color:#1a9e5a}.loss{color:#d8353b}figure{margin:12px 0}
-        img{max-width:100%;height:auto;border:1px solid #e6e9ef}.note{color:#5a6272;font-size:13px}
+        td,th{padding:3px 10px;border-bottom:1px solid #e6e9ef;text-align:left}td[data-path],td.num{text-align:right}
+        #trades{font-size:14px}#trades td{white-space:nowrap}thead th{background:#f4f6f9}
+        thead button{font:inherit;font-weight:bold;border:0;background:none;cursor:pointer;padding:0}
+        th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
+        .buy{color:#1a9e5a;font-weight:bold}.sell{color:#d8353b;font-weight:bold}.win{color:#1a9e5a}.loss{color:#d8353b}
+        figure{margin:12px 0}img{max-width:100%;height:auto;border:1px solid #e6e9ef}.note{color:#5a6272;font-size:13px}
         .filters{margin:8px 0}.filters select{margin-right:16px}
         """
 }
