@@ -55,6 +55,9 @@ public final class PlotRenderer {
         try plot.validate()
         var canvas = Canvas(width: plot.width, height: plot.height, background: Palette.background)
         let (xRange, yRange, hasData) = Self.ranges(plot)
+        for (axis, r) in [("x", xRange), ("y", yRange)] where !(r.upperBound - r.lowerBound).isFinite {
+            throw ChartError("plot \"\(plot.title)\": the \(axis) values span more than a double can hold (\(r))")
+        }
         let yTicks = AxisTicks.ticks(low: yRange.lowerBound, high: yRange.upperBound, target: max(2, plot.height / 90))
         let yStep = yTicks.count > 1 ? yTicks[1] - yTicks[0] : (yRange.upperBound - yRange.lowerBound)
         let labelSize = 13, titleSize = 19, legendSize = 14
@@ -118,7 +121,7 @@ public final class PlotRenderer {
         let points = plot.series.flatMap(\.points)
         func span(_ lo: Double, _ hi: Double, pad: Double) -> ClosedRange<Double> {
             guard hi > lo else {
-                let d = lo == 0 ? 1 : abs(lo) * 0.01
+                let d = abs(lo) * 0.01 > 1e-12 ? abs(lo) * 0.01 : 1
                 return (lo - d)...(hi + d)
             }
             let p = (hi - lo) * pad

@@ -89,6 +89,18 @@ struct LinePlotTests {
         #expect(throws: ChartError.self) { try renderer.draw(nanMarker) }
     }
 
+    @Test func extremeButFiniteValuesAreDrawnOrRefusedNeverACrash() throws {
+        let renderer = try PlotRenderer()
+        func plot(_ ys: [Double]) -> LinePlot {
+            LinePlot(title: "extreme", series: [PlotSeries(name: "s", color: Self.red, points: ys.enumerated().map { PlotPoint(x: Double($0), y: $1) })])
+        }
+        let wide = try #require(throws: ChartError.self) { try renderer.draw(plot([-1e308, 1e308])) }
+        #expect(wide.message.contains("the y values span more than a double can hold"), "\(wide.message)")
+        let tiny = Double.leastNonzeroMagnitude
+        let (canvas, frame) = try renderer.draw(plot([tiny, tiny, tiny]))
+        #expect(canvas.pixel(Int(frame.x(1)), Int(frame.y(tiny))) == Self.red, "a flat line of tiny values is drawn")
+    }
+
     @Test func drawdownIsTheFractionBelowTheRunningPeak() throws {
         let dd = try LinePlot.drawdown([100, 110, 99, 121, 121])
         #expect(zip(dd, [0, 0, 0.1, 0, 0]).allSatisfy { abs($0 - $1) < 1e-12 }, "\(dd)")
