@@ -2,6 +2,7 @@ import Foundation
 
 /// One point of a plot series.
 public struct PlotPoint: Sendable, Hashable {
+    /// Data coordinates (for a categorical x axis, x is the index of the label); must be finite.
     public var x: Double
     public var y: Double
     /// Marker diameter in pixels (`.markers` series); nil: the series' default.
@@ -28,8 +29,10 @@ public struct PlotSeries: Sendable, Hashable {
         case markers
     }
 
+    /// The legend's text; empty: not in the legend.
     public var name: String
     public var color: RGB
+    /// In drawing order (a line joins them in this order).
     public var points: [PlotPoint]
     public var style: Style
     /// Line width in pixels.
@@ -76,7 +79,9 @@ public enum PlotValueFormat: Sendable, Hashable {
 /// numeric, or categorical when `xLabels` is set (then a point's x is an index into `xLabels`).
 /// Ranges follow the data (y padded by 5%) unless fixed. Drawn by `PlotRenderer`.
 public struct LinePlot: Sendable, Hashable {
+    /// Drawn in bold at the top left.
     public var title: String
+    /// Drawn in order (markers over lines), named in the legend in order.
     public var series: [PlotSeries]
     /// Labels of a categorical x axis: x = 0 is `xLabels[0]`, and so on; nil for a numeric axis.
     public var xLabels: [String]?
@@ -88,6 +93,7 @@ public struct LinePlot: Sendable, Hashable {
     /// Axis titles, drawn under the x axis and above the y axis labels; empty: none.
     public var xTitle: String
     public var yTitle: String
+    /// The image size in pixels (at least `minimumSize`).
     public var width: Int
     public var height: Int
 

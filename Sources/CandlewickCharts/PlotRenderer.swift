@@ -26,6 +26,7 @@ public struct PlotFrame: Sendable, Hashable {
 
 /// A rendered plot: PNG bytes and where things are in it.
 public struct RenderedPlot: Sendable {
+    /// The PNG file's bytes (palette or RGB, 8 bits, no timestamp: the same plot gives the same bytes).
     public let png: Data
     public let width: Int
     public let height: Int
