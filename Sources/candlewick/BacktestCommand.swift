@@ -6,7 +6,7 @@ import CandlewickRuntime
 import Foundation
 
 /// `candlewick backtest`: a backtest through the production processes (`BacktestRunner`), scored by
-/// `BacktestEvaluation`, written to `--out` and summed up in three tables (metrics, beside
+/// `BacktestEvaluation`, written to `--out` (with `report.html`) and summed up in three tables (metrics, beside
 /// buy-and-hold; per action and confidence; calibration). Exit 0 when it ran to the end; 1 on an error
 /// (the progress so far is kept: the same command resumes it).
 struct BacktestCommand: AsyncParsableCommand {
@@ -18,7 +18,8 @@ struct BacktestCommand: AsyncParsableCommand {
             every --every trading days from --from to --to: ib-paper's clock is set, the universe's bars come from \
             gateway-bridge over the TWS API, charts from the chart-workers, signals from the llm-workers, and the \
             actionable signals go through order-router's risk gate as brackets to ib-paper, which fills them on the \
-            bars that follow. Results in --out: signals.csv, trades.csv, equity.csv, metrics.json, calibration.json. \
+            bars that follow. Results in --out: signals.csv, trades.csv, equity.csv, metrics.json, calibration.json, \
+            report.html (with plots/). \
             Run again with the same arguments to resume after a stop or a kill; docs/backtest.md.
             """)
 
@@ -69,6 +70,7 @@ struct BacktestCommand: AsyncParsableCommand {
         guard let data = runner.data else { throw ExitCode(1) }
         let results = BacktestEvaluation.evaluate(data)
         try BacktestOutput.write(results, settings: settings, folder: folder)
+        try BacktestReport.write(results, settings: settings, folder: folder)
         BacktestSummary.print(results, settings: settings, folder: folder)
     }
 

@@ -42,6 +42,6 @@ enum BacktestSummary {
                     + "(unfilled, time or still open). Lower is better; always guessing 50% scores 0.25.")
         Swift.print("\nAssumptions:")
         for line in settings.assumptions.describe() { Swift.print("  - \(line)") }
-        Swift.print("\nResults: \(folder)/signals.csv, trades.csv, equity.csv, metrics.json, calibration.json")
+        Swift.print("\nResults: \(folder)/signals.csv, trades.csv, equity.csv, metrics.json, calibration.json, report.html (plots in plots/)")
     }
 }
