@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Backtest cost before spending")
 struct BacktestCostTests {
-    @Test("as-of days: NYSE trading days, every N apart, holidays skipped")
+    @Test("as-of days: NYSE trading days, every N apart, holidays left out")
     func days() {
         // 2016-03-25 is Good Friday: 03-22, then five trading days on is 03-30.
         #expect(BacktestCost.asOfDays(from: "2016-03-19", to: "2016-04-06", every: 5) == ["2016-03-21", "2016-03-29", "2016-04-05"])
