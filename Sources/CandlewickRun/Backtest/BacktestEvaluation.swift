@@ -25,13 +25,15 @@ public enum BacktestEvaluation {
     public static func evaluate(_ data: BacktestData) -> BacktestResults {
         let s = data.settings
         let a = s.assumptions
-        let days = tradingDays(data.bars, benchmark: s.benchmark)
+        // Each bar's day, worked out once (bars are in ascending order, `MarketData`'s rule).
+        let allDated = data.bars.mapValues { $0.map { (day: CalendarDay.of($0.timestamp), bar: $0) } }
+        let days = tradingDays(allDated, benchmark: s.benchmark)
         let first = data.steps.first?.asOf ?? s.from
         let lastStep = data.steps.last?.asOf ?? s.from
         let afterLast = days.filter { $0 > lastStep }
         let end = afterLast.prefix(a.entryValidBars + a.holdDays + 1).last ?? lastStep
         let scored = days.filter { $0 >= first && $0 <= end }
-        let bars = data.bars.mapValues { $0.filter { CalendarDay.of($0.timestamp) <= end } }
+        let dated = allDated.mapValues { $0.filter { $0.day <= end } }
 
         var rows: [SignalRow] = []
         var outcomes: [ShadowOutcome] = []
@@ -45,17 +47,18 @@ public enum BacktestEvaluation {
                 let shadow = ShadowSignal(asOf: step.asOf, symbol: sig.symbol, action: sig.action, confidence: sig.confidence,
                                           confidenceScore: sig.confidenceScore, entry: entry, stop: stop, target: target,
                                           quantity: sig.quantity ?? s.shadowShares)
-                let following = (bars[sig.symbol] ?? []).filter { CalendarDay.of($0.timestamp) > step.asOf }
+                let mine = dated[sig.symbol] ?? []
+                let following = mine[(mine.firstIndex { $0.day > step.asOf } ?? mine.endIndex)...].map(\.bar)
                 let outcome = ShadowSimulator.simulate(shadow, following: following, assumptions: a)
                 outcomes.append(outcome)
                 if sig.placed { placedOutcomes.append(outcome) }
             }
         }
-        let closes = bars.mapValues { Dictionary($0.map { (CalendarDay.of($0.timestamp), $0.close) }, uniquingKeysWith: { _, last in last }) }
+        let closes = dated.mapValues { Dictionary($0.map { ($0.day, $0.bar.close) }, uniquingKeysWith: { _, last in last }) }
         let equity = BacktestEquity.daily(placedOutcomes, closes: closes, dates: scored, startingCash: s.startingCash)
         func series(_ symbols: [String]) -> [String: [(date: String, close: Decimal)]] {
             Dictionary(uniqueKeysWithValues: symbols.compactMap { sym in
-                bars[sym].map { (sym, $0.map { (date: CalendarDay.of($0.timestamp), close: $0.close) }) }
+                dated[sym].map { (sym, $0.map { (date: $0.day, close: $0.bar.close) }) }
             })
         }
         let benchmarks = [
@@ -68,8 +71,8 @@ public enum BacktestEvaluation {
     }
 
     /// The benchmark's trading days (every symbol's, when the benchmark has no bars), sorted.
-    static func tradingDays(_ bars: [String: [OHLCVBar]], benchmark: String) -> [String] {
-        let source = bars[benchmark].map { [$0] } ?? Array(bars.values)
-        return Set(source.flatMap { $0.map { CalendarDay.of($0.timestamp) } }).sorted()
+    static func tradingDays(_ dated: [String: [(day: String, bar: OHLCVBar)]], benchmark: String) -> [String] {
+        let source = dated[benchmark].map { [$0] } ?? Array(dated.values)
+        return Set(source.flatMap { $0.map(\.day) }).sorted()
     }
 }
