@@ -247,15 +247,24 @@ PAYLOADS = {
         "plan": nullable(ref("order.place")), "broker_ids": INT_MAP, "signal_to_socket_us": nullable({"type": "integer"}),
     }, ["run_id", "symbol", "signal_id", "intent_id", "outcome", "clamps", "broker_ids"]),
     "trading.command": obj({
-        "action": {"enum": ["halt", "reduce", "resume", "status"]}, "reason": nullable({"type": "string"}), "source": NONEMPTY,
+        "action": {"enum": ["halt", "reduce", "resume", "status", "cancel_all", "flatten"]}, "reason": nullable({"type": "string"}),
+        "source": NONEMPTY,
     }, ["action", "source"]) | {
-        "allOf": [{"if": {"properties": {"action": {"enum": ["halt", "reduce", "resume"]}}},
+        "allOf": [{"if": {"properties": {"action": {"enum": ["halt", "reduce", "resume", "cancel_all", "flatten"]}}},
                    "then": {"required": ["reason"], "properties": {"reason": NONEMPTY}}}],
     },
     "trading.state": obj({
         "state": {"enum": ["ACTIVE", "REDUCING", "HALTED"]}, "reason": {"type": "string"}, "changed_at": TS,
         "refused": nullable({"type": "string"}), "daily_notional": {"type": "number"},
         "daily_realized_pnl": {"type": "number"},
+        "cleanup": nullable(obj({
+            "cancelled_intents": {"type": "array", "items": NONEMPTY},
+            "exits": {"type": "array", "items": obj({
+                "intent_id": NONEMPTY, "symbol": SYMBOL, "side": {"enum": ["BUY", "SELL"]}, "quantity": {"type": "number", "exclusiveMinimum": 0},
+                "outcome": {"type": "string"},
+            }, ["intent_id", "symbol", "side", "quantity", "outcome"])},
+            "problems": {"type": "array", "items": {"type": "string"}},
+        }, ["cancelled_intents", "exits", "problems"])),
     }, ["state", "reason", "changed_at", "daily_notional", "daily_realized_pnl"]),
     "run.started": obj({
         "run_id": NONEMPTY, "symbols": {"type": "array", "items": SYMBOL},

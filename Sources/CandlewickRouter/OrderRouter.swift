@@ -84,9 +84,9 @@ public actor OrderRouter {
         alerts.set(OrderAlerts.alerts(ledger: ledger, strangers: []))
     }
 
-    private func count(_ key: String) { counters[key, default: 0] += 1 }
+    func count(_ key: String) { counters[key, default: 0] += 1 }
 
-    private func record(_ entry: JournalEntry) throws {
+    func record(_ entry: JournalEntry) throws {
         try journal.append(entry)
         ledger.apply(entry)
         if entry.kind == .unknown || alerts.alerts.contains(where: { $0.id == entry.intentId }) {
@@ -255,7 +255,7 @@ public actor OrderRouter {
     }
 
     /// Sends a journaled plan and records the answer.
-    private func send(_ plan: OrderPlan, clamps: [RiskNote]) async -> (RouterDecision.Outcome, RiskNote?, [String: Int]) {
+    func send(_ plan: OrderPlan, clamps: [RiskNote]) async -> (RouterDecision.Outcome, RiskNote?, [String: Int]) {
         do {
             try record(JournalEntry(kind: .sent, at: clock(), intentId: plan.intentId))
         } catch {
@@ -313,9 +313,11 @@ public actor OrderRouter {
     // MARK: commands
 
     /// Applies a trading command (the kill switch is `halt`), journals the change and reports the state.
-    public func command(_ c: TradingCommand, allowedSources: Set<String>? = nil) -> TradingStateReport {
+    /// `cancel_all` and `flatten` halt first, then clean up at IB (`OrderRouter+Cleanup.swift`).
+    public func command(_ c: TradingCommand, allowedSources: Set<String>? = nil) async -> TradingStateReport {
         let allowed = allowedSources ?? self.allowedSources
         var refused: String?
+        var cleanup: CleanupOutcome?
         if !allowed.contains(c.source) {
             refused = "source \"\(c.source)\" is not allowed to command trading"
         } else if c.action != .status {
@@ -325,11 +327,12 @@ public actor OrderRouter {
                 try? record(JournalEntry(kind: .state, at: clock(), message: "\(c.reason) (by \(c.source))", state: gate.state))
                 logger.notice("router.trading_state", metadata: ["from": "\(before.rawValue)", "to": "\(gate.state.rawValue)",
                                                                  "reason": "\(c.reason)", "source": "\(c.source)"])
+                if c.action == .cancelAll || c.action == .flatten { cleanup = await cleanUp(c) }
             }
         }
         if let refused { count("command_refused"); logger.warning("router.command_refused", metadata: ["reason": "\(refused)"]) }
         let report = TradingStateReport(state: gate.state, reason: gate.stateReason, changedAt: gate.stateChangedAt, refused: refused,
-                                        dailyNotional: gate.dailyNotional, dailyRealizedPnl: gate.dailyRealizedPnl)
+                                        dailyNotional: gate.dailyNotional, dailyRealizedPnl: gate.dailyRealizedPnl, cleanup: cleanup)
         if c.action != .status { publish(report, nil) }
         return report
     }

@@ -85,6 +85,17 @@ struct LedgerReconciliationEdgeTests {
         #expect(out.absent.isEmpty && out.missing.isEmpty && out.partial.isEmpty)
     }
 
+    @Test("a completed order's status says who cancelled it (IB's completedStatus): every \"Cancelled by …\" is cancelled, not working")
+    func completedStatusTexts() throws {
+        for text in ["Cancelled by API", "Cancelled by Trader", "Cancelled by System"] {
+            let a = try samplePlan("AAA", signal: "a")
+            let l = ledger([planned(a), entry(.placed, a)])
+            let out = Reconciliation.reconcile(l, with: all(a, [text, text, text], from: 1), now: at)
+            #expect(out.entries.map(\.kind) == [.cancelled], "\(text)")
+            #expect(order(a.legs[0].orderRef, 1, text).candlewickStatus == .cancelled)
+        }
+    }
+
     @Test("an old cancelled copy of a leg never hides the live copy, in either order")
     func liveCopyWins() throws {
         let a = try samplePlan("AAA", signal: "a")

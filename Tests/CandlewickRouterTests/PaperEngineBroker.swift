@@ -200,6 +200,10 @@ final class PaperEngineBroker: BrokerGateway {
 
     /// Every order the engine has seen (held ones included), for assertions.
     var orders: [PaperOrder] { engine.withLock { $0.broker.state.orders } }
+    /// The engine's open positions (symbol → shares; a closed position is left out).
+    var positions: [String: Decimal] {
+        engine.withLock { $0.broker.state.positions.compactMapValues { $0.quantity == 0 ? nil : $0.quantity } }
+    }
     /// The engine's realised P&L so far (net of commissions).
     var realizedPnL: Decimal { engine.withLock { $0.broker.state.realizedPnL } }
 

@@ -11,6 +11,7 @@ import pytest
 import zmq
 
 from conftest import wait_for
+from ibapi_harness import App
 from orders_stack import SYMBOLS, OrderStack, brackets_by_intent, signal_for
 
 
@@ -126,6 +127,52 @@ def test_kill_switch_survives_restart(procs, tmp_path):
     d = stack.submit_until_done("run-k2", [signal_for("SPY", "sig-k2")])
     assert list(d.values())[0]["outcome"] == "placed"
     assert len(exactly_one_bracket_each(stack, 1)) == 3
+    stack.close()
+
+
+def ib_positions(stack):
+    """Positions at ib-paper as the official ibapi client reads them (reqPositions): {symbol: shares}, flat ones left out."""
+    stack.checks = getattr(stack, "checks", 70) + 1
+    app = App()
+    app.start(stack.ib_port, stack.checks)
+    try:
+        app.wait_name("nextValidId")
+        app.reqPositions()
+        app.wait_name("positionEnd")
+        return {e[1].symbol: float(e[2]) for e in app.named("position") if float(e[2]) != 0}
+    finally:
+        app.stop()
+
+
+def test_cancel_all_and_flatten_through_the_gateway(procs, tmp_path):
+    """The operator's clean-up through real processes: flatten after the entries filled cancels every take-profit and
+    stop at IB before one market exit per position goes out; the next day leaves the account flat, with nothing working.
+    An observer may not flatten; a second flatten finds nothing to do."""
+    stack = OrderStack(procs, tmp_path)
+    done = stack.submit_until_done("run-f", [signal_for(s, f"sig-f-{s}") for s in SYMBOLS], deadline_s=40)
+    assert {d["outcome"] for d in done.values()} == {"placed"}, done
+    assert stack.advance(1).startswith("ok as_of=")
+    wait_for(lambda: ib_positions(stack) == {s: 10.0 for s in SYMBOLS}, timeout=20, what="entries filled at IB")
+    # Only an operator may: the observer key is refused by the bus authority, unanswered; nothing changes at IB.
+    assert stack.request("trading.command", {"action": "flatten", "reason": "x", "source": "test"}, role="observer", timeout=2) is None
+    reply = stack.request("trading.command", {"action": "flatten", "reason": "risk off", "source": "test"}, timeout=40)
+    state = reply["payload"]
+    assert state["state"] == "HALTED", state
+    cleanup = state["cleanup"]
+    assert sorted(cleanup["cancelled_intents"]) == sorted(d["intent_id"] for d in done.values()), cleanup
+    assert [(x["symbol"], x["side"], x["quantity"], x["outcome"]) for x in cleanup["exits"]] == \
+        [(s, "SELL", 10, "placed") for s in sorted(SYMBOLS)], cleanup
+    assert cleanup["problems"] == [], (cleanup, stack.ib_orders())
+    book = stack.ib_orders()
+    working = [o for o in book if o[1] != "Filled" and not o[1].startswith("Cancelled")]
+    assert sorted((ref.rsplit("-", 1)[1], sym) for ref, _, sym in working) == sorted(("X", s) for s in SYMBOLS), \
+        f"only the exits work at IB, every child cancelled: {book}"
+    assert stack.advance(1).startswith("ok as_of=")
+    wait_for(lambda: ib_positions(stack) == {}, timeout=20, what="flat at IB")
+    assert all(o[1] == "Filled" or o[1].startswith("Cancelled") for o in stack.ib_orders())
+    again = stack.request("trading.command", {"action": "flatten", "reason": "twice", "source": "test"}, timeout=40)["payload"]
+    assert again["cleanup"] == {"cancelled_intents": [], "exits": [], "problems": []}, again
+    assert stack.advance(1).startswith("ok as_of=") and ib_positions(stack) == {}
     stack.close()
 
 

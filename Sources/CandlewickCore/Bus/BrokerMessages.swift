@@ -145,11 +145,13 @@ public struct BrokerOrder: BusPayload, Hashable {
         self.ocaGroup = ocaGroup
     }
 
-    /// The status as Candlewick's `OrderStatus`.
+    /// The status as Candlewick's `OrderStatus`. A completed order's status is IB's `completedStatus` text, which
+    /// says who cancelled it ("Cancelled by API", "Cancelled by Trader", …): every "Cancelled…" is cancelled.
     public var candlewickStatus: OrderStatus {
         switch status {
         case "Filled": .filled
         case "Cancelled", "ApiCancelled": .cancelled
+        case _ where status.hasPrefix("Cancelled"): .cancelled
         case "Inactive": .rejected
         case "PendingSubmit", "ApiPending": .pending
         default: filled > 0 ? .partiallyFilled : .submitted

@@ -77,7 +77,7 @@ public struct RiskGate: Sendable {
         switch action {
         case .status:
             return nil
-        case .halt:
+        case .halt, .cancelAll, .flatten:
             set(.halted, reason, now)
         case .reduce:
             guard state != .halted else { return "trading is HALTED; resume first" }

@@ -14,6 +14,11 @@ public struct TradingCommand: BusPayload, Hashable {
         case halt, reduce, resume
         /// Only report the current state.
         case status
+        /// Halt, then cancel every working Candlewick order at IB (bracket children included).
+        case cancelAll = "cancel_all"
+        /// Halt, cancel every working Candlewick order, and once IB confirms none is working for a symbol,
+        /// close its position with a market exit.
+        case flatten
     }
 
     public let action: Action
@@ -48,19 +53,56 @@ public struct TradingStateReport: BusPayload, Hashable {
     public let refused: String?
     public let dailyNotional: Decimal
     public let dailyRealizedPnl: Decimal
+    /// What a `cancel_all` or `flatten` did at IB (nil for the other commands and for published state changes).
+    public let cleanup: CleanupOutcome?
 
     public init(state: TradingState, reason: String, changedAt: Date, refused: String? = nil, dailyNotional: Decimal,
-                dailyRealizedPnl: Decimal) {
+                dailyRealizedPnl: Decimal, cleanup: CleanupOutcome? = nil) {
         self.state = state
         self.reason = reason
         self.changedAt = changedAt
         self.refused = refused
         self.dailyNotional = dailyNotional
         self.dailyRealizedPnl = dailyRealizedPnl
+        self.cleanup = cleanup
     }
 
     enum CodingKeys: String, CodingKey {
-        case state, reason, refused
+        case state, reason, refused, cleanup
         case changedAt = "changed_at", dailyNotional = "daily_notional", dailyRealizedPnl = "daily_realized_pnl"
     }
+}
+
+/// What an operator's `cancel_all` or `flatten` did, as IB reported it.
+public struct CleanupOutcome: Sendable, Hashable, Codable {
+    /// Intents whose working orders were asked to be cancelled.
+    public var cancelledIntents: [String] = []
+    /// The market exits sent by `flatten`, one per position: intent id, symbol, side, quantity and the router's outcome.
+    public var exits: [Exit] = []
+    /// What was not done, and why (an order at IB that is not Candlewick's, a symbol whose orders were still working, …).
+    public var problems: [String] = []
+
+    /// One closing order of `flatten`.
+    public struct Exit: Sendable, Hashable, Codable {
+        public let intentId: String
+        public let symbol: String
+        public let side: OrderSide
+        public let quantity: Decimal
+        /// placed / pending / unknown / rejected (as for a signal's intent).
+        public let outcome: String
+
+        public init(intentId: String, symbol: String, side: OrderSide, quantity: Decimal, outcome: String) {
+            self.intentId = intentId
+            self.symbol = symbol
+            self.side = side
+            self.quantity = quantity
+            self.outcome = outcome
+        }
+
+        enum CodingKeys: String, CodingKey { case symbol, side, quantity, outcome, intentId = "intent_id" }
+    }
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case exits, problems, cancelledIntents = "cancelled_intents" }
 }
