@@ -2,7 +2,8 @@
 artifacts), and its in-sample / out-of-sample split: one parent run with the metrics of metrics.json and
 calibration.json, equity over steps equal to equity.csv, every result file as an artifact byte for byte, one child run
 per as-of day; the same command again (a resumed backtest) finds the same runs and adds no run and no metric point;
-metrics.json, the printed table and report.html show both samples, and the split figures add up from trades.csv."""
+metrics.json, the printed table and report.html show both samples, and the split figures add up from trades.csv;
+with MLflow unreachable the backtest exits 1 with its files complete, and the same command logs them later."""
 import calendar
 import csv
 import io
@@ -166,3 +167,26 @@ def test_in_sample_and_out_of_sample_figures_add_up_and_are_shown(procs, tmp_pat
     report = t["files"]["report.html"].decode()
     assert 'id="split"' in report and f"before {OOS} are in-sample" in report
     assert f'data-path="metrics:split.out_of_sample.metrics.overall.hit_rate"' in report
+
+
+def test_mlflow_down_exits_1_with_the_results_written_and_the_same_command_logs_them_later(procs, tmp_path, server):
+    from conftest import free_port
+    stack = BacktestStack(procs, tmp_path)
+    stack.env.update({"MLFLOW_TRACKING_URI": f"http://127.0.0.1:{free_port()}", "CANDLEWICK_TRACKER_EXPERIMENT": "backtest-down"})
+    out = tmp_path / "out"
+    args = ["--from", FROM, "--to", "2016-03-15", "--every", "5"]
+    p = stack.backtest(out, *args)
+    stdout, stderr = p.communicate(timeout=300)
+    assert p.returncode == 1, stdout.decode()[-2000:]
+    assert "logging the backtest to MLflow" in stderr.decode() and "run the same command again" in stderr.decode(), stderr.decode()[-2000:]
+    written = {n: (out / n).read_bytes() for n in RESULTS}
+    # MLflow is back: the same command (a resume of the finished backtest) logs the same files, once.
+    stack.env["MLFLOW_TRACKING_URI"] = server.uri
+    text = stack.run(out, *args)
+    assert "(new)" in text and "3 as-of day run(s) (3 new)" in text, text[-2000:]
+    assert {n: (out / n).read_bytes() for n in RESULTS} == written
+    client = MlflowClient(server.uri)
+    exp = client.get_experiment_by_name("backtest-down")
+    parents = client.search_runs([exp.experiment_id], "tags.candlewick_kind = 'backtest'")
+    assert len(parents) == 1 and parents[0].info.status == "FINISHED"
+    stack.close()
