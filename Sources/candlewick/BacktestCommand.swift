@@ -40,6 +40,8 @@ struct BacktestCommand: AsyncParsableCommand {
     @Flag(help: "Keep every day's chart PNGs under --out/days/ (off: thousands of days would fill the disk).") var keepCharts = false
     @Option(help: "First out-of-sample as-of day, YYYY-MM-DD: signals before it are in-sample, from it on out-of-sample (docs/backtest.md).")
     var oosFrom: String?
+    @Option(help: "Instead of --oos-from: hold out this last share of the as-of days (NYSE calendar) as out-of-sample, e.g. 0.3.")
+    var oosFraction: Double?
     @Option(help: "Refuse to start when the model calls still to make are estimated above this many USD (needs the model in llm.prices).")
     var maxCost: Double?
 
@@ -62,7 +64,11 @@ struct BacktestCommand: AsyncParsableCommand {
         var settings: BacktestSettings
         do {
             settings = try BacktestSettings(from: from, to: to, every: every, universe: symbols.sorted(), data: data, assumptions: assumptions)
-            try settings.setOutOfSample(from: oosFrom)
+            if oosFrom != nil && oosFraction != nil { throw ValidationError("give --oos-from or --oos-fraction, not both") }
+            let split = try oosFraction.map {
+                try BacktestSplit.firstOutOfSampleDay(asOfDays: BacktestCost.asOfDays(from: from, to: to, every: every), fraction: $0)
+            } ?? oosFrom
+            try settings.setOutOfSample(from: split)
         } catch { throw ValidationError("\(error)") }
         (settings.benchmark, settings.history) = (benchmark.uppercased(), history)
         settings.shadowShares = Decimal(context.config[\.riskFixedShares])

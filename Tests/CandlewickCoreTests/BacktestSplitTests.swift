@@ -51,6 +51,19 @@ struct BacktestSplitTests {
         #expect(close(s.inSample.metrics.benchmarks["buy_and_hold"]?.totalReturn, 0))
     }
 
+    @Test("--oos-fraction: the first day of the held-out last share of the as-of days, both samples kept non-empty")
+    func fraction() throws {
+        let days = (1...10).map { String(format: "2024-03-%02d", $0) }
+        #expect(try BacktestSplit.firstOutOfSampleDay(asOfDays: days, fraction: 0.3) == "2024-03-08")  // days 8, 9, 10 held out
+        #expect(try BacktestSplit.firstOutOfSampleDay(asOfDays: days, fraction: 0.5) == "2024-03-06")
+        #expect(try BacktestSplit.firstOutOfSampleDay(asOfDays: days, fraction: 0.01) == "2024-03-10")  // at least one day out
+        #expect(try BacktestSplit.firstOutOfSampleDay(asOfDays: days, fraction: 0.99) == "2024-03-02")  // at least one day in
+        for bad in [0, 1, -0.5, 2, Double.nan] {
+            #expect { try BacktestSplit.firstOutOfSampleDay(asOfDays: days, fraction: bad) } throws: { "\($0)".contains("between 0 and 1") }
+        }
+        #expect { try BacktestSplit.firstOutOfSampleDay(asOfDays: ["2024-03-01"], fraction: 0.5) } throws: { "\($0)".contains("at least two") }
+    }
+
     @Test("the statement names the split day and why it matters; without a split it says every figure is in-sample")
     func statement() {
         let with = BacktestSplit.statement(oosFrom: "2024-02-05")

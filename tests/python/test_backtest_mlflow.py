@@ -174,12 +174,15 @@ def test_mlflow_down_exits_1_with_the_results_written_and_the_same_command_logs_
     stack = BacktestStack(procs, tmp_path)
     stack.env.update({"MLFLOW_TRACKING_URI": f"http://127.0.0.1:{free_port()}", "CANDLEWICK_TRACKER_EXPERIMENT": "backtest-down"})
     out = tmp_path / "out"
-    args = ["--from", FROM, "--to", "2016-03-15", "--every", "5"]
+    # --oos-fraction 0.4 of the 3 as-of days (03-01, 03-08, 03-15): the split at index round(3 × 0.6) = 2.
+    args = ["--from", FROM, "--to", "2016-03-15", "--every", "5", "--oos-fraction", "0.4"]
     p = stack.backtest(out, *args)
     stdout, stderr = p.communicate(timeout=300)
     assert p.returncode == 1, stdout.decode()[-2000:]
     assert "logging the backtest to MLflow" in stderr.decode() and "run the same command again" in stderr.decode(), stderr.decode()[-2000:]
     written = {n: (out / n).read_bytes() for n in RESULTS}
+    split = json.loads(written["metrics.json"])["split"]
+    assert split["oos_from"] == "2016-03-15" and split["in_sample"]["as_of_days"] == 2 and split["out_of_sample"]["as_of_days"] == 1
     # MLflow is back: the same command (a resume of the finished backtest) logs the same files, once.
     stack.env["MLFLOW_TRACKING_URI"] = server.uri
     text = stack.run(out, *args)

@@ -64,6 +64,18 @@ public enum BacktestSplit {
                            outOfSample: segment(outDays, outOutcomes, outEquity, outStart, outBench))
     }
 
+    /// The first out-of-sample day when the last `fraction` of `asOfDays` (in order) is held out: the day at index
+    /// `round(count × (1 − fraction))`, kept within 1…count−1 so both samples have a day. Refuses a fraction outside
+    /// (0, 1) and fewer than two days.
+    public static func firstOutOfSampleDay(asOfDays: [String], fraction: Double) throws -> String {
+        guard fraction > 0, fraction < 1 else { throw BacktestSplitError("--oos-fraction must be between 0 and 1 (exclusive), got \(fraction)") }
+        guard asOfDays.count >= 2 else {
+            throw BacktestSplitError("--oos-fraction needs at least two as-of days to split, the range has \(asOfDays.count)")
+        }
+        let index = Int((Double(asOfDays.count) * (1 - fraction)).rounded())
+        return asOfDays[min(max(index, 1), asOfDays.count - 1)]
+    }
+
     /// The assumption the report and metrics.json state about the split (nil `oosFrom`: there is none).
     public static func statement(oosFrom: String?) -> String {
         let why = "Choosing an analyst, a prompt, a model or a threshold on the same period it is then measured on overstates "
@@ -78,4 +90,10 @@ public enum BacktestSplit {
             + " Tune on the in-sample figures only and compare analysts on the out-of-sample ones; the out-of-sample equity "
             + "starts from the account at the last close before \(oosFrom), including brackets still held from before it."
     }
+}
+
+/// A split that cannot be made; the message names the option and the value.
+public struct BacktestSplitError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
