@@ -123,7 +123,7 @@ let package = Package(
         ),
 
         // Thin executables.
-        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickRun", "CandlewickLLM", "CandlewickCharts"], swiftSettings: swiftSettings),
+        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickRun", "CandlewickLLM", "CandlewickCharts", "CandlewickTracker"], swiftSettings: swiftSettings),
         .executableTarget(name: "tap", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickChartWorker"],

@@ -208,15 +208,15 @@ public struct ConfigKeys: Sendable {
 
     // MARK: tracker
     public let trackerMlflowUri = ConfigKey<String?>("tracker.mlflow_uri", .url(allowEmpty: true), note: "$MLFLOW_TRACKING_URI, else empty",
-        "MLflow tracking server URL (http[s]://host:port); empty = the local run folder and report", [.tracker])
+        "MLflow tracking server URL (http[s]://host:port); empty = the local run folder and report (a backtest: not logged)", [.tracker, .run])
     public let trackerExperiment = ConfigKey<String>("tracker.experiment", .text(nonEmpty: true), default: "candlewick",
-        "MLflow experiment the runs are logged to (created if missing)", [.tracker])
+        "MLflow experiment the runs are logged to (created if missing)", [.tracker, .run])
     public let trackerDirectory = ConfigKey<String>("tracker.directory", .path, default: "runs",
         "where the local run folders are written (`<tracker.directory>/<run id>/tracking/`) and where a starting tracker looks for run outboxes (`<tracker.directory>/*/outbox`)", [.tracker])
     public let trackerSpoolDir = ConfigKey<String>("tracker.spool_dir", .path, default: "<tracker.directory>/.tracker-spool",
         "the tracker's durable spool: journal, attachments, delivery cursors", [.tracker])
     public let trackerRequestTimeoutS = ConfigKey<Double>("tracker.request_timeout_s", seconds, default: "15",
-        "time limit per MLflow request, seconds", [.tracker])
+        "time limit per MLflow request, seconds", [.tracker, .run])
     public let trackerRetryMaxS = ConfigKey<Double>("tracker.retry_max_s", seconds, default: "5",
         "longest wait between delivery attempts while the sink is unreachable, seconds", [.tracker])
 

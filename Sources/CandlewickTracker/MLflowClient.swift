@@ -100,12 +100,48 @@ public struct MLflowClient: Sendable {
         return (found.runs ?? []).map { RunHandle(runId: $0.info.run_id, artifactURI: $0.info.artifact_uri ?? "") }
     }
 
+    /// A run found by `searchRuns`, with its tags.
+    public struct FoundRun: Sendable, Hashable {
+        public let handle: RunHandle
+        public let tags: [String: String]
+    }
+
+    /// Every active run of `experimentId` whose tags equal `tags`, page by page (oldest first), with each run's tags.
+    public func searchRuns(experimentId: String, tags: [String: String]) async throws -> [FoundRun] {
+        struct Search: Encodable {
+            let experiment_ids: [String]; let filter: String; let run_view_type: String; let max_results: Int; let order_by: [String]
+            let page_token: String?
+        }
+        struct Tag: Decodable { let key: String; let value: String? }
+        struct RunData: Decodable { let tags: [Tag]? }
+        struct Run: Decodable { let info: RunInfoBody; let data: RunData? }
+        struct Found: Decodable { let runs: [Run]?; let next_page_token: String? }
+        let filter = tags.sorted { $0.key < $1.key }
+            .map { "tags.\($0.key) = '\($0.value.replacingOccurrences(of: "'", with: "\\'"))'" }.joined(separator: " and ")
+        var out: [FoundRun] = []
+        var token: String?
+        repeat {
+            let found: Found = try await call("POST", "runs/search", body: Search(
+                experiment_ids: [experimentId], filter: filter, run_view_type: "ACTIVE_ONLY", max_results: 1000,
+                order_by: ["attributes.start_time ASC"], page_token: token))
+            for run in found.runs ?? [] {
+                let pairs = (run.data?.tags ?? []).map { ($0.key, $0.value ?? "") }
+                out.append(FoundRun(handle: RunHandle(runId: run.info.run_id, artifactURI: run.info.artifact_uri ?? ""),
+                                    tags: Dictionary(pairs, uniquingKeysWith: { first, _ in first })))
+            }
+            token = found.next_page_token.flatMap { $0.isEmpty ? nil : $0 }
+        } while token != nil
+        return out
+    }
+
     /// Creates a run with its tags.
-    public func createRun(experimentId: String, name: String, startTime: Int64, tags: [MLflowTag]) async throws -> RunHandle {
+    public func createRun(experimentId: String, name: String, startTime: Int64, tags: [MLflowTag], user: String = "candlewick-tracker") async throws
+        -> RunHandle
+    {
         struct Create: Encodable { let experiment_id: String; let run_name: String; let start_time: Int64; let user_id: String; let tags: [MLflowTag] }
         struct Created: Decodable { let run: RunBody }
         let created: Created = try await call("POST", "runs/create", body: Create(
-            experiment_id: experimentId, run_name: name, start_time: startTime, user_id: "candlewick-tracker", tags: tags))
+            experiment_id: experimentId, run_name: name, start_time: startTime, user_id: user, tags: tags))
         return RunHandle(runId: created.run.info.run_id, artifactURI: created.run.info.artifact_uri ?? "")
     }
 

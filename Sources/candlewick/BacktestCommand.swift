@@ -3,6 +3,7 @@ import CandlewickCore
 import CandlewickLLM
 import CandlewickRun
 import CandlewickRuntime
+import CandlewickTracker
 import Foundation
 
 /// `candlewick backtest`: a backtest through the production processes (`BacktestRunner`), scored by
@@ -37,6 +38,10 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "The benchmark held beside the universe's buy-and-hold.") var benchmark = "SPY"
     @Option(help: "Daily bars each analysis sees (the most recent up to the as-of day).") var history = 1000
     @Flag(help: "Keep every day's chart PNGs under --out/days/ (off: thousands of days would fill the disk).") var keepCharts = false
+    @Option(help: "First out-of-sample as-of day, YYYY-MM-DD: signals before it are in-sample, from it on out-of-sample (docs/backtest.md).")
+    var oosFrom: String?
+    @Option(help: "Instead of --oos-from: hold out this last share of the as-of days (NYSE calendar) as out-of-sample, e.g. 0.3.")
+    var oosFraction: Double?
     @Option(help: "Refuse to start when the model calls still to make are estimated above this many USD (needs the model in llm.prices).")
     var maxCost: Double?
 
@@ -59,6 +64,11 @@ struct BacktestCommand: AsyncParsableCommand {
         var settings: BacktestSettings
         do {
             settings = try BacktestSettings(from: from, to: to, every: every, universe: symbols.sorted(), data: data, assumptions: assumptions)
+            if oosFrom != nil && oosFraction != nil { throw ValidationError("give --oos-from or --oos-fraction, not both") }
+            let split = try oosFraction.map {
+                try BacktestSplit.firstOutOfSampleDay(asOfDays: BacktestCost.asOfDays(from: from, to: to, every: every), fraction: $0)
+            } ?? oosFrom
+            try settings.setOutOfSample(from: split)
         } catch { throw ValidationError("\(error)") }
         (settings.benchmark, settings.history) = (benchmark.uppercased(), history)
         settings.shadowShares = Decimal(context.config[\.riskFixedShares])
@@ -72,6 +82,26 @@ struct BacktestCommand: AsyncParsableCommand {
         try BacktestOutput.write(results, settings: settings, folder: folder)
         try BacktestReport.write(results, settings: settings, folder: folder)
         BacktestSummary.print(results, settings: settings, folder: folder)
+        try await logToMLflow(settings, folder: folder, config: context.config)
+    }
+
+    /// With a tracking URI (`tracker.mlflow_uri`, else `MLFLOW_TRACKING_URI`): the results folder as a parent run with
+    /// one child run per as-of day (`BacktestMLflow`; logging again finds the same runs). A failure leaves the files
+    /// as they are and exits 1: the same command logs them again.
+    func logToMLflow(_ settings: BacktestSettings, folder: String, config: ConfigFile) async throws {
+        let tracking = try TrackerSettings(config: config)
+        guard !tracking.mlflowURI.isEmpty else { return }
+        let client = MLflowClient(baseURL: tracking.mlflowURI, auth: MLflowAuth(environment: ProcessInfo.processInfo.environment),
+                                  timeout: tracking.requestTimeout)
+        do {
+            let s = try await BacktestMLflow(client: client, experiment: tracking.experiment).log(folder: folder, fingerprint: settings.fingerprint)
+            print("MLflow \(tracking.mlflowURI): experiment \(tracking.experiment) (\(s.experimentId)), parent run \(s.parentRunId)"
+                  + (s.parentCreated ? " (new)" : " (found)") + ", \(s.dayRuns) as-of day run(s) (\(s.dayRunsCreated) new), \(s.artifacts) artifact(s)")
+        } catch {
+            FileHandle.standardError.write(Data(("error: logging the backtest to MLflow \(tracking.mlflowURI) failed: \(error)\n"
+                + "The results in \(folder) are complete; run the same command again to log them.\n").utf8))
+            throw ExitCode(1)
+        }
     }
 
     /// Cost before spending: with a model provider (the analyst the llm-workers choose from the same

@@ -59,12 +59,13 @@ enum BacktestReport {
             ("starting cash", DecimalText.plain(s.startingCash)), ("shadow shares", DecimalText.plain(s.shadowShares)),
             ("hold days", "\(a.holdDays)"), ("entry valid bars", "\(a.entryValidBars)"),
             ("slippage", "\(DecimalText.plain(a.slippageBps)) bps"), ("commission", a.commission.rawValue),
+            ("out-of-sample from", s.oosFrom ?? "no split"),
         ]
         let argumentRows = arguments.map { "<tr><th scope=\"row\">\(esc($0.0))</th><td>\(esc($0.1))</td></tr>" }.joined(separator: "\n")
         let imgs = plots.map { p in
             "<figure><img src=\"plots/\(esc(p.file))\" width=\"\(p.width)\" height=\"\(p.height)\" alt=\"\(esc(p.alt))\"></figure>"
         }
-        let assumptions = a.describe().map { "<li>\(esc($0))</li>" }.joined(separator: "\n")
+        let assumptions = BacktestOutput.assumptions(s).map { "<li>\(esc($0))</li>" }.joined(separator: "\n")
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -90,6 +91,7 @@ enum BacktestReport {
             \(calibrationTable(r))
             \(imgs[2])
             </section>
+            \(splitSection(r, settings: s))
             <section aria-labelledby="h-assumptions"><h2 id="h-assumptions">Assumptions</h2>
             <ul>
             \(assumptions)

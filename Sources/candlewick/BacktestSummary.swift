@@ -40,8 +40,19 @@ enum BacktestSummary {
         Swift.print("\n" + TextTable.render(bins, leftAligned: [0]))
         Swift.print("Brier score \(num(c.brier, 4)) over \(c.resolved) resolved outcome(s) (target or stop); \(c.unresolved) unresolved "
                     + "(unfilled, time or still open). Lower is better; always guessing 50% scores 0.25.")
+        if let split = r.split {
+            var table = [["sample", "as-of days", "signals", "trades", "hit rate", "avg R", "expectancy", "P&L", "Brier", "total return",
+                          "buy-and-hold"]]
+            for (name, s) in [("in-sample", split.inSample), ("out-of-sample", split.outOfSample)] {
+                let g = s.metrics.overall
+                let days = s.firstAsOf.map { "\($0) … \(s.lastAsOf ?? $0) (\(s.asOfDays))" } ?? "none"
+                table.append([name, days, "\(g.signals)", "\(g.trades)", pct(g.hitRate), num(g.averageR), money(g.expectancy), money(g.totalPnl),
+                              num(s.brier, 4), pct(s.metrics.totalReturn), pct(s.metrics.benchmarks["buy_and_hold"]?.totalReturn)])
+            }
+            Swift.print("\nIn-sample / out-of-sample (out-of-sample from \(split.oosFrom)):\n" + TextTable.render(table, leftAligned: [0, 1]))
+        }
         Swift.print("\nAssumptions:")
-        for line in settings.assumptions.describe() { Swift.print("  - \(line)") }
+        for line in BacktestOutput.assumptions(settings) { Swift.print("  - \(line)") }
         Swift.print("\nResults: \(folder)/signals.csv, trades.csv, equity.csv, metrics.json, calibration.json, report.html (plots in plots/)")
     }
 }

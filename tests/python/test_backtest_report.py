@@ -16,7 +16,8 @@ import pytest
 
 from backtest_stack import BacktestStack
 
-ARGS = ["--from", "2016-03-01", "--to", "2016-05-31", "--every", "5"]
+# With the in-sample / out-of-sample split, so its table is checked against metrics.json too.
+ARGS = ["--from", "2016-03-01", "--to", "2016-05-31", "--every", "5", "--oos-from", "2016-04-15"]
 PLOTS = {"equity.png": (1000, 460), "drawdown.png": (1000, 360), "calibration.png": (640, 560)}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -12,6 +12,8 @@ public struct BacktestResults: Sendable {
     public let calibration: CalibrationReport
     /// The days scored: from the first as-of day to the last one plus the bars a bracket may need.
     public let scoredThrough: String?
+    /// In-sample and out-of-sample figures when the backtest has `oosFrom`.
+    public let split: SplitReport?
 }
 
 /// Scores a backtest's days on the bars that followed them (pure: the same data gives the same bytes).
@@ -66,8 +68,12 @@ public enum BacktestEvaluation {
             s.benchmark: BacktestMetrics.buyAndHold(closes: series([s.benchmark]), dates: scored, cash: s.startingCash),
         ]
         let metrics = BacktestMetrics.compute(outcomes: outcomes, equity: equity, startingCash: s.startingCash, benchmarks: benchmarks)
+        let split = s.oosFrom.map {
+            BacktestSplit.compute(oosFrom: $0, asOfDays: data.steps.map(\.asOf), outcomes: outcomes, equity: equity, startingCash: s.startingCash,
+                                  benchmarks: benchmarks)
+        }
         return BacktestResults(signals: rows, outcomes: outcomes, equity: equity, benchmarks: benchmarks, metrics: metrics,
-                               calibration: Calibration.compute(outcomes), scoredThrough: scored.last)
+                               calibration: Calibration.compute(outcomes), scoredThrough: scored.last, split: split)
     }
 
     /// The benchmark's trading days (every symbol's, when the benchmark has no bars), sorted.

@@ -31,8 +31,9 @@ public enum BacktestOutput {
         let assumptions: [String]
         let scoredThrough: String?
         let metrics: MetricsReport
+        let split: SplitReport?
 
-        enum CodingKeys: String, CodingKey { case backtest, assumptions, metrics; case scoredThrough = "scored_through" }
+        enum CodingKeys: String, CodingKey { case backtest, assumptions, metrics, split; case scoredThrough = "scored_through" }
 
         func encode(to encoder: any Encoder) throws {
             // The report's own keys at the top level (overall, by_action, benchmarks …), beside what it rests on.
@@ -41,7 +42,14 @@ public enum BacktestOutput {
             try c.encode(backtest, forKey: .backtest)
             try c.encode(assumptions, forKey: .assumptions)
             try c.encodeIfPresent(scoredThrough, forKey: .scoredThrough)
+            try c.encodeIfPresent(split, forKey: .split)
         }
+    }
+
+    /// Every assumption a backtest states (metrics.json, the report, the printed summary): the simulation's, then the
+    /// in-sample / out-of-sample split (or that there is none).
+    public static func assumptions(_ settings: BacktestSettings) -> [String] {
+        settings.assumptions.describe() + [BacktestSplit.statement(oosFrom: settings.oosFrom)]
     }
 
     public static func write(_ r: BacktestResults, settings: BacktestSettings, folder: String) throws {
@@ -50,8 +58,8 @@ public enum BacktestOutput {
         try put("signals.csv", Data(BacktestFiles.signalsCSV(r.signals).utf8))
         try put("trades.csv", Data(BacktestFiles.tradesCSV(r.outcomes).utf8))
         try put("equity.csv", Data(BacktestFiles.equityCSV(r.equity, benchmarks: r.benchmarks).utf8))
-        try put("metrics.json", try BacktestFiles.json(MetricsFile(backtest: settings, assumptions: settings.assumptions.describe(),
-                                                                     scoredThrough: r.scoredThrough, metrics: r.metrics)))
+        try put("metrics.json", try BacktestFiles.json(MetricsFile(backtest: settings, assumptions: assumptions(settings),
+                                                                     scoredThrough: r.scoredThrough, metrics: r.metrics, split: r.split)))
         try put("calibration.json", try BacktestFiles.json(r.calibration))
     }
 }

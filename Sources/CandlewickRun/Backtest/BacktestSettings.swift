@@ -24,6 +24,10 @@ public struct BacktestSettings: Sendable, Hashable, Codable {
     public var startingCash: Decimal = 100_000
     /// Shares of a signal order-router did not place, for its simulated P&L (`risk.fixed_shares`).
     public var shadowShares: Decimal = 10
+    /// The first out-of-sample as-of day (`--oos-from`): signals before it are in-sample, from it on out-of-sample.
+    /// nil: no split. Left out of the canonical JSON when nil, so it does not change the fingerprint of a backtest
+    /// without a split.
+    public private(set) var oosFrom: String?
 
     public init(from: String, to: String, every: Int, universe: [String], data: String, assumptions: BacktestAssumptions) throws {
         for (name, day) in [("--from", from), ("--to", to)] where CalendarDay.number(day) == nil {
@@ -40,9 +44,20 @@ public struct BacktestSettings: Sendable, Hashable, Codable {
         self.assumptions = assumptions
     }
 
+    /// Sets the out-of-sample split (`--oos-from`); it must be a date after `from` and not after `to`, so both sides
+    /// can hold as-of days.
+    public mutating func setOutOfSample(from day: String?) throws {
+        guard let day else { oosFrom = nil; return }
+        guard CalendarDay.number(day) != nil else { throw BacktestError.badArgument("--oos-from must be a date YYYY-MM-DD, got \"\(day)\"") }
+        guard day > from, day <= to else {
+            throw BacktestError.badArgument("--oos-from \(day) must be after --from \(from) and not after --to \(to), so both samples have days")
+        }
+        oosFrom = day
+    }
+
     enum CodingKeys: String, CodingKey {
         case from, to, every, universe, data, assumptions, benchmark, history
-        case startingCash = "starting_cash", shadowShares = "shadow_shares"
+        case startingCash = "starting_cash", shadowShares = "shadow_shares", oosFrom = "oos_from"
     }
 
     /// The first 12 hex digits of SHA-256 over the settings' canonical JSON.
