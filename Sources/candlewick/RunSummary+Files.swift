@@ -26,7 +26,8 @@ extension RunSummary {
             }
         }
         let file = path("summary.json")
-        guard let object = try? JSONSerialization.jsonObject(with: try read("summary.json")) as? [String: Any] else {
+        let data = try read("summary.json")
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw RunFilesError(file: file, problem: "not a JSON object")
         }
         func field<T>(_ key: String, _ value: Any?, as type: T.Type) throws -> T {

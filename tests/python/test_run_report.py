@@ -1,6 +1,6 @@
 """report.html of a 500-symbol `candlewick run` through the whole stack (ib-paper → gateway-bridge → chart-worker →
-llm-worker's rules analyst → order-router → brackets at ib-paper; scripts/benchlib/run.py's stack, as the 500-symbol
-bench and test_pipeline_500.py run it), opened in headless Chromium: the page loads within the virtual-time budget,
+llm-worker's rules analyst → order-router → brackets at ib-paper → a day later the fills; scripts/benchlib's stack and
+run, as the 500-symbol bench and test_pipeline_500.py run them, with a limit on open positions so some are denied), opened in headless Chromium: the page loads within the virtual-time budget,
 its chart images are lazy (stated size, loading="lazy", only those near the viewport fetched, each linking to its full
 PNG), the table filters to BUY/HIGH leaving exactly those symbols, filtering to `denied` shows each denied symbol's
 reason code and detail exactly as order-router decided it (orders.json), the symbol search and the sort work, the counts
@@ -17,11 +17,11 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, binary
 
 sys.path.insert(0, str(ROOT / "scripts" / "benchlib"))
 import run as bench  # noqa: E402
-from common import stop  # noqa: E402
+from common import free_port, link_universe, start_stack, stop  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 VIRTUAL_BUDGET_MS = 5000
@@ -87,11 +87,28 @@ def png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
+MAX_OPEN_POSITIONS = 40
+
+
 @pytest.fixture(scope="module")
 def run500(tmp_path_factory):
-    """One cold 500-symbol run with orders (the bench's stack and run; the stack is stopped before the checks)."""
+    """One cold 500-symbol run with orders: the bench's stack and run (scripts/benchlib/run.py), except that order-router
+    allows only MAX_OPEN_POSITIONS open positions (the rest of the actionable signals are denied `max_open_positions`)
+    and entries are market orders that fill when ib-paper's clock advances a day after the orders. The stack is stopped before the checks."""
     work = tmp_path_factory.mktemp("run500")
-    env, procs = bench.stack(work, 1)
+    data = link_universe(work / "data", bench.SYMBOLS)
+    port, admin_port = free_port(), free_port()
+    token = work / "paper-admin.token"
+    env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(port), "CANDLEWICK_BUS_DIRECTORY": str(work / "bus"),
+           "CANDLEWICK_ROUTER_JOURNAL": str(work / "intents.jsonl"), "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "candlewick-run",
+           "CANDLEWICK_RISK_MAX_OPEN_POSITIONS": str(MAX_OPEN_POSITIONS), "CANDLEWICK_RISK_DAILY_NOTIONAL_BUDGET": "1000000000",
+           "CANDLEWICK_RISK_MAX_ORDERS_PER_MINUTE": "100000", "CANDLEWICK_RISK_MAX_POSITION_NOTIONAL": "1000000",
+           "CANDLEWICK_IB_PAPER_ADMIN": f"127.0.0.1:{admin_port}", "CANDLEWICK_IB_PAPER_ADMIN_TOKEN_FILE": str(token),
+           "CANDLEWICK_RUN_PAPER_ADVANCE_DAYS": "1", "CANDLEWICK_RISK_ENTRY_TYPE": "MARKET",
+           "CANDLEWICK_RISK_MARKET_ORDERS_WHEN_CLOSED": "true", "CANDLEWICK_RISK_TIF": "GTC", "CANDLEWICK_BENCH_PAPER_ADMIN": f"{admin_port} {token}"}
+    (work / "bus").mkdir()
+    procs = start_stack(work, env, port, ["--as-of", "2017-10-04", "--data", str(data), "--max-historical-per-10min", "0",
+                                          "--admin-port", str(admin_port), "--admin-token-file", str(token)], 1)
     try:
         bench.run_once(env, work, "cold", procs)
     finally:
@@ -102,8 +119,10 @@ def run500(tmp_path_factory):
 def probe(folder, work):
     (folder / "report_probe.html").write_text((folder / "report.html").read_text().replace("</body>", PROBE + "</body>"))
     started = time.monotonic()
+    # Headless Chromium turns lazy image loading off (it fetches every image at once); lazyLoadEnabled=true turns it
+    # back on, as in a person's browser, so the test sees which images the page defers.
     p = subprocess.run([CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", f"--user-data-dir={work / 'chromium'}",
-                        "--window-size=1280,900", f"--virtual-time-budget={VIRTUAL_BUDGET_MS}", "--dump-dom",
+                        "--window-size=1280,900", "--blink-settings=lazyLoadEnabled=true", f"--virtual-time-budget={VIRTUAL_BUDGET_MS}", "--dump-dom",
                         (folder / "report_probe.html").as_uri()], capture_output=True, timeout=120)
     print(f"chromium: {time.monotonic() - started:.1f} s wall for the 500-symbol report (virtual-time budget {VIRTUAL_BUDGET_MS} ms)")
     m = re.search(r'<pre id="probe-result">(.*?)</pre>', p.stdout.decode())
@@ -154,7 +173,7 @@ def test_500_symbol_report_in_chromium(run500):
     assert r["buyHighCount"] == f"{len(want)} of {len(symbols)} symbols shown"
 
     denied = {sym: d for sym, d in decisions.items() if d["outcome"] == "denied"}
-    assert denied, "the run has denied signals (SELLs with no position)"
+    assert denied, f"the run has denied signals (over {MAX_OPEN_POSITIONS} open positions)"
     shown = {row[col["symbol"]]: (row[col["reason"]], row[col["detail"]]) for row in r["denied"]}
     assert shown == {sym: (d["note"]["code"], d["note"]["detail"]) for sym, d in denied.items()}
     for row in r["denied"]:
@@ -178,6 +197,7 @@ def test_500_symbol_report_in_chromium(run500):
     by_symbol = {row[col["symbol"]]: row for row in r["all"]}
     filled_rows = {sym: row[col["filled"]] for sym, row in by_symbol.items() if row[col["filled"]]}
     print(f"{len(decisions)} decisions {dict(Counter(d['outcome'] for d in decisions.values()))}, {len(filled_rows)} filled")
+    assert sorted(filled_rows) == sorted(sym for sym, d in decisions.items() if d["outcome"] == "placed"), "every placed market entry filled"
     for sym, text in filled_rows.items():
         quantity, price = text.split(" @ ")
         assert float(quantity.split(" of ")[0]) == float(trades[sym]["total_quantity"]) and float(price) == float(trades[sym]["average_price"])
@@ -196,3 +216,21 @@ def test_500_symbol_report_in_chromium(run500):
             assert float(router["fill_price"]) == float(trade["average_price"]), (router, trade)
         else:
             assert router["filled_quantity"] is None and router["fill_price"] is None, router
+
+
+def test_report_written_again_from_the_run_files_is_the_same_bytes(run500, tmp_path):
+    """`candlewick report RUN_FOLDER`, a new process (new hash seed), reads the run's files back and writes report.html
+    byte for byte as the run wrote it: nothing in the page depends on the wall clock, hashing or the process. A folder
+    that is not a run is refused naming the file."""
+    _, folder = run500
+    written = (folder / "report.html").read_bytes()
+    (folder / "report.html").unlink()
+    p = subprocess.run([binary("candlewick"), "report", str(folder)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert (folder / "report.html").read_bytes() == written
+
+    p = subprocess.run([binary("candlewick"), "report", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "summary.json: missing or unreadable" in p.stderr, p.stderr
+    (tmp_path / "summary.json").write_text('{"run_id": "r", "symbols": [{"symbol": "AAPL"}], "totals": {}}')
+    p = subprocess.run([binary("candlewick"), "report", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "signals/AAPL/analysis.json: missing or unreadable" in p.stderr, p.stderr
