@@ -21,7 +21,7 @@ from conftest import ROOT, binary
 
 sys.path.insert(0, str(ROOT / "scripts" / "benchlib"))
 import run as bench  # noqa: E402
-from common import free_port, link_universe, start_stack, stop  # noqa: E402
+from common import BASES, free_port, start_stack, stop  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 VIRTUAL_BUDGET_MS = 5000
@@ -90,13 +90,36 @@ def png_size(path):
 MAX_OPEN_POSITIONS = 40
 
 
+def shifted_universe(folder, symbols):
+    """A data folder for `ib-paper --data` in which `<BASE><NNN>.csv` is the bundled BASE series moved NNN trading days
+    later on its own calendar (row j keeps its prices and takes row j+NNN's date): on ib-paper's as-of day each name
+    shows the market as its base stood NNN trading days earlier, so the rules analyst gives the 500 names a mix of
+    actions and confidences (the bench's plain links give 4 distinct signals)."""
+    folder.mkdir()
+    series = {}
+    for s in symbols:
+        base = next(b for b in BASES if s.startswith(b) and s[len(b):].isdigit())
+        if base not in series:
+            lines = (ROOT / "deploy" / "data" / "daily" / f"{base}.csv").read_text().splitlines()
+            series[base] = (lines[0], lines[1:])
+        header, rows = series[base]
+        shift = int(s[len(base):])
+        dates = [r.split(",", 1)[0] for r in rows]
+        as_of = next(i for i, d in enumerate(dates) if d in ("2017-10-04", "10/4/2017"))  # the files spell dates two ways
+        # Dates from 1,300 trading days before the as-of day (enough for 1000 bars) to 20 after it (the fills).
+        moved = [dates[k] + "," + rows[k - shift].split(",", 1)[1] for k in range(as_of - 1300, as_of + 21)]
+        (folder / f"{s}.csv").write_text("\n".join([header] + moved) + "\n")
+    return folder
+
+
 @pytest.fixture(scope="module")
 def run500(tmp_path_factory):
-    """One cold 500-symbol run with orders: the bench's stack and run (scripts/benchlib/run.py), except that order-router
+    """One cold 500-symbol run with orders: the bench's stack and run (scripts/benchlib/run.py), except that the names
+    are shifted copies of the bundled series (`shifted_universe`), order-router
     allows only MAX_OPEN_POSITIONS open positions (the rest of the actionable signals are denied `max_open_positions`)
     and entries are market orders that fill when ib-paper's clock advances a day after the orders. The stack is stopped before the checks."""
     work = tmp_path_factory.mktemp("run500")
-    data = link_universe(work / "data", bench.SYMBOLS)
+    data = shifted_universe(work / "data", bench.SYMBOLS)
     port, admin_port = free_port(), free_port()
     token = work / "paper-admin.token"
     env = {"PATH": "/usr/bin:/bin", "CANDLEWICK_IB_PORT": str(port), "CANDLEWICK_BUS_DIRECTORY": str(work / "bus"),
@@ -170,14 +193,17 @@ def test_500_symbol_report_in_chromium(run500):
     want = [s["symbol"] for s in symbols if s["action"] == "BUY" and s["confidence"] == "HIGH"]
     assert want and len(want) < len(symbols), "the run has BUY+HIGH and other signals (else the filter check proves nothing)"
     assert [row[col["symbol"]] for row in r["buyHigh"]] == want
+    assert any((s["action"] == "BUY") != (s["confidence"] == "HIGH") for s in symbols), "BUY without HIGH or HIGH without BUY: both filters count"
     assert r["buyHighCount"] == f"{len(want)} of {len(symbols)} symbols shown"
 
     denied = {sym: d for sym, d in decisions.items() if d["outcome"] == "denied"}
-    assert denied, f"the run has denied signals (over {MAX_OPEN_POSITIONS} open positions)"
+    assert denied, f"the run has denied signals (SELLs with no position, BUYs over {MAX_OPEN_POSITIONS} open positions)"
     shown = {row[col["symbol"]]: (row[col["reason"]], row[col["detail"]]) for row in r["denied"]}
     assert shown == {sym: (d["note"]["code"], d["note"]["detail"]) for sym, d in denied.items()}
     for row in r["denied"]:
         assert row[col["filled"]] == "" and row[col["order-router"]] == "denied"
+        if row[col["action"]] == "SELL":  # the analyst's signal is actionable; the router denied it: both are shown
+            assert (row[col["analysis"]], row[col["reason"]]) == ("actionable", "short_not_allowed"), row
 
     assert [row[col["symbol"]] for row in r["search"]] == [s["symbol"] for s in symbols if "MSFT00" in s["symbol"]]
     assert r["afterReset"] == len(symbols)
