@@ -91,9 +91,9 @@ MAX_OPEN_POSITIONS = 40
 
 
 def shifted_universe(folder, symbols):
-    """A data folder for `ib-paper --data` in which `<BASE><NNN>.csv` is the bundled BASE series moved NNN trading days
-    later on its own calendar (row j keeps its prices and takes row j+NNN's date): on ib-paper's as-of day each name
-    shows the market as its base stood NNN trading days earlier, so the rules analyst gives the 500 names a mix of
+    """A data folder for `ib-paper --data` in which `<BASE><NNN>.csv` is the bundled BASE series moved 8×NNN trading
+    days later on its own calendar (row j keeps its prices and takes row j+8×NNN's date): on ib-paper's as-of day each
+    name shows the market as its base stood up to four years earlier (2015's and 2016's falls included), so the rules analyst gives the 500 names a mix of
     actions and confidences (the bench's plain links give 4 distinct signals)."""
     folder.mkdir()
     series = {}
@@ -103,11 +103,11 @@ def shifted_universe(folder, symbols):
             lines = (ROOT / "deploy" / "data" / "daily" / f"{base}.csv").read_text().splitlines()
             series[base] = (lines[0], lines[1:])
         header, rows = series[base]
-        shift = int(s[len(base):])
+        shift = 8 * int(s[len(base):])
         dates = [r.split(",", 1)[0] for r in rows]
         as_of = next(i for i, d in enumerate(dates) if d in ("2017-10-04", "10/4/2017"))  # the files spell dates two ways
-        # Dates from 1,300 trading days before the as-of day (enough for 1000 bars) to 20 after it (the fills).
-        moved = [dates[k] + "," + rows[k - shift].split(",", 1)[1] for k in range(as_of - 1300, as_of + 21)]
+        # Dates from 1,050 trading days before the as-of day (enough for the run's 1000 bars) to 20 after it (the fills).
+        moved = [dates[k] + "," + rows[k - shift].split(",", 1)[1] for k in range(as_of - 1050, as_of + 21)]
         (folder / f"{s}.csv").write_text("\n".join([header] + moved) + "\n")
     return folder
 
@@ -198,11 +198,12 @@ def test_500_symbol_report_in_chromium(run500):
 
     denied = {sym: d for sym, d in decisions.items() if d["outcome"] == "denied"}
     assert denied, f"the run has denied signals (SELLs with no position, BUYs over {MAX_OPEN_POSITIONS} open positions)"
+    assert any(row[col["action"]] == "SELL" for row in r["denied"]), "a SELL with no position, denied short_not_allowed"
     shown = {row[col["symbol"]]: (row[col["reason"]], row[col["detail"]]) for row in r["denied"]}
     assert shown == {sym: (d["note"]["code"], d["note"]["detail"]) for sym, d in denied.items()}
     for row in r["denied"]:
         assert row[col["filled"]] == "" and row[col["order-router"]] == "denied"
-        if row[col["action"]] == "SELL":  # the analyst's signal is actionable; the router denied it: both are shown
+        if row[col["action"]] == "SELL":  # the analyst's signal is actionable, the router denied it: the page shows both
             assert (row[col["analysis"]], row[col["reason"]]) == ("actionable", "short_not_allowed"), row
 
     assert [row[col["symbol"]] for row in r["search"]] == [s["symbol"] for s in symbols if "MSFT00" in s["symbol"]]
