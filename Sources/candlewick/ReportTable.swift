@@ -83,10 +83,10 @@ struct ReportTable {
             <form class="filters" role="search" aria-controls="\(id)" onsubmit="return false">\
             \(filters.map(select).joined(separator: " "))\(searchBox)
             <output id="\(countId)" aria-live="polite" data-noun="\(HTML.escape(noun))">\(rows.count) \(HTML.escape(noun))</output></form>
-            \(note.isEmpty ? "" : "<p class=\"note\">\(note)</p>\n")<table id="\(id)" class="sortable"><caption>\(HTML.escape(caption))</caption>\
-            <thead><tr>\(head)</tr></thead><tbody>
+            \(note.isEmpty ? "" : "<p class=\"note\">\(note)</p>\n")<div class="table-scroll"><table id="\(id)" class="sortable">\
+            <caption>\(HTML.escape(caption))</caption><thead><tr>\(head)</tr></thead><tbody>
             \(rows.map(\.markup).joined(separator: "\n"))
-            </tbody></table>
+            </tbody></table></div>
             """
     }
 

@@ -7,7 +7,7 @@ extension RunReport {
     static let columns = ["symbol", "action", "confidence", "entry", "stop", "target", "R:R", "analyst", "analysis", "order-router",
                           "reason", "detail", "quantity", "filled", "charts"]
     /// Display widths of a chart: a thumbnail in the table, larger in the symbol's section (the full PNG is a click away).
-    static let thumbnailWidth = 160
+    static let thumbnailWidth = 120
     static let sectionWidth = 600
 
     static func symbolTable(_ summary: RunSummary, charts: ChartSizes) -> ReportTable {

@@ -174,7 +174,7 @@ def test_500_symbol_report_in_chromium(run500):
     loaded = [i for i in images if i["naturalWidth"] > 0]
     for i in images:
         assert i["loading"] == "lazy" and int(i["width"]) > 0 and int(i["height"]) > 0 and i["link"] == i["src"], i
-    assert all(i["inTable"] and int(i["width"]) == 160 for i in images[:2 * len(symbols)])
+    assert all(i["inTable"] and int(i["width"]) == 120 for i in images[:2 * len(symbols)])
     assert loaded, "the images at the top of the table load"
     assert len(loaded) < len(images) // 4, f"{len(loaded)} of {len(images)} images loaded: not lazy"
     assert images[0]["naturalWidth"] > 0, "the first row's daily thumbnail is near the viewport and loads"
