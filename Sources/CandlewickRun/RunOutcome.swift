@@ -59,6 +59,13 @@ public struct RunStop: Sendable, Hashable {
     /// What was still under way, in universe order.
     public var cutShort: [RunCutShort] = []
 
+    public init(code: Code, stages: [String], message: String, cutShort: [RunCutShort] = []) {
+        self.code = code
+        self.stages = stages
+        self.message = message
+        self.cutShort = cutShort
+    }
+
     /// Why, in a few words (each cut-short symbol's failure says this; `message` has the detail).
     public var summary: String {
         switch code {

@@ -17,10 +17,7 @@ enum BacktestReport {
         try Data(html.utf8).write(to: URL(fileURLWithPath: folder + "/report.html"), options: .atomic)
     }
 
-    static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func esc(_ s: String) -> String { HTML.escape(s) }
 
     /// How a figure is shown.
     enum Format: String {
@@ -70,7 +67,7 @@ enum BacktestReport {
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Candlewick backtest \(esc(s.fingerprint))</title>
-            <style>\(style)</style></head><body>
+            <style>\(ReportStyle.css)</style></head><body>
             <header><h1>Candlewick backtest <code>\(esc(s.fingerprint))</code></h1>
             <p>\(days) as-of day(s), \(s.universe.count) symbol(s), \(r.signals.count) signal(s), \(r.outcomes.count) with levels \
             (simulated below). Result files: <a href="signals.csv">signals.csv</a>, <a href="trades.csv">trades.csv</a>, \
@@ -100,7 +97,7 @@ enum BacktestReport {
             \(tradesTable(r))
             </section>
             </main>
-            <script>\(script)</script>
+            <script>\(ReportTable.script)</script>
             </body></html>
 
             """

@@ -25,6 +25,18 @@ struct RunSummary {
     /// Model spend and refusals.
     var model: AnalysisTotals { AnalysisTotals(signals) }
 
+    /// Symbols counted by action, confidence and order-router's outcome (`not sent` for none).
+    var counts: RunCounts { RunCounts(self) }
+
+    /// A symbol's `router` object in summary.json: order-router's decision and what the broker made of it (numbers as
+    /// decimal strings, like the signal's levels; absent facts null).
+    static func routerObject(_ o: SymbolOrderOutcome) -> [String: Any] {
+        ["outcome": o.outcome.rawValue, "code": o.note?.code.rawValue ?? NSNull(), "detail": o.note?.detail ?? NSNull(),
+         "clamps": o.clamps.map { ["code": $0.code.rawValue, "detail": $0.detail] }, "intent_id": o.intentId,
+         "quantity": o.quantity.map(DecimalText.plain) ?? NSNull(), "confirmed_at_ib": o.confirmedAtIB ?? NSNull(),
+         "filled_quantity": o.filledQuantity.map(DecimalText.plain) ?? NSNull(), "fill_price": o.fillPrice.map(DecimalText.plain) ?? NSNull()]
+    }
+
     func write(folder: String) throws {
         let fm = FileManager.default
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -51,12 +63,14 @@ struct RunSummary {
                         "is_actionable": s.isActionable, "provider": s.provider ?? "", "refused_reasons": a.reasons,
                         "latency_ms": a.latencyMs, "order": orders?.status(s.symbol) ?? "",
                         "cost_usd": a.costUsd ?? NSNull(), "shadow": a.shadow,
-                        "intent_id": orders?.decisions[s.symbol]?.intentId ?? NSNull()]
+                        "intent_id": orders?.decisions[s.symbol]?.intentId ?? NSNull(),
+                        "router": orders?.outcome(s.symbol).map(Self.routerObject) ?? NSNull()]
             },
             "failures": failures.map { ["symbol": $0.symbol, "reason": $0.reason] },
             "totals": ["symbols": signals.count, "actionable": signals.filter(\.signal.isActionable).count,
                        "failed": failures.count, "reissued": reissued, "duplicates": duplicates, "cost_usd": model.costUSD,
-                       "unpriced_analyses": model.unpriced, "refusal_rate": model.refusalRate, "refusals_by_rule": model.refusalsByRule],
+                       "unpriced_analyses": model.unpriced, "refusal_rate": model.refusalRate, "refusals_by_rule": model.refusalsByRule,
+                       "by_action": counts.byAction, "by_confidence": counts.byConfidence, "by_router_outcome": counts.byRouterOutcome],
             "stage_seconds": stageSeconds,
             "orders": ordersObject,
             "stopped": stop.map { s -> [String: Any] in

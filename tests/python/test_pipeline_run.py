@@ -60,11 +60,12 @@ def test_run_charts_and_signals_survive_a_dead_worker(procs, tmp_path):
         assert (out / "charts" / s["symbol"] / f"{s['symbol']}_daily.png").exists()
     text = stdout.decode()
     assert "5 symbols" in text and "R:R" in text and "model: cost 0.0000 USD, refusal rate 0%" in text
-    # The HTML report references every chart, and every referenced file exists.
+    # The HTML report references every chart (a thumbnail in the table, larger in the symbol's section), and every
+    # referenced file exists.
     import re
     html = (out / "report.html").read_text()
-    images = re.findall(r'<img alt="[^"]*" src="([^"]+)"', html)
-    assert len(images) == 10
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert len(images) == 20 and len(set(images)) == 10
     for src in images + re.findall(r'href="(signals/[^"]+)"', html):
         assert (out / src).exists(), src
 
