@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 
 /// Publishes a `Heartbeat` every interval until graceful shutdown, then one last one with state `stopping`.
+/// Each carries the process's metrics (`ProcessMetrics.exposition`), sampled when the heartbeat is made.
 public struct HeartbeatService: Service {
     private let context: ProcessContext
     private let publisher: BusPublisher
@@ -43,7 +44,12 @@ public struct HeartbeatService: Service {
                 intervalS: Double(context.heartbeatInterval.components.seconds)
                     + Double(context.heartbeatInterval.components.attoseconds) / 1e18,
                 counters: counters().merging(context.security?.counters() ?? [:]) { $1 },
-                alerts: Array(alerts().prefix(HeartbeatAlert.maxPerHeartbeat)))
+                alerts: Array(alerts().prefix(HeartbeatAlert.maxPerHeartbeat)),
+                metrics: ProcessMetrics.exposition(warn: { bytes in
+                    context.logger.warning("metrics.dropped", metadata: [
+                        "bytes": "\(bytes)", "limit": "\(PrometheusExposition.maxBytes)", "effect": "this heartbeat carries no metrics",
+                    ])
+                }))
             try publisher.publish(hb)
         } catch {
             context.logger.warning("heartbeat.failed", metadata: ["error": "\(error)"])
