@@ -13,6 +13,8 @@ public final class LabelledCounters: Sendable {
     /// The label names, in the order `increment` takes their values.
     public let labels: [String]
     private let cache = Mutex<[[String]: Counter]>([:])
+    /// The series of a one-label family by its value: no array to build per call (the bus's hooks).
+    private let single = Mutex<[String: Counter]>([:])
 
     public init(_ name: String, labels: [String]) {
         self.name = name
@@ -22,6 +24,17 @@ public final class LabelledCounters: Sendable {
     /// Adds `by` to the series with these label values (one per name in `labels`, in order).
     public func increment(_ values: String..., by amount: Int64 = 1) {
         counter(values).increment(by: amount)
+    }
+
+    /// Adds `by` to the series of a one-label family whose label has `value` (the hot-path form).
+    public func increment(_ value: String, by amount: Int64 = 1) {
+        let c = single.withLock { cache in
+            if let c = cache[value] { return c }
+            let c = counter([value])
+            cache[value] = c
+            return c
+        }
+        c.increment(by: amount)
     }
 
     /// The cached counter of one series.
