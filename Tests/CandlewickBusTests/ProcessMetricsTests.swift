@@ -40,4 +40,12 @@ struct ProcessMetricsTests {
         ProcessMetrics.bootstrap(process: "other", instance: "other.1")
         #expect(ProcessMetrics.exposition()?.contains(#"process="other""#) == false)
     }
+
+    @Test func anExpositionOverTheLimitIsDroppedAndCounted() throws {
+        let before = value(#"candlewick_metrics_dropped_total{"#) ?? 0
+        var warned: [Int] = []
+        #expect(ProcessMetrics.exposition(limit: 100, warn: { warned.append($0) }) == nil)
+        #expect(warned.count == 1 && warned[0] > 100)
+        #expect(value(#"candlewick_metrics_dropped_total{"#) == before + 1)
+    }
 }

@@ -34,8 +34,8 @@ public enum ProcessMetrics {
 
     /// This process's exposition for its heartbeat, with the resident memory sampled now; nil when metrics
     /// were never bootstrapped, or when the text is over `PrometheusExposition.maxBytes` (then the drop is
-    /// counted in `candlewick_metrics_dropped_total` and `warn` is called with the size).
-    public static func exposition(warn: (Int) -> Void = { _ in }) -> String? {
+    /// counted in `candlewick_metrics_dropped_total` and `warn` is called with the size). `limit` is for tests.
+    public static func exposition(limit: Int = PrometheusExposition.maxBytes, warn: (Int) -> Void = { _ in }) -> String? {
         guard let registry = registry.withLock({ $0 }) else { return nil }
         if let bytes = residentBytes() {
             rss.withLock { g in
@@ -44,7 +44,7 @@ public enum ProcessMetrics {
             }.record(Double(bytes))
         }
         let text = registry.emitToString()
-        guard text.utf8.count <= PrometheusExposition.maxBytes else {
+        guard text.utf8.count <= limit else {
             dropped.withLock { c in
                 if c == nil { c = CoreMetrics.Counter(label: "candlewick_metrics_dropped_total") }
                 return c!
