@@ -36,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // SHA-256 (CandlewickCore's SHA256Digest); builds its vendored BoringSSL.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // Metrics API (counters, gauges, histograms) and its Prometheus backend (docs/metrics.md).
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -53,6 +56,7 @@ let package = Package(
             dependencies: [
                 "CandlewickCore", "CZMQ",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -64,27 +68,32 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
         // Raster engine, FreeType text, PNG encoding and the trader chart layout.
         .target(name: "CandlewickCharts", dependencies: ["CandlewickCore", "CPNG", "CFreeType", "CZlib"], swiftSettings: swiftSettings),
         // chart-worker's role: chart jobs in, rendered charts out.
-        .target(name: "CandlewickChartWorker", dependencies: ["CandlewickCharts", "CandlewickRuntime"], swiftSettings: swiftSettings),
+        .target(name: "CandlewickChartWorker", dependencies: ["CandlewickCharts", "CandlewickRuntime", .product(name: "Metrics", package: "swift-metrics")],
+                swiftSettings: swiftSettings),
         // HTTP over libcurl on dedicated threads (model providers, MLflow).
         .target(name: "CandlewickHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         // llm-worker's role: model providers, the analysis service.
         .target(
             name: "CandlewickLLM",
             dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // tracker's role: the durable spool, the MLflow REST client, the local run folder and report.
         .target(
             name: "CandlewickTracker",
             dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickHTTP", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // TWS API wire protocol, both directions (shared by gateway-bridge and ib-paper).
@@ -93,14 +102,16 @@ let package = Package(
         .target(
             name: "CandlewickGateway",
             dependencies: ["CandlewickCore", "CandlewickTWS", "CandlewickBus", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // order-router's role: the intent journal, the router actor and its service.
         .target(
             name: "CandlewickRouter",
             dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRuntime", .product(name: "Logging", package: "swift-log"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Metrics", package: "swift-metrics")],
             // Test hooks (CrashPoints: CANDLEWICK_TEST_CRASH_AT) exist in debug builds only — the build `swift test` makes and
             // the python crash tests run (.build/debug/order-router); release binaries, the ones deploy/ ships, have none.
             swiftSettings: swiftSettings + [.define("CANDLEWICK_TEST_HOOKS", .when(configuration: .debug))]
@@ -110,7 +121,8 @@ let package = Package(
             name: "CandlewickRun",
             dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRuntime", "CandlewickPaper",
                            .product(name: "Logging", package: "swift-log"),
-                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // Test support shipped as a library: in-memory twins, manual clock, fake broker, seeded bars.
@@ -145,7 +157,11 @@ let package = Package(
             name: "CandlewickRouterTests",
             dependencies: ["CandlewickRouter", "CandlewickTesting", "CandlewickPaper", "CandlewickGateway", "CandlewickTWS"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CandlewickBusTests", dependencies: ["CandlewickBus", "CandlewickRuntime", "CandlewickTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CandlewickBusTests",
+            dependencies: ["CandlewickBus", "CandlewickRuntime", "CandlewickTesting", .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Metrics", package: "swift-metrics")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CandlewickChartsTests", dependencies: ["CandlewickCharts", "CandlewickChartWorker", "CandlewickTesting", "CPNG"],
             swiftSettings: swiftSettings),

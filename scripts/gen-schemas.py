@@ -98,6 +98,9 @@ PAYLOADS = {
                      "description": "intent_unknown | order_not_in_journal | audit_incomplete (a newer process may send another)"},
             "id": NONEMPTY, "detail": {"type": "string", "maxLength": 500},
         }, ["kind", "id"])},
+        # The process's metrics, Prometheus text format 0.0.4 (docs/metrics.md); at most 256 KiB (PrometheusExposition.maxBytes).
+        "metrics": {"type": "string", "maxLength": 262144,
+                    "description": "Prometheus text exposition of the process's metrics (labels process, instance)"},
     }, ["process", "instance", "pid", "host", "started_at", "state", "interval_s"]),
     "bus.probe": obj({"n": {"type": "integer", "minimum": 0}, "body": {"type": "string", "maxLength": 1048576}}, ["n", "body"]),
     "market_data": obj({

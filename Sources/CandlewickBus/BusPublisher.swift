@@ -65,6 +65,7 @@ public final class BusPublisher: Sendable {
             try deliver(try codec.encode(Envelope(header: header, payload: payload), attachments: attachments.map(\.data),
                                          encoder: encoder))
             n += 1
+            BusMetrics.sent.increment(P.messageType)
             return header
         }
     }

@@ -68,6 +68,7 @@ public final class BusSubscriber: Sendable {
     public func process(_ frames: [Data], decoder: JSONDecoder) -> [SubscriberEvent] {
         do {
             let message = try codec.decode(frames, decoder: decoder)
+            BusMetrics.received.increment(message.header.type)
             let observation = state.withLock { s -> SequenceObservation? in
                 s.stats.accepted += 1
                 guard detectGaps else { return nil }
@@ -79,6 +80,7 @@ public final class BusSubscriber: Sendable {
                 return o
             }
             if case .gap(let expected, let got, let missing)? = observation {
+                BusMetrics.gaps.increment()
                 logger.warning("bus.sequence_gap", metadata: [
                     "msg.source": "\(message.header.source)", "seq.expected": "\(expected)", "seq.got": "\(got)",
                     "seq.missing": "\(missing)",
@@ -98,6 +100,7 @@ public final class BusSubscriber: Sendable {
 
     private func reject(_ rejection: BusRejection) {
         state.withLock { $0.stats.rejected[rejection.reason, default: 0] += 1 }
+        BusMetrics.rejected.increment(rejection.reason.rawValue)
         logger.warning("bus.rejected", metadata: [
             "reject.reason": "\(rejection.reason.rawValue)", "reject.detail": "\(rejection.detail.prefix(300))",
         ])

@@ -1,5 +1,6 @@
 import CandlewickBus
 import CandlewickCore
+import CandlewickRuntime
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -17,6 +18,7 @@ public struct ChartWorkerService: Service {
     private let logger: Logger
     /// Jobs done, jobs failed, and frames refused.
     public let counters = ChartWorkerCounters()
+    private let jobMetrics = JobMetrics(stage: "charts")
 
     /// - Parameters:
     ///   - worker: the instance name written into each result.
@@ -41,6 +43,7 @@ public struct ChartWorkerService: Service {
                     logger.warning("chart.unexpected_message", metadata: ["msg.type": "\(message.header.type)"])
                     continue
                 }
+                jobMetrics.taken.increment()
                 handle(job, message: message)
             }
         }
@@ -58,11 +61,13 @@ public struct ChartWorkerService: Service {
         }
         if result.status == "ok" {
             counters.done.add(1, ordering: .relaxed)
+            jobMetrics.finished.increment()
             logger.info("chart.done", metadata: [
                 "job.id": "\(job.jobId)", "symbol": "\(job.marketData.symbol)", "render_ms": "\(Int(result.renderMs))",
             ])
         } else {
             counters.failed.add(1, ordering: .relaxed)
+            jobMetrics.failed.increment()
             logger.warning("chart.failed", metadata: ["job.id": "\(job.jobId)", "error": "\(result.error ?? "")"])
         }
     }

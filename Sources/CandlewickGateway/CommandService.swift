@@ -25,6 +25,7 @@ public final class EventRelay: Sendable {
     public func deliver(_ event: TWSEvent) {
         let (fetcher, desk, logger, resync) = state.withLock { ($0.fetcher, $0.desk, $0.logger, $0.resync) }
         let reaction: IBErrorReaction? = if case .error(let e) = event { IBErrorReaction.of(e) } else { nil }
+        if case .error(let e) = event { GatewayMetrics.ibErrors.increment(String(e.code)) }
         let resyncNow = if case .resync = reaction { true } else { false }
         if case .error(let e) = event, let reaction {
             if e.id <= 0 {

@@ -75,6 +75,8 @@ public final class GatewayLink: Sendable {
     public var messagesWritten: Int { writer.executed }
     /// The most messages written in any rolling second since start (never above `maxMessagesPerSecond`).
     public var maxMessagesInAnySecond: Int { writer.maxInAnySecond }
+    /// Messages waiting in the writer's pacing queue now.
+    public var pacingQueueDepth: Int { writer.queued }
 
     /// The lane a request waits in: order messages (place, cancel, global cancel) before data requests.
     public static func priority(of request: TWSRequest) -> MessagePriority {

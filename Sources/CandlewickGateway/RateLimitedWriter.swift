@@ -23,6 +23,8 @@ final class RateLimitedWriter: @unchecked Sendable {
     var executed: Int { condition.withLock { done } }
     /// The most jobs run in any rolling second so far (measured at their stamps).
     var maxInAnySecond: Int { condition.withLock { peak.peak } }
+    /// Jobs waiting for their turn.
+    var queued: Int { condition.withLock { limiter.queued } }
 
     init(limit: Int) {
         self.limit = limit

@@ -18,6 +18,7 @@ public struct AnalysisService: Service {
     private let codec: FrameCodec
     /// Analyses finished, refused and frames rejected, for heartbeats.
     public let counters = AnalysisCounters()
+    private let metrics = LLMMetrics()
 
     /// Who answers: the rules analyst or a model provider behind an `Analyzer`.
     public enum Analyst: Sendable {
@@ -41,6 +42,7 @@ public struct AnalysisService: Service {
             await withDiscardingTaskGroup { group in
                 for await message in messages {
                     guard let job = message.payload(as: AnalysisJob.self) else { continue }
+                    metrics.jobs.taken.increment()
                     group.addTask { await handle(job, message: message) }
                 }
             }
@@ -78,11 +80,14 @@ public struct AnalysisService: Service {
             try results.publish(result, runId: message.header.runId, causationId: message.header.id)
             counters.done.add(1, ordering: .relaxed)
             if !report.outcome.accepted { counters.refused.add(1, ordering: .relaxed) }
+            metrics.jobs.finished.increment()
+            metrics.record(report)
             logger.info("analysis.done", metadata: [
                 "job.id": "\(job.jobId)", "symbol": "\(job.symbol)", "action": "\(report.outcome.signal.action.rawValue)",
                 "accepted": "\(report.outcome.accepted)", "latency_ms": "\(Int(report.latencyMs))",
             ])
         } catch {
+            metrics.jobs.failed.increment()
             logger.error("analysis.result_not_sent", metadata: ["job.id": "\(job.jobId)", "error": "\(error)"])
         }
     }

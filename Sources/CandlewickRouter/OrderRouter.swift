@@ -45,6 +45,8 @@ public actor OrderRouter {
     public private(set) var latenciesMicros: [Int] = []
     /// Unknown intents and orders at IB the journal does not know, for the heartbeat.
     public nonisolated let alerts = RouterAlerts()
+    /// Decisions, fills, trading state and P&L as Prometheus metrics (docs/metrics.md).
+    public nonisolated let metrics = RouterMetrics()
     /// Orders at IB with a Candlewick `orderRef` the journal does not know (latest reconciliation).
     public private(set) var strangers: [BrokerOrder] = []
 
@@ -82,6 +84,7 @@ public actor OrderRouter {
             }
         }
         alerts.set(OrderAlerts.alerts(ledger: ledger, strangers: []))
+        metrics.observe(gate, alerts: alerts.alerts)
     }
 
     func count(_ key: String) { counters[key, default: 0] += 1 }
@@ -177,6 +180,8 @@ public actor OrderRouter {
                                    note: note, clamps: clamps, plan: plan, brokerIds: ids, signalToSocketMicros: micros)
             count(outcome.rawValue)
             if let note { count("\(outcome.rawValue).\(note.code.rawValue)") }
+            metrics.decided(outcome, note)
+            metrics.observe(gate, alerts: alerts.alerts)
             logger.info("router.decision", metadata: ["intent": "\(intentId)", "symbol": "\(signal.symbol)", "outcome": "\(outcome.rawValue)",
                                                       "reason": "\(note?.description ?? "")"])
             publish(d, s.runId)
@@ -334,6 +339,7 @@ public actor OrderRouter {
         let report = TradingStateReport(state: gate.state, reason: gate.stateReason, changedAt: gate.stateChangedAt, refused: refused,
                                         dailyNotional: gate.dailyNotional, dailyRealizedPnl: gate.dailyRealizedPnl, cleanup: cleanup)
         if c.action != .status { publish(report, nil) }
+        metrics.observe(gate, alerts: alerts.alerts)
         return report
     }
 
@@ -385,6 +391,8 @@ public actor OrderRouter {
         executionsByRef[ref] = list
         if !seenExecutions.contains(e.executionId) {
             seenExecutions.insert(e.executionId)
+            metrics.fills.increment(e.side.rawValue)
+            defer { metrics.observe(gate, alerts: alerts.alerts) }
             if let pnl = e.realizedPnl, !pnl.isZero {
                 try? record(JournalEntry(kind: .realized, at: clock(), intentId: id, message: e.executionId, amount: pnl))
                 let before = gate.state

@@ -56,6 +56,7 @@ public final class RunService: Service {
     private let onProgress: @Sendable (Int, Int, String) -> Void
     private let outbox: RunOutbox
     private let result = Mutex<RunOutcome?>(nil)
+    private let metrics = RunMetrics()
 
     /// - Parameters:
     ///   - source: the instance name written into every message.
@@ -111,6 +112,7 @@ public final class RunService: Service {
             }
             feed.yield(.start)
             for await event in events {
+                if case .tick = event { metrics.sample(pipeline) }
                 for action in pipeline.handle(event, now: clock()) {
                     perform(action, jobs: jobs, analysisJobs: analysisJobs, tracking: tracking, group: &group, feed: feed)
                 }
@@ -133,6 +135,7 @@ public final class RunService: Service {
                 try analysisJobs.publish(job, runId: runId, attachments: charts)
             }
         case .submitSignal(let submission):
+            metrics.submitted.increment()
             let (router, timeout) = (channels.router, Duration.milliseconds(Int(settings.submitTimeout * 1000)))
             group.addTask { feed.yield(await Self.submit(submission, to: router, timeout: timeout)) }
         case .track(let record):
@@ -162,7 +165,9 @@ public final class RunService: Service {
 
     /// Sends a job; a job that cannot be queued is logged and left to its lease (it is sent again when it expires).
     private func send(stage: RunPipeline.Stage, id: String, attempt: Int, _ body: () throws -> Void) {
+        metrics.sent.increment(stage.rawValue)
         if attempt > 1 {
+            metrics.reissued.increment(stage.rawValue)
             logger.warning("run.lease_expired", metadata: ["stage": "\(stage.rawValue)", "job.id": "\(id)", "attempt": "\(attempt - 1)"])
         }
         do { try body() } catch {

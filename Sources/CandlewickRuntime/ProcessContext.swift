@@ -23,7 +23,8 @@ public struct ProcessContext: Sendable {
     /// Where this host's keys and allow-list live (`security.keys`, default `<bus.directory>/keys`).
     public let keyStore: KeyStore
 
-    /// Loads and validates the config (every key, by `ConfigKeys`), bootstraps logging, resolves the bus
+    /// Loads and validates the config (every key, by `ConfigKeys`), bootstraps logging and metrics
+    /// (`ProcessMetrics`, once per process), resolves the bus
     /// endpoints and prepares the bus directory (0700, refused when not private) if this process uses it.
     public init(process: String, options: CommonOptions) throws {
         let config = try ConfigFile.load(path: options.config)
@@ -31,6 +32,7 @@ public struct ProcessContext: Sendable {
         LogSetup.bootstrap(level: Logger.Level(rawValue: options.logLevel) ?? .info, format: format)
         self.process = process
         self.instance = options.instance ?? "\(process).\(ProcessInfo.processInfo.processIdentifier)"
+        ProcessMetrics.bootstrap(process: process, instance: instance)
         self.config = config
         var logger = Logger(label: process)
         logger[metadataKey: "instance"] = "\(instance)"

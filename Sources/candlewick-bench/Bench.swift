@@ -6,5 +6,5 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "candlewick-bench",
         abstract: "Benchmarks for scripts/bench (JSON on stdout).",
-        subcommands: [BusBench.self, CodecBench.self, ChartsBench.self, HashBench.self, LLMBench.self])
+        subcommands: [BusBench.self, MetricsBench.self, CodecBench.self, ChartsBench.self, HashBench.self, LLMBench.self])
 }

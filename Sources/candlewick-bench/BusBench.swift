@@ -1,5 +1,6 @@
 import ArgumentParser
 import CandlewickBus
+import CandlewickRuntime
 import Foundation
 
 /// `candlewick-bench bus`: one hop of the bus vs raw libzmq, throughput and round-trip latency.
@@ -12,8 +13,10 @@ struct BusBench: AsyncParsableCommand {
     @Option(help: "Repetitions (the median is reported).") var repeats = 5
     @Option(help: "tcp or ipc.") var transport = "tcp"
     @Flag(help: "CURVE on both the raw libzmq sockets and the envelope path (keys, ZAP, per-request checks).") var curve = false
+    @Flag(help: "Bootstrap the Prometheus metrics as every process does, so the bus's counters count (docs/metrics.md).") var metrics = false
 
     func run() async throws {
+        if metrics { ProcessMetrics.bootstrap(process: "candlewick-bench", instance: "candlewick-bench.1") }
         func endpoint() -> String {
             transport == "ipc" ? "ipc:///tmp/candlewick-bench-\(UUID().uuidString.prefix(8)).sock" : "tcp://127.0.0.1:*"
         }
@@ -27,7 +30,7 @@ struct BusBench: AsyncParsableCommand {
             oursRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys)
         }
         let result: [String: Any] = [
-            "transport": transport, "curve": curve, "message_bytes": size, "envelope_bytes": try BusBenchmark.envelopeBytes(size: size),
+            "transport": transport, "curve": curve, "metrics": metrics, "message_bytes": size, "envelope_bytes": try BusBenchmark.envelopeBytes(size: size),
             "count": count, "round_trips": roundTrips, "repeats": repeats,
             "raw_msgs_per_s": raw, "envelope_msgs_per_s": ours,
             "raw_rtt_us_p50": percentile(rawRTT, 0.5), "raw_rtt_us_p99": percentile(rawRTT, 0.99),

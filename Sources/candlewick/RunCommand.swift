@@ -46,7 +46,10 @@ struct RunCommand: AsyncParsableCommand {
         let progress = ProgressLine(total: universe.count * 2, label: "data+charts+signals")
         let service = RunService(settings: plan, channels: channels, bars: bars, source: context.instance, codec: context.codec,
                                  logger: context.logger, onProgress: { done, _, note in progress.update(done: done, note: note) }, outbox: folder + "/outbox")
-        try await ProcessRunner.run([service], context: context)
+        // Heartbeats (with this process's metrics, docs/metrics.md) under a source of their own: the run's
+        // tracking records keep a sequence without holes for the tracker.
+        let (beats, beatsLoop) = try context.endpoints.makePublisher(source: context.instance + ".heartbeat", options: context.socketOptions)
+        try await ProcessRunner.run([SocketCloser(beatsLoop), service, HeartbeatService(context: context, publisher: beats)], context: context)
         progress.finish()
         guard let outcome = service.outcome else { throw RunError.cutShort("run \(runId)") }
         let summary = RunSummary(outcome)

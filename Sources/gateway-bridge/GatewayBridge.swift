@@ -56,7 +56,8 @@ struct GatewayBridge: AsyncParsableCommand {
         try await ProcessRunner.run(
             [SocketCloser(busLoop, brokerLoop),
              HeartbeatService(context: context, publisher: publisher, counters: {
-                 ["ib.messages_written": Double(link.messagesWritten),
+                 GatewayMetrics.sample(link)
+                 return ["ib.messages_written": Double(link.messagesWritten),
                   "ib.max_messages_in_any_second": Double(link.maxMessagesInAnySecond), "ib.connection_epoch": Double(link.epoch)]
              }),
              reconnects,

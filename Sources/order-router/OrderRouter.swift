@@ -72,7 +72,10 @@ struct OrderRouterCommand: AsyncParsableCommand {
                                                          "mode": "\(settings.mode.rawValue)", "clock": "\(settings.clock.rawValue)", "commands": "\(settings.commands)"])
         try await ProcessRunner.run(
             [SocketCloser(publishLoop), SocketCloser(eventsLoop), HeartbeatService(context: context, publisher: publisher,
-                                                                                            counters: { router.alerts.counters }, alerts: { router.alerts.alerts }),
+                                                                                            counters: {
+                router.metrics.sample(alerts: router.alerts.alerts)
+                return router.alerts.counters
+            }, alerts: { router.alerts.alerts }),
              RouterService(router: router, server: server, events: events, logger: context.logger)],
             context: context)
         await gatewayClient.close()

@@ -3,7 +3,7 @@ import Foundation
 /// What every process publishes every few seconds so `status` (and the run owner) can see it is alive.
 ///
 /// Rules: `process` and `instance` non-empty; `pid > 0`; `interval_s > 0`; at most
-/// `HeartbeatAlert.maxPerHeartbeat` alerts.
+/// `HeartbeatAlert.maxPerHeartbeat` alerts; `metrics` at most `PrometheusExposition.maxBytes`.
 public struct Heartbeat: BusPayload, Hashable {
     public static let messageType = "heartbeat"
 
@@ -23,9 +23,12 @@ public struct Heartbeat: BusPayload, Hashable {
     /// What a person must look at now (unknown intents, orders the journal does not know, incomplete
     /// audit trails); empty when all is well.
     public let alerts: [HeartbeatAlert]
+    /// The process's metrics in the Prometheus text format (docs/metrics.md), gathered by `candlewick metrics`
+    /// and the console; nil when the process sends none (or its text was over `PrometheusExposition.maxBytes`).
+    public let metrics: String?
 
     public init(process: String, instance: String, pid: Int32, host: String, startedAt: Date, state: String,
-                intervalS: Double, counters: [String: Double] = [:], alerts: [HeartbeatAlert] = []) throws {
+                intervalS: Double, counters: [String: Double] = [:], alerts: [HeartbeatAlert] = [], metrics: String? = nil) throws {
         let v = Validator("Heartbeat")
         try v.nonEmpty(process, "process")
         try v.nonEmpty(instance, "instance")
@@ -33,6 +36,7 @@ public struct Heartbeat: BusPayload, Hashable {
         try v.require(intervalS > 0 && intervalS.isFinite, "interval_s", "must be > 0")
         for (k, value) in counters { try v.require(value.isFinite, "counters.\(k)", "must be finite") }
         try v.require(alerts.count <= HeartbeatAlert.maxPerHeartbeat, "alerts", "must hold at most \(HeartbeatAlert.maxPerHeartbeat)")
+        try v.require((metrics?.utf8.count ?? 0) <= PrometheusExposition.maxBytes, "metrics", "must be at most \(PrometheusExposition.maxBytes) bytes")
         self.process = process
         self.instance = instance
         self.pid = pid
@@ -42,10 +46,11 @@ public struct Heartbeat: BusPayload, Hashable {
         self.intervalS = intervalS
         self.counters = counters
         self.alerts = alerts
+        self.metrics = metrics
     }
 
     enum CodingKeys: String, CodingKey {
-        case process, instance, pid, host, state, counters, alerts
+        case process, instance, pid, host, state, counters, alerts, metrics
         case startedAt = "started_at", intervalS = "interval_s"
     }
 
@@ -57,7 +62,8 @@ public struct Heartbeat: BusPayload, Hashable {
             startedAt: c.decode(Date.self, forKey: .startedAt), state: c.decode(String.self, forKey: .state),
             intervalS: c.decode(Double.self, forKey: .intervalS),
             counters: c.decodeIfPresent([String: Double].self, forKey: .counters) ?? [:],
-            alerts: c.decodeIfPresent([HeartbeatAlert].self, forKey: .alerts) ?? [])
+            alerts: c.decodeIfPresent([HeartbeatAlert].self, forKey: .alerts) ?? [],
+            metrics: c.decodeIfPresent(String.self, forKey: .metrics))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -71,6 +77,7 @@ public struct Heartbeat: BusPayload, Hashable {
         try c.encode(intervalS, forKey: .intervalS)
         try c.encode(counters, forKey: .counters)
         if !alerts.isEmpty { try c.encode(alerts, forKey: .alerts) }
+        try c.encodeIfPresent(metrics, forKey: .metrics)
     }
 }
 
