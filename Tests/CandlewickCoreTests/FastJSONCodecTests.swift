@@ -33,7 +33,7 @@ struct FastJSONCodecTests {
 
     /// Per input: what Foundation and the fast path make of it.
     struct Tally {
-        var inputs = 0, accepted = 0, fastHits = 0
+        var inputs = 0, accepted = 0, fastHits = 0, ownOutputRead = 0, unencodable = 0
     }
 
     /// The whole contract for one input of type `P`.
@@ -56,8 +56,15 @@ struct FastJSONCodecTests {
             return
         }
         tally.accepted += 1
+        // A value JSONEncoder cannot write (a computed NaN): the fast encoder gives up too, and the
+        // public entry point throws JSONEncoder's error.
+        guard let want = try? encoder.encode(reference) else {
+            #expect(throws: (any Error).self) { try FastJSONEncoder.encode(reference) }
+            #expect(throws: EncodingError.self) { try CandlewickJSON.encodeFast(reference, fallback: encoder) }
+            tally.unencodable += 1
+            return
+        }
         do {
-            let want = try encoder.encode(reference)
             if let fast {
                 tally.fastHits += 1
                 #expect(try encoder.encode(fast) == want, "fast path read another value: \(note())")
@@ -65,9 +72,11 @@ struct FastJSONCodecTests {
             // Byte-identical encode, and decode(encode(x)) == x on the fast path.
             let fastBytes = try FastJSONEncoder.encode(reference)
             #expect(fastBytes == [UInt8](want), "\(note())\n fast: \(String(decoding: fastBytes, as: UTF8.self))\n want: \(String(decoding: want, as: UTF8.self))")
-            let again = FastJSONDecoder.decode(P.self, from: fastBytes)
-            #expect(again != nil, "fast path refused its own output: \(String(decoding: fastBytes, as: UTF8.self))")
-            if let again { #expect(try encoder.encode(again) == want) }
+            if let again = FastJSONDecoder.decode(P.self, from: fastBytes) {
+                tally.ownOutputRead += 1
+                #expect(try encoder.encode(again) == want)
+            }
+            #expect(try encoder.encode(CandlewickJSON.decodeFast(P.self, from: Data(fastBytes), fallback: decoder)) == want)
         } catch {
             Issue.record("\(error): \(note())")
         }
@@ -84,18 +93,24 @@ struct FastJSONCodecTests {
     @Test func generatedPayloadsEncodeAndDecodeAsFoundationDoes() throws {
         var rng = SplitMix64(seed: 1818)
         let (valid, invalid) = try Self.samples()
+        var all = Tally()
         for type in Self.payloadTypes {
             let seed = try #require(valid[type.messageType])
             var tally = Tally()
             for i in 0..<400 {
-                let variant = i == 0 ? seed : PayloadVariants.mutate(seed, &rng, rate: i % 3 == 0 ? 4 : 12)
+                let variant = i == 0 ? seed : PayloadVariants.mutate(seed, &rng, rate: i % 4 == 0 ? 4 : 20)
                 let text = variant.text(&rng, fancy: i % 5 == 4)
                 Self.check(type, Array(text.utf8), &tally, "\(type.messageType) variant \(i): \(text.prefix(600))")
             }
-            // Most variants are valid, and the fast path reads nearly all of them itself.
-            #expect(tally.accepted >= 80, "\(type.messageType): only \(tally.accepted) of \(tally.inputs) variants valid")
-            #expect(tally.fastHits * 10 >= tally.accepted * 7, "\(type.messageType): fast path read \(tally.fastHits) of \(tally.accepted)")
+            // Valid variants of every type, most of them read by the fast path itself (it leaves
+            // repeated keys and numbers in unusual spellings to Foundation).
+            #expect(tally.accepted >= 20, "\(type.messageType): only \(tally.accepted) of \(tally.inputs) variants valid")
+            #expect(tally.fastHits * 2 >= tally.accepted, "\(type.messageType): fast path read \(tally.fastHits) of \(tally.accepted)")
+            #expect(tally.ownOutputRead * 10 >= (tally.accepted - tally.unencodable) * 9, "\(type.messageType): fast path read \(tally.ownOutputRead) of its own outputs")
+            all.accepted += tally.accepted
+            all.fastHits += tally.fastHits
         }
+        #expect(all.fastHits * 10 >= all.accepted * 8, "fast path read \(all.fastHits) of \(all.accepted) valid variants")
         var tally = Tally()
         for (type, payload) in invalid {
             let t = try #require(Self.payloadTypes.first { $0.messageType == type })

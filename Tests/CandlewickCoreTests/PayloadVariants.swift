@@ -103,7 +103,7 @@ enum PayloadVariants {
             members = members.map { ($0.0, mutate($0.1, &rng, rate: rate)) }
             if hit(&rng), !members.isEmpty { members.remove(at: Int.random(in: 0..<members.count, using: &rng)) }
             if hit(&rng) { members.append(("unknown_\(Int.random(in: 0...3, using: &rng))", .number("1"))) }
-            if hit(&rng), let m = members.randomElement(using: &rng) { members.append((m.0, mutate(m.1, &rng, rate: 2))) }
+            if hit(&rng), hit(&rng), let m = members.randomElement(using: &rng) { members.append((m.0, mutate(m.1, &rng, rate: 2))) }
             if Bool.random(using: &rng) { members.shuffle(using: &rng) }
             return .object(members)
         }

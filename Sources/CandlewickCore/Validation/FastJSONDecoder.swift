@@ -101,8 +101,22 @@ final class FastDecodingContext {
 
     func double(_ node: FastJSONNode, _ path: FastCodingPath?) throws -> Double {
         guard case .number(let r) = node else { throw nullOrMismatch(Double.self, node, path) }
-        guard let d = Double(String(decoding: bytes[r], as: UTF8.self)), d.isFinite else { throw bail() }
+        // JSONDecoder refuses what overflows or underflows (strtod's range error); normal numbers
+        // and exact zeros are read alike.
+        guard let d = Double(String(decoding: bytes[r], as: UTF8.self)), d.isFinite, d.isNormal || isZeroLiteral(r) else { throw bail() }
         return d
+    }
+
+    /// Whether the number's digits before any exponent are all zeros.
+    func isZeroLiteral(_ r: Range<Int>) -> Bool {
+        for k in r {
+            switch bytes[k] {
+            case 0x31...0x39: return false
+            case 0x65, 0x45: return true
+            default: continue
+            }
+        }
+        return true
     }
 
     func date(_ node: FastJSONNode, _ path: FastCodingPath?) throws -> Date {
@@ -114,19 +128,21 @@ final class FastDecodingContext {
         return d
     }
 
-    /// Decimals with at most 30 digits and an exponent of at most two digits: exactly the value
-    /// `JSONDecoder` reads (checked on generated numbers by the tests); anything longer bails out.
+    /// Decimals of at most 64 characters with at most 38 significant digits and an exponent of
+    /// at most two digits: exactly the value `JSONDecoder` reads (checked on generated numbers by
+    /// the tests); anything else bails out.
     func decimal(_ node: FastJSONNode, _ path: FastCodingPath?) throws -> Decimal {
         guard case .number(let r) = node else { throw nullOrMismatch(Decimal.self, node, path) }
-        var digits = 0, exponentDigits = 0, inExponent = false
+        var significant = 0, exponentDigits = 0, inExponent = false
         for k in r {
             switch bytes[k] {
-            case 0x30...0x39: if inExponent { exponentDigits += 1 } else { digits += 1 }
+            case 0x30: if inExponent { exponentDigits += 1 } else if significant > 0 { significant += 1 }
+            case 0x31...0x39: if inExponent { exponentDigits += 1 } else { significant += 1 }
             case 0x65, 0x45: inExponent = true
             default: break
             }
         }
-        guard digits <= 30, exponentDigits <= 2,
+        guard r.count <= 64, significant <= 38, exponentDigits <= 2,
               let d = Decimal(string: String(decoding: bytes[r], as: UTF8.self)), !d.isNaN else { throw bail() }
         return d
     }

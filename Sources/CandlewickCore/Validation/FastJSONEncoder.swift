@@ -301,11 +301,16 @@ enum FastJSONWriter {
             out.byte(0x5D)
         case .object(let o):
             out.byte(0x7B)
-            let order = o.keys.indices.sorted { o.keys[$0] < o.keys[$1] }
+            // Foundation sorts by UTF-8 bytes (not by String's `<`, which compares normalized scalars).
+            let order = o.keys.indices.sorted { o.keys[$0].utf8.lexicographicallyPrecedes(o.keys[$1].utf8) }
+            // A key written twice (for Foundation's dictionary: canonically equal) keeps one of the
+            // values there; leave that to Foundation.
+            if o.keys.contains(where: { !$0.utf8.allSatisfy { $0 < 0x80 } }) {
+                guard Set(o.keys).count == o.keys.count else { throw FastJSONUnsupported() }
+            }
             for (n, i) in order.enumerated() {
                 if n > 0 {
-                    // A key written twice: Foundation keeps one of them; leave that to Foundation.
-                    guard o.keys[order[n - 1]] != o.keys[i] else { throw FastJSONUnsupported() }
+                    guard !o.keys[order[n - 1]].utf8.elementsEqual(o.keys[i].utf8) else { throw FastJSONUnsupported() }
                     out.byte(0x2C)
                 }
                 out.string(o.keys[i])
