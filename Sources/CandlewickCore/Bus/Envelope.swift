@@ -125,7 +125,7 @@ public protocol BusPayload: Codable, Sendable {
 }
 
 extension BusPayload {
-    public func encodedPayload(using encoder: JSONEncoder) throws -> Data { try encoder.encode(self) }
+    public func encodedPayload(using encoder: JSONEncoder) throws -> Data { try CandlewickJSON.encodeFast(self, fallback: encoder) }
 }
 
 /// A header plus a typed payload. Encodes as one JSON object: the header's keys and `payload`.

@@ -84,11 +84,14 @@ struct JSONBytes {
         var s = s
         s.withUTF8 { u in
             var start = 0
-            for i in 0..<u.count {
+            var i = 0
+            while true {
+                i = Self.plainRun(u, from: i)
+                guard i < u.count else { break }
                 let c = u[i]
-                guard c < 0x20 || c == 0x22 || c == 0x5C else { continue }
                 if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<i])) }
-                start = i + 1
+                i += 1
+                start = i
                 bytes.append(0x5C)
                 switch c {
                 case 0x22, 0x5C: bytes.append(c)
@@ -105,6 +108,29 @@ struct JSONBytes {
             if start < u.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[start..<u.count])) }
         }
         bytes.append(0x22)
+    }
+
+    /// The index of the first byte at or after `from` that a JSON string cannot hold as is (`"`,
+    /// `\\` or a control character), or `u.count`. Eight bytes at a time.
+    static func plainRun(_ u: UnsafeBufferPointer<UInt8>, from: Int) -> Int {
+        var i = from
+        if let base = u.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= u.count {
+                let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+                let special = ((x &- ones &* 0x20) | (quote &- ones) | (backslash &- ones)) & ~x & highs
+                if special != 0 { break }
+                i += 8
+            }
+        }
+        while i < u.count {
+            let c = u[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C { return i }
+            i += 1
+        }
+        return i
     }
 
     mutating func int(_ v: Int) {

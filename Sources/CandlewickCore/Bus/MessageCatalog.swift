@@ -79,7 +79,7 @@ public struct MessageCatalog: Sendable {
             let e = try decoder.decode(Envelope<P>.self, from: data)
             return (e.header, e.payload)
         }
-        payloadDecoders[P.messageType] = { data, decoder in try decoder.decode(P.self, from: data) }
+        payloadDecoders[P.messageType] = { data, decoder in try CandlewickJSON.decodeFast(P.self, from: data, fallback: decoder) }
     }
 
     /// Decodes the payload JSON alone (the `payload` value cut out of an envelope by
