@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // SHA-256 (CandlewickCore's SHA256Digest); builds its vendored BoringSSL.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // The console's HTTP server (CandlewickConsole only: no other executable links it).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: []),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -113,6 +115,13 @@ let package = Package(
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             swiftSettings: swiftSettings
         ),
+        // `candlewick console`: the live operator page (HTTP, Server-Sent Events, operator sessions) over Hummingbird.
+        .target(
+            name: "CandlewickConsole",
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRuntime", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Test support shipped as a library: in-memory twins, manual clock, fake broker, seeded bars.
         .target(name: "CandlewickTesting", dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRouter"], swiftSettings: swiftSettings),
         // ib-paper: the paper gateway serving the server side of the TWS API.
@@ -123,7 +132,7 @@ let package = Package(
         ),
 
         // Thin executables.
-        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickRun", "CandlewickLLM", "CandlewickCharts"], swiftSettings: swiftSettings),
+        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickRun", "CandlewickLLM", "CandlewickCharts", "CandlewickConsole"], swiftSettings: swiftSettings),
         .executableTarget(name: "tap", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickChartWorker"],
@@ -158,6 +167,7 @@ let package = Package(
             name: "CandlewickServiceTests",
             dependencies: ["CandlewickRun", "CandlewickTesting", "CandlewickChartWorker", "CandlewickLLM", "CandlewickHTTP", "CandlewickRouter"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickConsoleTests", dependencies: ["CandlewickConsole"], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
     ]
 )
