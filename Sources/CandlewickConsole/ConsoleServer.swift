@@ -10,7 +10,7 @@ public struct ConsoleRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        client = source.channel.remoteAddress.map { "\($0)" } ?? "unknown"
+        client = source.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
     }
 }
 
@@ -111,7 +111,7 @@ public struct ConsoleServer: Sendable {
     }
 
     private func login(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
-        if let refused = crossOrigin(request) { return refused }
+        if let refused = try crossOrigin(request, context, event: "login_refused") { return refused }
         var request = request
         let body = try await request.collectBody(upTo: Self.maxBody)
         let fields = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
@@ -136,7 +136,7 @@ public struct ConsoleServer: Sendable {
     }
 
     private func logout(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
-        if let refused = crossOrigin(request) { return refused }
+        if let refused = try crossOrigin(request, context, event: "logout_refused") { return refused }
         switch sessions.authorize(Self.cookie(request), csrf: request.headers[.init(Self.csrfHeader)!]) {
         case .success(let s):
             sessions.end(s.id)
@@ -150,7 +150,7 @@ public struct ConsoleServer: Sendable {
     }
 
     private func command(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
-        if let refused = crossOrigin(request) { return refused }
+        if let refused = try crossOrigin(request, context, event: "command_refused") { return refused }
         var request = request
         let body = try await request.collectBody(upTo: Self.maxBody)
         let fields = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
@@ -191,11 +191,12 @@ public struct ConsoleServer: Sendable {
 
     /// A request whose `Origin` names another host than the one it was sent to is refused (defence in depth beside the
     /// SameSite cookie and the CSRF token).
-    private func crossOrigin(_ request: Request) -> Response? {
+    private func crossOrigin(_ request: Request, _ context: ConsoleRequestContext, event: String) throws -> Response? {
         guard let origin = request.headers[.origin], origin != "null" else { return nil }
         let host = request.head.authority ?? ""
         guard let originHost = URL(string: origin)?.host, originHost + (URL(string: origin)?.port.map { ":\($0)" } ?? "") == host
                 || originHost == host else {
+            try audit.record(ConsoleAuditEntry(ts: Date(), event: event, client: context.client, refusal: "cross_origin"))
             return Self.json(.forbidden, Self.error("cross-origin request refused"))
         }
         return nil

@@ -56,8 +56,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         let socket = try context.endpoints.makeSubscriberSocket(prefixes: ConsoleBusService.topics, options: context.socketOptions)
         let subscriber = BusSubscriber(source: socket.incoming, codec: context.codec, logger: context.logger, detectGaps: false)
         let app = Application(router: server.router(), configuration: .init(address: .hostname(address.host, port: address.port)),
-                              onServerRunning: { channel in
-                                  context.logger.notice("console.listening", metadata: ["url": "http://\(channel.localAddress.map { "\($0)" } ?? listen)/"])
+                              onServerRunning: { _ in
+                                  context.logger.notice("console.listening", metadata: ["url": "http://\(listen)/"])
                               },
                               logger: context.logger)
         context.logger.notice("console.start", metadata: [
