@@ -21,6 +21,11 @@ public struct ConsoleAuditEntry: Codable, Sendable, Equatable {
     public var routerReason: String?
     public var routerRefused: String?
 
+    enum CodingKeys: String, CodingKey {
+        case ts, event, client, session, action, reason, refusal
+        case routerState = "router_state", routerReason = "router_reason", routerRefused = "router_refused"
+    }
+
     public init(ts: Date, event: String, client: String, session: String? = nil, action: String? = nil, reason: String? = nil,
                 refusal: String? = nil, routerState: String? = nil, routerReason: String? = nil, routerRefused: String? = nil) {
         self.ts = ts

@@ -39,13 +39,29 @@ public actor ConsoleHub {
                 }
             }
         }
-        var updates = state.apply(type: message.header.type, runId: message.header.runId, payload: message.payload,
+        let updates = state.apply(type: message.header.type, runId: message.header.runId, payload: message.payload,
                                   attachmentNames: names, receivedAt: receivedAt)
-        if message.header.type == RunFinished.messageType {
-            pastRuns = runs.pastRunsJSON()
-            updates.append(ConsoleState.Update(section: "runs", key: nil, value: pastRuns))
-        }
         broadcast(updates)
+        if message.header.type == RunFinished.messageType {
+            // The run owner writes report.html just after publishing run.finished, the tracker later: look a few times.
+            Task {
+                for delay in Self.runsRereadDelays {
+                    try? await Task.sleep(for: delay)
+                    self.refreshRuns()
+                }
+            }
+        }
+    }
+
+    /// When the runs directory is read again after a `run.finished` (not a poll: a few looks, then none).
+    static let runsRereadDelays: [Duration] = [.zero, .seconds(1), .seconds(3), .seconds(10), .seconds(30)]
+
+    /// Reads the runs directory again; tells the pages when the list changed.
+    public func refreshRuns() {
+        let now = runs.pastRunsJSON()
+        guard now != pastRuns else { return }
+        pastRuns = now
+        broadcast([ConsoleState.Update(section: "runs", key: nil, value: now)])
     }
 
     /// Records the router's answer to a command (it is also published, but the page should not wait for it).

@@ -38,6 +38,8 @@ def call(url, method="GET", body=None, headers=None, opener=None):
             status, data = r.status, r.read()
     except urllib.error.HTTPError as e:
         status, data = e.code, e.read()
+    except urllib.error.URLError as e:  # not listening (yet)
+        return 0, str(e)
     try:
         return status, json.loads(data)
     except ValueError:
@@ -120,7 +122,7 @@ def test_console_shows_the_run_live_and_halts_only_for_the_operator(procs, tmp_p
     summary = json.loads((out / "summary.json").read_text())
     for s in summary["symbols"]:
         shown = next(c for c in cards if c["symbol"] == s["symbol"])
-        assert shown["signal"].startswith(f"{s['signal']['action']} {s['signal']['confidence']}"), (shown, s["signal"])
+        assert shown["signal"].startswith(f"{s['action']} {s['confidence']}"), (shown, s)
     wait_for(lambda: "FINISHED" in browser.find_element(By.ID, "run-body").text, timeout=30, what="the run's end on the page")
     # The finished run is listed with a link to its report, which the console serves; nothing outside the runs directory is.
     link = wait_for(lambda: next((a for a in browser.find_elements(By.CSS_SELECTOR, "#runs-list a") if a.text == "run-console"), None),
