@@ -89,6 +89,7 @@ public enum ConsoleScript {
           const box = $("symbols"), old = document.getElementById("symbol-" + sym);
           if (!S.symbols[sym]) return;
           const card = symbolCard(sym);
+          for (const e of box.querySelectorAll(":scope > p.empty")) e.remove();
           if (old) old.replaceWith(card); else box.append(card);
           $("symbols-count").textContent = `(${Object.keys(S.symbols).length})`;
         }

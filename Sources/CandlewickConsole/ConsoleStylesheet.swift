@@ -6,16 +6,18 @@ public enum ConsoleStylesheet {
         :root { --bg: #f7f7f5; --panel: #ffffff; --ink: #1b1f24; --muted: #555d66; --line: #d5d9de;
                 --good: #1a6b2f; --bad: #a4161a; --warn: #8a5300; --accent: #0b5cad; }
         * { box-sizing: border-box; }
+        [hidden] { display: none !important; }
         body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
                background: var(--bg); color: var(--ink); }
         header.top { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; justify-content: space-between;
                      padding: .6rem 1rem; background: #1b1f24; color: #fff; }
         header.top h1 { font-size: 1.15rem; margin: 0; }
         header.top .conn { font-size: .85rem; }
-        main { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 1rem; padding: 1rem; max-width: 1600px; margin: 0 auto; }
+        main { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(420px, 100%), 1fr)); gap: 1rem; padding: 1rem; max-width: 1600px; margin: 0 auto; }
         section.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; min-width: 0; }
         section.wide { grid-column: 1 / -1; }
         section.panel h2 { font-size: 1rem; margin: 0 0 .5rem; }
+        section.panel { overflow-x: auto; }
         table { border-collapse: collapse; width: 100%; font-size: .9rem; }
         th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
         th { color: var(--muted); font-weight: 600; }
@@ -33,7 +35,7 @@ public enum ConsoleStylesheet {
         label { display: block; font-weight: 600; margin-bottom: .25rem; }
         input[type=password], input[type=text] { font: inherit; padding: .35rem .5rem; border: 1px solid var(--muted); border-radius: 4px; width: 100%; max-width: 22rem; }
         form.login { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; }
-        .symbols { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1rem; }
+        .symbols { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px, 100%), 1fr)); gap: 1rem; }
         article.symbol { border: 1px solid var(--line); border-radius: 6px; padding: .6rem .8rem; background: #fff; }
         article.symbol h3 { margin: 0 0 .3rem; font-size: 1.05rem; }
         article.symbol .charts { display: grid; grid-template-columns: 1fr 1fr; gap: .4rem; }
