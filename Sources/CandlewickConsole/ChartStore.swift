@@ -15,6 +15,7 @@ public final class ChartStore: Sendable {
     /// The most bytes of PNG kept at once.
     public let budgetBytes: Int
 
+    /// - Parameter budgetBytes: the most bytes of PNG kept (256 MiB by default: 500 symbols' two charts at ~130 KB each fit).
     public init(budgetBytes: Int = 256 << 20) { self.budgetBytes = budgetBytes }
 
     /// The URL path the page loads a chart from.

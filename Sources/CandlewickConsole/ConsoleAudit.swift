@@ -26,6 +26,7 @@ public struct ConsoleAuditEntry: Codable, Sendable, Equatable {
         case routerState = "router_state", routerReason = "router_reason", routerRefused = "router_refused"
     }
 
+    /// One entry; fields that do not apply stay nil and are left out of the line.
     public init(ts: Date, event: String, client: String, session: String? = nil, action: String? = nil, reason: String? = nil,
                 refusal: String? = nil, routerState: String? = nil, routerReason: String? = nil, routerRefused: String? = nil) {
         self.ts = ts
@@ -46,6 +47,7 @@ public final class ConsoleAudit: Sendable {
     private let log: JSONLinesLog<ConsoleAuditEntry>
     public var path: String { log.path }
 
+    /// Opens (creating) the log at `path`; a damaged line in it is an error that names the file and line.
     public init(path: String) throws {
         log = try JSONLinesLog(path: path, what: "console audit log", whenDamaged: "move it aside and restart the console")
     }

@@ -20,6 +20,9 @@ public struct ConsoleBusService: Service {
     private let sender: (any TradingCommandSender)?
     private let logger: Logger
 
+    /// - Parameters:
+    ///   - socket: the SUB socket (subscribed to `topics`) that `subscriber` reads.
+    ///   - sender: asks order-router for its trading state once at start; nil without an operator identity.
     public init(hub: ConsoleHub, socket: SocketLoop, subscriber: BusSubscriber, sender: (any TradingCommandSender)?, logger: Logger) {
         self.hub = hub
         self.socket = socket
@@ -28,6 +31,7 @@ public struct ConsoleBusService: Service {
         self.logger = logger
     }
 
+    /// Runs until graceful shutdown, then ends the pages' streams and closes the socket.
     public func run() async throws {
         let messages = subscriber.messages()
         await cancelWhenGracefulShutdown {

@@ -18,6 +18,9 @@ public actor ConsoleHub {
     /// Events queued for a slow page before the oldest are dropped (the page reloads its snapshot when told).
     public static let listenerBuffer = 2_000
 
+    /// - Parameters:
+    ///   - actions: the trading commands the page offers as buttons.
+    ///   - operatorEnabled: whether an operator can log in and send them (credential and operator key present).
     public init(charts: ChartStore, runs: RunFolders, actions: [String], operatorEnabled: Bool) {
         self.charts = charts
         self.runs = runs

@@ -8,6 +8,7 @@ public struct ConsoleRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public let client: String
 
+    /// Made by Hummingbird for each request.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         client = source.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "unknown"
@@ -33,6 +34,9 @@ public struct ConsoleServer: Sendable {
     public static let csrfHeader = "X-CSRF-Token"
     static let maxBody = 16 * 1024
 
+    /// - Parameters:
+    ///   - sender: sends the operator's commands to order-router; nil when the console has no operator identity.
+    ///   - healthWindow: seconds without a bus message after which `/healthz` answers 503.
     public init(hub: ConsoleHub, sessions: OperatorSessions, audit: ConsoleAudit, sender: (any TradingCommandSender)?,
                 secureCookies: Bool, healthWindow: TimeInterval, logger: Logger) {
         self.hub = hub

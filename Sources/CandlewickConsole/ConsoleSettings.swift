@@ -4,6 +4,7 @@ import Foundation
 /// Why the console refuses to start; the text names the option or file that is wrong.
 public struct ConsoleSettingsError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    /// An error with its text.
     public init(_ d: String) { description = d }
 }
 
@@ -14,6 +15,7 @@ public struct ListenAddress: Sendable, Equatable {
     public let host: String
     public let port: Int
 
+    /// Parses `HOST:PORT`; throws when it is malformed, or not loopback and `insecureAllowed` is false.
     public init(_ text: String, insecureAllowed: Bool) throws {
         let host: Substring, port: Substring
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {

@@ -47,6 +47,7 @@ public struct ConsoleState: Sendable {
     public private(set) var portfolio: Data?
     public private(set) var tradingState: Data?
 
+    /// An empty model: nothing heard yet.
     public init() {}
 
     /// Takes one bus message in; returns what changed for the page, or nil when the message is not one the console shows

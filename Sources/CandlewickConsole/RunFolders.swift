@@ -7,6 +7,7 @@ import Foundation
 public struct RunFolders: Sendable {
     public let directory: String
 
+    /// - Parameter directory: the runs directory (`tracker.directory`, or `--runs`).
     public init(directory: String) {
         self.directory = (directory as NSString).standardizingPath
     }

@@ -52,7 +52,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         let audit = try ConsoleAudit(path: auditLog ?? "\(context.config[\.securityAuditDirectory])/candlewick-console.jsonl")
         let server = ConsoleServer(hub: hub, sessions: OperatorSessions(credential: credential, policy: SessionPolicy(idleTimeout: sessionIdle, absoluteTimeout: sessionMax)),
                                    audit: audit, sender: sender, secureCookies: secureCookie,
-                                   healthWindow: 3 * Double(context.heartbeatInterval.components.seconds) + 1, logger: context.logger)
+                                   healthWindow: 3 * context.config[\.runtimeHeartbeatIntervalS] + 1, logger: context.logger)
         let socket = try context.endpoints.makeSubscriberSocket(prefixes: ConsoleBusService.topics, options: context.socketOptions)
         let subscriber = BusSubscriber(source: socket.incoming, codec: context.codec, logger: context.logger, detectGaps: false)
         let app = Application(router: server.router(), configuration: .init(address: .hostname(address.host, port: address.port)),
