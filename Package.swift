@@ -167,7 +167,7 @@ let package = Package(
             name: "CandlewickServiceTests",
             dependencies: ["CandlewickRun", "CandlewickTesting", "CandlewickChartWorker", "CandlewickLLM", "CandlewickHTTP", "CandlewickRouter"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "CandlewickConsoleTests", dependencies: ["CandlewickConsole"], swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickConsoleTests", dependencies: ["CandlewickConsole", "CandlewickBus", "CandlewickCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
     ]
 )

@@ -82,6 +82,9 @@ public actor ConsoleHub {
         state.snapshotJSON(now: now, pastRuns: pastRuns, actions: actions, operatorEnabled: operatorEnabled)
     }
 
+    /// The latest heartbeat of every process and when it arrived, by instance (for a metrics exporter).
+    public func heartbeats() -> [String: ConsoleState.ProcessEntry] { state.processes }
+
     /// Seconds since the last bus message, or nil when none has arrived.
     public func lastMessageAge(now: Date = Date()) -> TimeInterval? { lastMessageAt.map { now.timeIntervalSince($0) } }
 

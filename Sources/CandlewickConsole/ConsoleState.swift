@@ -124,7 +124,7 @@ public struct ConsoleState: Sendable {
         if current.records[record.symbol] == nil {
             for stage in record.stageTimings.keys { current.stageCounts[stage, default: 0] += 1 }
         }
-        let value = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let value = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         current.records[record.symbol] = value
         run = current
         return [Update(section: "symbol", key: record.symbol, value: value), Update(section: "run", key: nil, value: runJSON())]

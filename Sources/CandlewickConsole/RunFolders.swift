@@ -41,7 +41,7 @@ public struct RunFolders: Sendable {
         let list: [[String: String]] = pastRuns(limit: limit).map {
             ["name": $0.name, "url": "/runs/\($0.name)/\($0.report)", "modified": ISO8601DateFormatter().string(from: $0.modified)]
         }
-        return (try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys])) ?? Data("[]".utf8)
+        return (try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
     }
 
     /// The file at `relative` (URL path segments after `/runs/`), or nil when the path is unsafe, escapes the
