@@ -39,6 +39,8 @@ let package = Package(
         // Metrics API (counters, gauges, histograms) and its Prometheus backend (docs/metrics.md).
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The console's HTTP server (CandlewickConsole only: no other executable links it).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: []),
     ],
     targets: [
         // C libraries from the system, found through pkg-config.
@@ -125,6 +127,13 @@ let package = Package(
                            .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
+        // `candlewick console`: the live operator page (HTTP, Server-Sent Events, operator sessions) over Hummingbird.
+        .target(
+            name: "CandlewickConsole",
+            dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRuntime", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // Test support shipped as a library: in-memory twins, manual clock, fake broker, seeded bars.
         .target(name: "CandlewickTesting", dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRouter"], swiftSettings: swiftSettings),
         // ib-paper: the paper gateway serving the server side of the TWS API.
@@ -135,7 +144,7 @@ let package = Package(
         ),
 
         // Thin executables.
-        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickRun", "CandlewickLLM", "CandlewickCharts", "CandlewickTracker"], swiftSettings: swiftSettings),
+        .executableTarget(name: "candlewick", dependencies: ["CandlewickRuntime", "CandlewickRun", "CandlewickLLM", "CandlewickCharts", "CandlewickTracker", "CandlewickConsole"], swiftSettings: swiftSettings),
         .executableTarget(name: "tap", dependencies: ["CandlewickRuntime"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "chart-worker", dependencies: ["CandlewickRuntime", "CandlewickCharts", "CandlewickChartWorker"],
@@ -174,6 +183,7 @@ let package = Package(
             name: "CandlewickServiceTests",
             dependencies: ["CandlewickRun", "CandlewickTesting", "CandlewickChartWorker", "CandlewickLLM", "CandlewickHTTP", "CandlewickRouter"],
             swiftSettings: swiftSettings),
+        .testTarget(name: "CandlewickConsoleTests", dependencies: ["CandlewickConsole", "CandlewickBus", "CandlewickCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CandlewickTWSTests", dependencies: ["CandlewickTWS", "CandlewickPaper"], swiftSettings: swiftSettings),
     ]
 )

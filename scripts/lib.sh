@@ -3,7 +3,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # The Python venv for tests and benchmarks lives under the build folder.
 VENV="${CANDLEWICK_VENV:-$PWD/.build/venv}"
-PY_PACKAGES=(pytest pyzmq prometheus-client ta-lib ibapi-stable jsonschema numpy mlflow kubernetes-validate backtrader==1.9.78.123)
+PY_PACKAGES=(pytest pyzmq prometheus-client ta-lib ibapi-stable jsonschema numpy mlflow kubernetes-validate backtrader==1.9.78.123 selenium)
 
 ensure_venv() {
     if [ ! -x "$VENV/bin/python" ]; then

@@ -87,7 +87,7 @@ public struct ConfigKeys: Sendable {
         "paper or live; live also needs --arm-live and router.account", [.orderRouter])
     public let routerAccount = ConfigKey<String?>("router.account", .text(nonEmpty: true), note: "unset",
         "the IB account orders go to; must be among the gateway's accounts (live: required)", [.orderRouter])
-    public let routerAllowedSources = ConfigKey<[String]>("router.allowed_sources", .list(.name), default: "candlewick-run,cli,test",
+    public let routerAllowedSources = ConfigKey<[String]>("router.allowed_sources", .list(.name), default: "candlewick-run,cli,console,test",
         "labels accepted in the payload source of signal.submit / trading.command; a label filter only: authority comes from the sender's key (docs/protocol.md)", [.orderRouter])
     public let routerPlaceTimeoutS = ConfigKey<Double>("router.place_timeout_s", seconds, default: "15",
         "seconds to wait for gateway-bridge to acknowledge an order", [.orderRouter])

@@ -11,7 +11,7 @@ public enum BusRole: String, Sendable, CaseIterable, Codable {
     case chartWorker = "chart-worker"
     case llmWorker = "llm-worker"
     case tracker
-    /// `tap`, `candlewick status` and the console's read-only views.
+    /// `tap`, `candlewick status` and `candlewick console` (which reads the bus with this key).
     case observer
     /// A person: `candlewick trading …`, `candlewick send`, the console's buttons.
     case `operator`
@@ -32,7 +32,7 @@ public enum BusRole: String, Sendable, CaseIterable, Codable {
         case .chartWorker: ["chart-worker"]
         case .llmWorker: ["llm-worker"]
         case .tracker: ["tracker"]
-        case .observer: ["tap", "candlewick-status"]
+        case .observer: ["tap", "candlewick-status", "candlewick-console"]
         case .operator: ["candlewick-trading", "candlewick-send"]
         }
     }

@@ -1,0 +1,183 @@
+"""`candlewick console` in a real headless Chromium (Selenium with Debian's chromium-driver), over a real stack and a
+real run: ib-paper, the proxy, gateway-bridge, order-router, a chart-worker, an llm-worker and `candlewick run`.
+
+While the run goes, the page shows each symbol as its record arrives, with both charts loaded (non-zero natural width)
+and its signal; the run folder appears under past runs with a working link to its report. HALT is refused without a
+session (401), with a wrong credential, and for a forged POST without or with a wrong CSRF token (403) — each time
+order-router stays ACTIVE (asked with `candlewick trading status`). Logged in with the credential, a click on HALT makes
+order-router HALTED. Every attempt is in the console's audit log, the credential nowhere in it."""
+import http.cookiejar
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, binary, free_port, wait_for
+from orders_stack import SYMBOLS, OrderStack
+
+webdriver = pytest.importorskip("selenium.webdriver")  # a skip fails here (conftest): scripts/setup installs selenium
+from selenium.webdriver.chrome.options import Options  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CREDENTIAL = "console-test-credential-4242"
+
+
+def call(url, method="GET", body=None, headers=None, opener=None):
+    """One HTTP request; (status, parsed JSON body or text)."""
+    req = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(), headers=headers or {})
+    try:
+        with (opener or urllib.request.build_opener()).open(req, timeout=10) as r:
+            status, data = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, data = e.code, e.read()
+    except urllib.error.URLError as e:  # not listening (yet)
+        return 0, str(e)
+    try:
+        return status, json.loads(data)
+    except ValueError:
+        return status, data.decode(errors="replace")
+
+
+def router_state(env):
+    """order-router's trading state, asked at order-router itself with `candlewick trading status`."""
+    p = subprocess.run([binary("candlewick"), "trading", "status"], env=env, capture_output=True, timeout=30)
+    assert p.returncode == 0, p.stdout.decode() + p.stderr.decode()
+    return p.stdout.decode().split("trading: ", 1)[1].split()[0]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not os.path.exists(CHROMEDRIVER):
+        pytest.skip("chromium-driver is not installed (scripts/setup installs it)")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1440,1800", f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(a)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+CARDS = """
+return [...document.querySelectorAll('article.symbol')].map(a => ({
+  symbol: a.dataset.symbol,
+  signal: (a.querySelector('dd.signal') || {}).textContent || '',
+  charts: [...a.querySelectorAll('img')].map(i => ({cls: i.className, loaded: i.complete && i.naturalWidth > 0, width: i.naturalWidth})),
+  run: document.getElementById('run-body').textContent}));
+"""
+
+
+def test_console_shows_the_run_live_and_halts_only_for_the_operator(procs, tmp_path, browser):
+    stack = OrderStack(procs, tmp_path, extra_config={
+        "CANDLEWICK_RISK_ENTRY_TYPE": "MARKET", "CANDLEWICK_RISK_MARKET_ORDERS_WHEN_CLOSED": "true", "CANDLEWICK_RISK_TIF": "GTC",
+        "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "candlewick-run,test,cli,console"})
+    env = dict(stack.env)
+    env.update({f"CANDLEWICK_{k}": f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")})
+    env["CANDLEWICK_IB_PAPER_ADMIN"] = f"127.0.0.1:{stack.admin_port}"
+    env["CANDLEWICK_RUN_PAPER_ADVANCE_DAYS"] = "1"
+    runs = tmp_path / "runs"
+    audit = tmp_path / "console-audit.jsonl"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    procs([binary("candlewick"), "console", "--listen", f"127.0.0.1:{port}", "--runs", str(runs), "--audit-log", str(audit)],
+          env={**env, "CANDLEWICK_CONSOLE_CREDENTIAL": CREDENTIAL}, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "console.log", "wb"))
+    wait_for(lambda: call(base + "/healthz")[0] == 200, timeout=30, what="the console's /healthz (bus subscription alive)")
+    assert call(base + "/healthz")[1]["bus"] == "alive"
+    assert router_state(env) == "ACTIVE"
+
+    browser.get(base + "/")
+    wait_for(lambda: browser.find_element(By.ID, "conn").text == "live", timeout=15, what="the page's event stream")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    assert browser.find_element(By.ID, "operator-actions").get_attribute("hidden") is not None, "commands are hidden before login"
+
+    procs([binary("chart-worker")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs([binary("llm-worker")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = runs / "run-console"
+    owner = procs([binary("candlewick"), "run", *[a for s in SYMBOLS for a in ("--symbols", s)], "--out", str(out), "--timeout", "120"],
+                  env=env, cwd=str(ROOT))
+
+    # Symbols appear while the run is still going (the page says "running"), each with both charts and a signal.
+    first = wait_for(lambda: browser.execute_script(CARDS) or None, timeout=90, interval=0.02, what="the first symbol on the page")
+    assert "running" in first[0]["run"], first
+    def all_loaded():
+        cards = browser.execute_script(CARDS)
+        done = len(cards) == len(SYMBOLS) and all(len(c["charts"]) == 2 and all(i["loaded"] for i in c["charts"]) for c in cards)
+        return cards if done else None
+    cards = wait_for(all_loaded, timeout=90, what="every symbol with both charts loaded")
+    assert sorted(c["symbol"] for c in cards) == sorted(SYMBOLS)
+    for c in cards:
+        assert c["signal"].split()[0] in ("BUY", "SELL", "HOLD"), c
+        assert all(i["width"] > 100 for i in c["charts"]), c
+
+    stdout, stderr = owner.communicate(timeout=180)
+    assert owner.returncode == 0, stdout.decode()[-2000:] + stderr.decode()[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    for s in summary["symbols"]:
+        shown = next(c for c in cards if c["symbol"] == s["symbol"])
+        assert shown["signal"].startswith(f"{s['action']} {s['confidence']}"), (shown, s)
+    wait_for(lambda: "FINISHED" in browser.find_element(By.ID, "run-body").text, timeout=30, what="the run's end on the page")
+    # The finished run is listed with a link to its report, which the console serves; nothing outside the runs directory is.
+    link = wait_for(lambda: next((a for a in browser.find_elements(By.CSS_SELECTOR, "#runs-list a") if a.text == "run-console"), None),
+                    timeout=15, what="the run under past runs")
+    status, report = call(link.get_attribute("href"))
+    assert status == 200 and "<html" in report.lower()
+    (tmp_path / "secret.txt").write_text("not for the browser")
+    for path in ("/runs/../secret.txt", "/runs/%2e%2e/secret.txt", "/runs/run-console/..%2f..%2fsecret.txt", "/charts/x/AAPL/../../secret.txt"):
+        status, body = call(base + path)
+        assert status == 404 and "not for the browser" not in str(body), (path, status)
+
+    # Refused: no session (from the page itself), a wrong credential, and forged requests without / with a wrong CSRF token.
+    status = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        fetch('/command', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{"action":"halt"}'}).then(r => done(r.status));""")
+    assert status == 401
+    browser.find_element(By.ID, "credential").send_keys("not-the-credential-at-all")
+    browser.find_element(By.ID, "login").click()
+    wait_for(lambda: "login refused" in browser.find_element(By.ID, "operator-status").text, timeout=15, what="the refused login")
+    assert browser.find_element(By.ID, "operator-actions").get_attribute("hidden") is not None
+    jar = http.cookiejar.CookieJar()
+    forger = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    status, body = call(base + "/login", "POST", {"credential": CREDENTIAL}, {"Content-Type": "application/json"}, opener=forger)
+    assert status == 200 and len(body["csrf"]) == 64
+    assert any(c.name == "cw_console" for c in jar)
+    assert call(base + "/command", "POST", {"action": "halt"}, {"Content-Type": "application/json"}, opener=forger)[0] == 403
+    assert call(base + "/command", "POST", {"action": "halt"}, {"X-CSRF-Token": "0" * 64}, opener=forger)[0] == 403
+    assert call(base + "/command", "POST", {"action": "halt"}, {"X-CSRF-Token": body["csrf"], "Origin": "http://evil.example"},
+                opener=forger)[0] == 403
+    assert router_state(env) == "ACTIVE", "a refused command must not reach order-router"
+
+    # The operator logs in on the page and clicks HALT: order-router is HALTED.
+    browser.find_element(By.ID, "credential").send_keys(CREDENTIAL)
+    browser.find_element(By.ID, "login").click()
+    wait_for(lambda: browser.find_element(By.ID, "operator-actions").get_attribute("hidden") is None, timeout=15, what="the login")
+    assert [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#action-buttons button")][:3] == ["HALT", "REDUCE", "RESUME"]
+    browser.find_element(By.ID, "command-reason").send_keys("console test")
+    browser.find_element(By.ID, "action-halt").click()
+    wait_for(lambda: "HALTED" in browser.find_element(By.ID, "operator-status").text, timeout=20, what="the router's answer on the page")
+    assert router_state(env) == "HALTED"
+    assert browser.find_element(By.ID, "trading-state").text == "HALTED"
+    shot = tmp_path / "console.png"
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.save_screenshot(str(shot))
+    if os.environ.get("CANDLEWICK_SAVE_SCREENSHOTS") == "1":
+        shutil.copy(shot, ROOT / "docs" / "console.png")
+
+    entries = [json.loads(line) for line in audit.read_text().splitlines()]
+    events = [(e["event"], e.get("refusal")) for e in entries]
+    assert ("command_refused", "no_session") in events
+    assert ("login_refused", "bad_credential") in events
+    assert ("command_refused", "missing_csrf") in events and ("command_refused", "bad_csrf") in events
+    assert ("command_refused", "cross_origin") in events
+    assert [e for e in entries if e["event"] == "login"] and len([e for e in entries if e["event"] == "login"]) == 2
+    halts = [e for e in entries if e["event"] == "command"]
+    assert len(halts) == 1 and halts[0]["action"] == "halt" and halts[0]["router_state"] == "HALTED" and halts[0]["reason"] == "console test"
+    assert CREDENTIAL not in audit.read_text() and "not-the-credential" not in audit.read_text()
+    stack.close()
