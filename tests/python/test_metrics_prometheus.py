@@ -159,8 +159,11 @@ def test_metrics_follow_a_run_and_match_its_summary(procs, tmp_path):
         s, _ = console.scrape()
         ok = total(s, "candlewick_llm_requests_total") == len(symbols)
         ok = ok and total(s, "candlewick_router_fills_total") >= summary["orders"]["filled"]
+        # gateway-bridge's pacing queue is a gauge sampled with each heartbeat: the console serves the latest one at once
+        # (no listening window), so wait for a heartbeat sampled after the run's last requests drained.
+        ok = ok and total(s, "candlewick_gateway_pacing_queue_depth", process="gateway-bridge") == 0
         return s if ok else None
-    after = wait_for(settled, timeout=30, what="the analyses and fills in the metrics")
+    after = wait_for(settled, timeout=30, what="the analyses and fills in the metrics, and the pacing queue drained")
     assert total(after, "candlewick_jobs_finished_total", stage="analysis") == summary["totals"]["symbols"] == len(SYMBOLS)
     assert total(after, "candlewick_llm_requests_total", provider="rules") == len(symbols)
     assert total(after, "candlewick_llm_requests_total", outcome="refused") == round(summary["totals"]["refusal_rate"] * len(symbols))
@@ -173,7 +176,6 @@ def test_metrics_follow_a_run_and_match_its_summary(procs, tmp_path):
     assert sum(v for k, v in final.items() if dict(k[1])["outcome"] == "denied") == len(denied)
     assert total(after, "candlewick_router_fills_total") >= summary["orders"]["filled"]
     assert any(n == "candlewick_gateway_pacing_queue_depth" and dict(ls)["process"] == "gateway-bridge" for n, ls in after)
-    assert total(after, "candlewick_gateway_pacing_queue_depth", process="gateway-bridge") == 0  # sampled, and drained
     assert total(after, "candlewick_gateway_ib_messages_written") > total(idle, "candlewick_gateway_ib_messages_written")
     counters_only_grow(during, after)
     # `candlewick metrics` is the same merge: the same processes and the same settled counters.
