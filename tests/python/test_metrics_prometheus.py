@@ -8,6 +8,7 @@ it; every metric the alert rules in deploy/prometheus use exists in a real scrap
 import json
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -72,6 +73,15 @@ def total(samples, name, **labels):
 
 def processes(samples):
     return {dict(ls).get("process") for (_, ls) in samples}
+
+
+LONG_LIVED = ("order-router", "gateway-bridge", "chart-worker", "llm-worker")
+
+
+def sampled_after(samples, t, names=LONG_LIVED):
+    """Whether each of these processes' latest exposition was made after Unix time `t`: the console serves the latest
+    heartbeat at once, so a scrape just after an event may still hold one sampled before it."""
+    return all(total(samples, "candlewick_heartbeat_timestamp_seconds", process=p) > t for p in names)
 
 
 def counters_only_grow(before, after, gone=("candlewick-run",)):
@@ -147,6 +157,7 @@ def test_metrics_follow_a_run_and_match_its_summary(procs, tmp_path):
 
     procs([binary("llm-worker"), "--instance", "llm-worker.m"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stdout, stderr = owner.communicate(timeout=180)
+    ended = time.time()
     assert owner.returncode == 0, stdout.decode()[-2000:] + stderr.decode()[-2000:]
     summary = json.loads((out / "summary.json").read_text())
     symbols = summary["symbols"]
@@ -159,11 +170,11 @@ def test_metrics_follow_a_run_and_match_its_summary(procs, tmp_path):
         s, _ = console.scrape()
         ok = total(s, "candlewick_llm_requests_total") == len(symbols)
         ok = ok and total(s, "candlewick_router_fills_total") >= summary["orders"]["filled"]
-        # gateway-bridge's pacing queue is a gauge sampled with each heartbeat: the console serves the latest one at once
-        # (no listening window), so wait for a heartbeat sampled after the run's last requests drained.
+        # gateway-bridge's pacing queue (a gauge sampled with each heartbeat) still holds order-router's last requests
+        # for a moment after the run: wait for it to drain.
         ok = ok and total(s, "candlewick_gateway_pacing_queue_depth", process="gateway-bridge") == 0
-        return s if ok else None
-    after = wait_for(settled, timeout=30, what="the analyses and fills in the metrics, and the pacing queue drained")
+        return s if ok and sampled_after(s, ended) else None
+    after = wait_for(settled, timeout=30, what="the analyses, fills and a drained pacing queue in metrics sampled after the run")
     assert total(after, "candlewick_jobs_finished_total", stage="analysis") == summary["totals"]["symbols"] == len(SYMBOLS)
     assert total(after, "candlewick_llm_requests_total", provider="rules") == len(symbols)
     assert total(after, "candlewick_llm_requests_total", outcome="refused") == round(summary["totals"]["refusal_rate"] * len(symbols))
@@ -202,6 +213,7 @@ def test_metrics_follow_a_run_and_match_its_summary(procs, tmp_path):
     second = procs([binary("candlewick"), "run", *[a for s in SYMBOLS for a in ("--symbols", s)], "--out", str(out2), "--timeout", "120"],
                    env=env, cwd=str(ROOT))
     stdout, stderr = second.communicate(timeout=180)
+    ended2 = time.time()
     assert second.returncode == 0, stdout.decode()[-2000:] + stderr.decode()[-2000:]
     summary2 = json.loads((out2 / "summary.json").read_text())
     denied2 = [s for s in summary2["symbols"] if s["order"].startswith("denied")]
@@ -210,7 +222,7 @@ def test_metrics_follow_a_run_and_match_its_summary(procs, tmp_path):
 
     def halted_seen():
         s, _ = console.scrape()
-        return s if total(s, "candlewick_llm_requests_total") == len(symbols) + len(summary2["symbols"]) else None
+        return s if total(s, "candlewick_llm_requests_total") == len(symbols) + len(summary2["symbols"]) and sampled_after(s, ended2) else None
     last = wait_for(halted_seen, timeout=30, what="the second run's analyses in the metrics")
     assert total(last, "candlewick_router_trading_state", state="HALTED") == 1
     assert total(last, "candlewick_router_trading_state", state="ACTIVE") == 0
