@@ -131,7 +131,7 @@ let package = Package(
         .target(
             name: "CandlewickConsole",
             dependencies: ["CandlewickCore", "CandlewickBus", "CandlewickRuntime", .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // Test support shipped as a library: in-memory twins, manual clock, fake broker, seeded bars.

@@ -1,3 +1,4 @@
+import CandlewickCore
 import CandlewickRuntime
 import Foundation
 
@@ -20,15 +21,18 @@ public struct ConsoleAuditEntry: Codable, Sendable, Equatable {
     public var routerState: String?
     public var routerReason: String?
     public var routerRefused: String?
+    /// What a `cancel_all` or `flatten` did at IB, as order-router answered it: cancelled intents, exits, problems.
+    public var cleanup: CleanupOutcome?
 
     enum CodingKeys: String, CodingKey {
         case ts, event, client, session, action, reason, refusal
-        case routerState = "router_state", routerReason = "router_reason", routerRefused = "router_refused"
+        case routerState = "router_state", routerReason = "router_reason", routerRefused = "router_refused", cleanup
     }
 
     /// One entry; fields that do not apply stay nil and are left out of the line.
     public init(ts: Date, event: String, client: String, session: String? = nil, action: String? = nil, reason: String? = nil,
-                refusal: String? = nil, routerState: String? = nil, routerReason: String? = nil, routerRefused: String? = nil) {
+                refusal: String? = nil, routerState: String? = nil, routerReason: String? = nil, routerRefused: String? = nil,
+                cleanup: CleanupOutcome? = nil) {
         self.ts = ts
         self.event = event
         self.client = client
@@ -39,6 +43,7 @@ public struct ConsoleAuditEntry: Codable, Sendable, Equatable {
         self.routerState = routerState
         self.routerReason = routerReason
         self.routerRefused = routerRefused
+        self.cleanup = cleanup
     }
 }
 

@@ -79,11 +79,22 @@ public actor ConsoleHub {
 
     /// The whole state now, as JSON.
     public func snapshot(now: Date = Date()) -> Data {
-        state.snapshotJSON(now: now, pastRuns: pastRuns, actions: actions, operatorEnabled: operatorEnabled)
+        state.snapshotJSON(now: now, pastRuns: pastRuns, actions: actions,
+                           confirm: actions.filter(ConsoleServer.confirmedActions.contains), operatorEnabled: operatorEnabled)
     }
 
     /// The latest heartbeat of every process and when it arrived, by instance (for a metrics exporter).
     public func heartbeats() -> [String: ConsoleState.ProcessEntry] { state.processes }
+
+    /// The metrics text of every live process's latest heartbeat, by instance (for `/metrics`): a process silent for
+    /// three heartbeat intervals (stopped or dead) and a heartbeat without metrics are left out.
+    public func liveExpositions(now: Date = Date()) -> [String: String] {
+        var out: [String: String] = [:]
+        for (instance, entry) in state.processes where !entry.isStale(at: now) {
+            if let text = entry.heartbeat.metrics { out[instance] = text }
+        }
+        return out
+    }
 
     /// Seconds since the last bus message, or nil when none has arrived.
     public func lastMessageAge(now: Date = Date()) -> TimeInterval? { lastMessageAt.map { now.timeIntervalSince($0) } }

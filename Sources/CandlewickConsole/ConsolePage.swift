@@ -11,12 +11,12 @@ public enum ConsolePage {
         <link rel="stylesheet" href="/console.css">
         <script src="/console.js" defer></script>
         </head>
-        <body>
+        <body class="console">
         <header class="top">
           <h1>Candlewick console</h1>
           <span class="conn" id="conn" role="status" aria-live="polite">connecting…</span>
         </header>
-        <main>
+        <main class="panels">
           <section class="panel" id="trading" aria-labelledby="trading-h">
             <h2 id="trading-h">Trading state</h2>
             <p><span class="state-big" id="trading-state">unknown</span> <span id="trading-reason"></span></p>
@@ -35,6 +35,21 @@ public enum ConsolePage {
               </div>
             </div>
             <p class="status-line" id="operator-status" role="status" aria-live="assertive"></p>
+            <div class="cleanup" id="cleanup" aria-live="polite" hidden>
+              <h3 id="cleanup-h">Last clean-up at IB</h3>
+              <p id="cleanup-summary"></p>
+              <h3>Cancelled intents</h3><ul id="cleanup-cancelled"></ul>
+              <h3>Exits</h3><ul id="cleanup-exits"></ul>
+              <h3>Problems</h3><ul id="cleanup-problems"></ul>
+            </div>
+            <dialog class="confirm" id="confirm-dialog" aria-labelledby="confirm-h" aria-describedby="confirm-text">
+              <h2 id="confirm-h">Confirm</h2>
+              <p id="confirm-text"></p>
+              <div class="actions">
+                <button type="button" id="confirm-no" autofocus>Cancel, send nothing</button>
+                <button type="button" class="danger" id="confirm-yes">Confirm</button>
+              </div>
+            </dialog>
           </section>
           <section class="panel" id="run" aria-labelledby="run-h">
             <h2 id="run-h">Current run</h2>

@@ -1,12 +1,19 @@
 /// The console's script: takes the snapshot and patches from `/events` (Server-Sent Events) and renders
 /// them with `textContent` only (bus data never becomes markup); logs the operator in and sends commands
 /// with the session's CSRF token. The buttons are drawn from the server's `actions` list, so a trading
-/// command order-router gains (cancel_all, flatten) appears by adding it there.
+/// command order-router gains appears by adding it there; those in `confirm` (cancel_all, flatten: they act at IB)
+/// open a `<dialog>` first and are sent, with `confirm` naming the action, only when the operator confirms. The
+/// answer's `cleanup` (cancelled intents, exits, problems) is shown under the buttons.
 public enum ConsoleScript {
     public static let javascript = #"""
         "use strict";
         const S = { processes: [], run: null, symbols: {}, decisions: {}, orders: {}, trades: [], portfolio: null, trading: null,
-                    runs: [], actions: [], operator_enabled: false };
+                    runs: [], actions: [], confirm: [], operator_enabled: false };
+        const WHAT = {
+          cancel_all: "CANCEL ALL halts trading, then cancels every working Candlewick order at IB, bracket children included. Orders at IB that are not Candlewick's are left alone.",
+          flatten: "FLATTEN halts trading, cancels every working Candlewick order at IB, then closes every position with a market order (one sent while the market is closed fills at the next open).",
+        };
+        let pending = null;
         let csrf = null;
         const $ = (id) => document.getElementById(id);
         function el(tag, attrs, ...kids) {
@@ -32,7 +39,7 @@ public enum ConsoleScript {
           if (box.childElementCount !== S.actions.length) {
             box.replaceChildren(...S.actions.map((a) => {
               const b = el("button", { type: "button", id: "action-" + a, "data-action": a, class: a === "halt" ? "danger" : "", text: a.toUpperCase().replace("_", " ") });
-              b.addEventListener("click", () => command(a));
+              b.addEventListener("click", () => (S.confirm || []).includes(a) ? askConfirm(a) : command(a, false));
               return b;
             }));
           }
@@ -122,6 +129,15 @@ public enum ConsoleScript {
           const list = S.runs || [];
           $("runs-list").replaceChildren(...(list.length ? list.map((r) => el("li", {}, el("a", { href: r.url, text: r.name }), ` (${r.modified})`)) : [el("li", { class: "empty", text: "no run folder with a report" })]));
         }
+        function renderCleanup(action, c) {
+          const list = (id, items, empty) => $(id).replaceChildren(...(items.length ? items : [empty]).map((t) => el("li", { text: t })));
+          $("cleanup-summary").textContent = `${action.toUpperCase().replace("_", " ")}: ${c.cancelled_intents.length} intent(s) cancelled, ${c.exits.length} exit(s), ${c.problems.length} problem(s)`;
+          list("cleanup-cancelled", c.cancelled_intents, "none");
+          list("cleanup-exits", c.exits.map((x) => `${x.symbol} ${x.side} ${num(x.quantity, 4)} at market: ${x.outcome} (intent ${x.intent_id})`), "none");
+          list("cleanup-problems", c.problems, "none");
+          $("cleanup-problems").className = c.problems.length ? "bad" : "";
+          $("cleanup").hidden = false;
+        }
         function renderAll() { renderTrading(); renderProcesses(); renderRun(); renderSymbols(); renderOrders(); renderFills(); renderPortfolio(); renderRuns(); }
 
         function applyPatch(p) {
@@ -157,13 +173,26 @@ public enum ConsoleScript {
           try { data = await r.json(); } catch (_) {}
           return [r, data];
         }
-        async function command(action) {
+        function askConfirm(action) {
+          pending = action;
+          const name = action.toUpperCase().replace("_", " ");
+          $("confirm-h").textContent = `${name}?`;
+          $("confirm-text").textContent = WHAT[action] || `${name} acts at IB.`;
+          $("confirm-yes").textContent = `Yes, ${name}`;
+          $("confirm-dialog").showModal();
+        }
+        async function command(action, confirmed) {
           const reason = $("command-reason").value.trim();
           say(`sending ${action}…`);
           for (const b of document.querySelectorAll("#action-buttons button")) b.disabled = true;
           try {
-            const [r, data] = await post("/command", { action, reason });
-            if (r.ok) { S.trading = data; renderTrading(); say(`${action}: order-router is ${data.state}${data.refused ? " (refused: " + data.refused + ")" : ""}`); }
+            const body = confirmed ? { action, reason, confirm: action } : { action, reason };
+            const [r, data] = await post("/command", body);
+            if (r.ok) {
+              S.trading = data; renderTrading();
+              say(`${action}: order-router is ${data.state}${data.refused ? " (refused: " + data.refused + ")" : ""}`);
+              if (data.cleanup) renderCleanup(action, data.cleanup);
+            }
             else { say(`${action} refused: ${data.error || r.status}`); if (r.status === 401) { csrf = null; showOperator(false); } }
           } finally { for (const b of document.querySelectorAll("#action-buttons button")) b.disabled = false; }
         }
@@ -178,6 +207,9 @@ public enum ConsoleScript {
             if (r.ok) { csrf = data.csrf; showOperator(true); say("logged in as the operator"); }
             else say(`login refused: ${data.error || r.status}`);
           });
+          $("confirm-yes").addEventListener("click", () => { const a = pending; pending = null; $("confirm-dialog").close(); if (a) command(a, true); });
+          $("confirm-no").addEventListener("click", () => $("confirm-dialog").close());
+          $("confirm-dialog").addEventListener("close", () => { if (pending) { say(`${pending} not sent`); pending = null; } });
           $("logout").addEventListener("click", async () => { await post("/logout"); csrf = null; showOperator(false); say("logged out"); });
           const s = await (await fetch("/session", { credentials: "same-origin" })).json();
           if (s.logged_in) { csrf = s.csrf; showOperator(true); } else { showOperator(false); if (s.login_enabled === false) say("no operator credential is configured: read-only"); }

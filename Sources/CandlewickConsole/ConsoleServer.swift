@@ -26,6 +26,8 @@ public struct ConsoleServer: Sendable {
     public let secureCookies: Bool
     /// `/healthz` is 200 while a bus message arrived within this many seconds.
     public let healthWindow: TimeInterval
+    /// The console's own series and exposition, merged into `/metrics` with the processes' heartbeats.
+    public let metrics: ConsoleMetrics
     public let logger: Logger
 
     /// The session cookie's name.
@@ -33,22 +35,29 @@ public struct ConsoleServer: Sendable {
     /// The header a state-changing request carries its CSRF token in.
     public static let csrfHeader = "X-CSRF-Token"
     static let maxBody = 16 * 1024
+    /// The actions that act at IB (cancel orders, close positions): the request must name the action a second time
+    /// in `confirm`, which the page does only after the operator confirms in a dialog.
+    public static let confirmedActions: Set<String> = [TradingCommand.Action.cancelAll.rawValue, TradingCommand.Action.flatten.rawValue]
+    /// The content type of the Prometheus text exposition.
+    public static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// - Parameters:
     ///   - sender: sends the operator's commands to order-router; nil when the console has no operator identity.
     ///   - healthWindow: seconds without a bus message after which `/healthz` answers 503.
+    ///   - metrics: the console's own series and exposition.
     public init(hub: ConsoleHub, sessions: OperatorSessions, audit: ConsoleAudit, sender: (any TradingCommandSender)?,
-                secureCookies: Bool, healthWindow: TimeInterval, logger: Logger) {
+                secureCookies: Bool, healthWindow: TimeInterval, metrics: ConsoleMetrics, logger: Logger) {
         self.hub = hub
         self.sessions = sessions
         self.audit = audit
         self.sender = sender
         self.secureCookies = secureCookies
         self.healthWindow = healthWindow
+        self.metrics = metrics
         self.logger = logger
     }
 
-    /// The routes: the page and its assets, `/events`, `/state`, `/healthz`, charts, run folders, and the operator's
+    /// The routes: the page and its assets, `/events`, `/state`, `/healthz`, `/metrics`, charts, run folders, and the operator's
     /// `/session`, `/login`, `/logout`, `/command`.
     public func router() -> Router<ConsoleRequestContext> {
         let router = Router(context: ConsoleRequestContext.self)
@@ -57,6 +66,7 @@ public struct ConsoleServer: Sendable {
         router.get("/console.js") { _, _ in Self.text(ConsoleScript.javascript, type: "text/javascript; charset=utf-8") }
         router.get("/state") { _, _ in Self.json(.ok, await hub.snapshot()) }
         router.get("/healthz") { _, _ in await health() }
+        router.get("/metrics") { _, _ in await prometheus() }
         router.get("/events") { _, _ in await events() }
         router.get("/charts/:run/:symbol/:file") { _, context in chart(context) }
         router.get("/runs/**") { _, context in runFile(context) }
@@ -77,6 +87,22 @@ public struct ConsoleServer: Sendable {
         let alive = age.map { $0 <= healthWindow } ?? false
         let body = "{\"bus\":\"\(alive ? "alive" : "silent")\",\"last_message_age_s\":\(age.map(ConsoleState.number) ?? "null"),\"listeners\":\(await hub.listenerCount)}"
         return Self.json(alive ? .ok : .serviceUnavailable, Data(body.utf8))
+    }
+
+    /// Every live process's latest heartbeat exposition and the console's own, merged (`PrometheusExposition.gather`,
+    /// as `candlewick metrics` does). No session needed: read-only figures (bind loopback or protect it at the proxy).
+    private func prometheus() async -> Response {
+        metrics.pages.record(Double(await hub.listenerCount))
+        var latest = await hub.liveExpositions()
+        if let own = metrics.exposition() { latest[metrics.instance] = own }
+        let gathered = PrometheusExposition.gather(latest)
+        if !gathered.skipped.isEmpty {
+            logger.warning("console.metrics_skipped", metadata: ["skipped": "\(gathered.skipped.joined(separator: "; "))"])
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = Self.prometheusContentType
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: gathered.text)))
     }
 
     private func events() async -> Response {
@@ -124,16 +150,19 @@ public struct ConsoleServer: Sendable {
         }
         switch sessions.login(attempt) {
         case .accepted(let session):
+            metrics.logins.increment("accepted")
             try audit.record(ConsoleAuditEntry(ts: Date(), event: "login", client: context.client, session: session.label))
             var response = Self.json(.ok, Data("{\"csrf\":\(ConsoleState.quoted(session.csrfToken))}".utf8))
             response.headers[.setCookie] = "\(Self.cookieName)=\(session.id); Path=/; HttpOnly; SameSite=Strict\(secureCookies ? "; Secure" : "")"
             return response
         case .refused(let delay, let failures):
+            metrics.logins.increment("refused")
             try audit.record(ConsoleAuditEntry(ts: Date(), event: "login_refused", client: context.client, refusal: "bad_credential"))
             logger.warning("console.login_refused", metadata: ["client": "\(context.client)", "failures_in_a_row": "\(failures)"])
             try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
             return Self.json(.unauthorized, Self.error("wrong credential"))
         case .disabled:
+            metrics.logins.increment("disabled")
             try audit.record(ConsoleAuditEntry(ts: Date(), event: "login_refused", client: context.client, refusal: "no_credential_configured"))
             return Self.json(.forbidden, Self.error("no operator credential is configured: the console is read-only"))
         }
@@ -154,39 +183,54 @@ public struct ConsoleServer: Sendable {
     }
 
     private func command(_ request: Request, _ context: ConsoleRequestContext) async throws -> Response {
-        if let refused = try crossOrigin(request, context, event: "command_refused") { return refused }
         var request = request
         let body = try await request.collectBody(upTo: Self.maxBody)
         let fields = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
         let actionText = fields?["action"] as? String
+        let offered = actionText.flatMap { hub.actions.contains($0) ? $0 : nil }
         let reason = (fields?["reason"] as? String).flatMap { $0.isEmpty ? nil : String($0.prefix(200)) } ?? "from the console"
+        func refused(_ session: OperatorSession?, _ refusal: String) throws {
+            metrics.actions.increment(offered ?? "unknown", "refused")
+            try audit.record(ConsoleAuditEntry(ts: Date(), event: "command_refused", client: context.client, session: session?.label,
+                                               action: actionText, reason: reason, refusal: refusal))
+        }
+        if let answer = try crossOrigin(request, context, event: "command_refused") {
+            metrics.actions.increment(offered ?? "unknown", "refused")
+            return answer
+        }
         let session: OperatorSession
         switch sessions.authorize(Self.cookie(request), csrf: request.headers[.init(Self.csrfHeader)!]) {
         case .success(let s): session = s
         case .failure(let refusal):
-            try audit.record(ConsoleAuditEntry(ts: Date(), event: "command_refused", client: context.client, action: actionText, reason: reason,
-                                               refusal: refusal.rawValue))
+            try refused(nil, refusal.rawValue)
             return Self.refused(refusal)
         }
-        guard let actionText, hub.actions.contains(actionText), let action = TradingCommand.Action(rawValue: actionText) else {
-            try audit.record(ConsoleAuditEntry(ts: Date(), event: "command_refused", client: context.client, session: session.label,
-                                               action: actionText, reason: reason, refusal: "unknown_action"))
+        guard let actionText, let offered, let action = TradingCommand.Action(rawValue: offered) else {
+            try refused(session, "unknown_action")
             return Self.json(.badRequest, Self.error("action must be one of \(hub.actions.joined(separator: ", "))"))
         }
+        if Self.confirmedActions.contains(actionText), fields?["confirm"] as? String != actionText {
+            try refused(session, "unconfirmed")
+            return Self.json(.badRequest, Self.error("\(actionText) cancels orders at IB: confirm it (the request must carry \"confirm\": \"\(actionText)\")"))
+        }
         guard let sender else {
-            try audit.record(ConsoleAuditEntry(ts: Date(), event: "command_refused", client: context.client, session: session.label,
-                                               action: actionText, reason: reason, refusal: "no_operator_key"))
+            try refused(session, "no_operator_key")
             return Self.json(.serviceUnavailable, Self.error("the console has no operator key: start it where the operator key is installed"))
         }
         do {
             let report = try await sender.send(action, reason: "\(reason) (console, session \(session.label))")
             await hub.tradingState(report)
+            metrics.actions.increment(actionText, report.refused == nil ? "done" : "router_refused")
             try audit.record(ConsoleAuditEntry(ts: Date(), event: "command", client: context.client, session: session.label, action: actionText,
                                                reason: reason, routerState: report.state.rawValue, routerReason: report.reason,
-                                               routerRefused: report.refused))
-            logger.notice("console.command", metadata: ["action": "\(actionText)", "session": "\(session.label)", "state": "\(report.state.rawValue)"])
+                                               routerRefused: report.refused, cleanup: report.cleanup))
+            logger.notice("console.command", metadata: [
+                "action": "\(actionText)", "session": "\(session.label)", "state": "\(report.state.rawValue)",
+                "cleanup": "\(report.cleanup.map { "\($0.cancelledIntents.count) cancelled, \($0.exits.count) exits, \($0.problems.count) problems" } ?? "none")",
+            ])
             return Self.json(.ok, ConsoleState.json(report))
         } catch {
+            metrics.actions.increment(actionText, "failed")
             try audit.record(ConsoleAuditEntry(ts: Date(), event: "command_refused", client: context.client, session: session.label,
                                                action: actionText, reason: reason, refusal: "router: \(error)"))
             return Self.json(.badGateway, Self.error("order-router did not answer: \(error)"))

@@ -150,8 +150,9 @@ public struct ConsoleState: Sendable {
             """.utf8)
     }
 
-    /// Everything at once, for a page that has just connected.
-    public func snapshotJSON(now: Date, pastRuns: Data, actions: [String], operatorEnabled: Bool) -> Data {
+    /// Everything at once, for a page that has just connected. `confirm`: the actions the page must have the operator
+    /// confirm before sending.
+    public func snapshotJSON(now: Date, pastRuns: Data, actions: [String], confirm: [String] = [], operatorEnabled: Bool) -> Data {
         func object(_ d: [String: Data]) -> String {
             "{" + d.sorted { $0.key < $1.key }.map { "\(Self.quoted($0.key)):\(String(decoding: $0.value, as: UTF8.self))" }.joined(separator: ",") + "}"
         }
@@ -161,7 +162,7 @@ public struct ConsoleState: Sendable {
             "run":\(String(decoding: runJSON(), as: UTF8.self)),"symbols":\(object(run?.records ?? [:])),"decisions":\(object(run?.decisions ?? [:])),\
             "orders":\(object(orders)),"trades":\(list(trades)),"portfolio":\(portfolio.map { String(decoding: $0, as: UTF8.self) } ?? "null"),\
             "trading":\(tradingState.map { String(decoding: $0, as: UTF8.self) } ?? "null"),"runs":\(String(decoding: pastRuns, as: UTF8.self)),\
-            "actions":[\(actions.map(Self.quoted).joined(separator: ","))],"operator_enabled":\(operatorEnabled)}
+            "actions":[\(actions.map(Self.quoted).joined(separator: ","))],"confirm":[\(confirm.map(Self.quoted).joined(separator: ","))],"operator_enabled":\(operatorEnabled)}
             """
         return Data(text.utf8)
     }

@@ -22,19 +22,25 @@ public final class BusTradingCommandSender: TradingCommandSender {
     /// The payload `source` label (must be in `router.allowed_sources`).
     public let label: String
     public let timeout: Duration
+    /// The wait for `cancel_all` and `flatten`: order-router waits for IB to confirm the cancels (up to 10 s) before
+    /// it closes positions (as `candlewick trading` waits).
+    public let cleanupTimeout: Duration
 
     /// - Parameters:
     ///   - client: a DEALER to order-router's command socket holding the operator key.
     ///   - label: the payload `source` label.
-    public init(client: RequestClient, label: String, timeout: Duration = .seconds(10)) {
+    public init(client: RequestClient, label: String, timeout: Duration = .seconds(10), cleanupTimeout: Duration = .seconds(30)) {
         self.client = client
         self.label = label
         self.timeout = timeout
+        self.cleanupTimeout = cleanupTimeout
     }
 
-    /// One `trading.command` request and its `trading.state` answer (timeout: `timeout`).
+    /// One `trading.command` request and its `trading.state` answer (timeout: `timeout`, or `cleanupTimeout` for
+    /// `cancel_all` and `flatten`).
     public func send(_ action: TradingCommand.Action, reason: String) async throws -> TradingStateReport {
-        let reply = try await client.request(try TradingCommand(action: action, reason: reason, source: label), timeout: timeout)
+        let wait = action == .cancelAll || action == .flatten ? cleanupTimeout : timeout
+        let reply = try await client.request(try TradingCommand(action: action, reason: reason, source: label), timeout: wait)
         guard let report = reply.payload(as: TradingStateReport.self) else {
             throw OperatorLinkError("order-router answered \(reply.header.type), not trading.state")
         }

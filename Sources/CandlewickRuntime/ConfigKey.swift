@@ -7,6 +7,7 @@ public enum ConfigProcess: String, Sendable, CaseIterable, Codable {
     case charts = "candlewick-charts"
     case trading = "candlewick-trading"
     case status = "candlewick-status"
+    case console = "candlewick-console"
     case send = "candlewick-send"
     case proxy
     case chartWorker = "chart-worker"

@@ -48,7 +48,7 @@ public struct ConfigKeys: Sendable {
         "endpoint of gateway-bridge's broker-event PUB socket, read by order-router point to point (bound by gateway-bridge)", work)
     public let routerCommands = ConfigKey<String>("router.commands", .endpoint, default: "ipc://<bus.directory>/router.sock",
         "endpoint of order-router's command socket (ROUTER, bound by order-router; signal.submit, trading.command)",
-        [.run, .trading, .orderRouter])
+        [.run, .trading, .console, .orderRouter])
 
     // MARK: security
     public let securityKeys = ConfigKey<String>("security.keys", .path, default: "<bus.directory>/keys",
@@ -212,7 +212,7 @@ public struct ConfigKeys: Sendable {
     public let trackerExperiment = ConfigKey<String>("tracker.experiment", .text(nonEmpty: true), default: "candlewick",
         "MLflow experiment the runs are logged to (created if missing)", [.tracker, .run])
     public let trackerDirectory = ConfigKey<String>("tracker.directory", .path, default: "runs",
-        "where the local run folders are written (`<tracker.directory>/<run id>/tracking/`) and where a starting tracker looks for run outboxes (`<tracker.directory>/*/outbox`)", [.tracker])
+        "where the local run folders are written (`<tracker.directory>/<run id>/tracking/`) and where a starting tracker looks for run outboxes (`<tracker.directory>/*/outbox`); the console lists them under past runs", [.tracker, .console])
     public let trackerSpoolDir = ConfigKey<String>("tracker.spool_dir", .path, default: "<tracker.directory>/.tracker-spool",
         "the tracker's durable spool: journal, attachments, delivery cursors", [.tracker])
     public let trackerRequestTimeoutS = ConfigKey<Double>("tracker.request_timeout_s", seconds, default: "15",

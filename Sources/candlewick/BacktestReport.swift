@@ -1,3 +1,4 @@
+import CandlewickConsole
 import CandlewickCore
 import CandlewickRun
 import Foundation
@@ -67,7 +68,7 @@ enum BacktestReport {
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Candlewick backtest \(esc(s.fingerprint))</title>
-            <style>\(ReportStyle.css)</style></head><body>
+            <style>\(ConsoleStylesheet.css)</style></head><body class="report">
             <header><h1>Candlewick backtest <code>\(esc(s.fingerprint))</code></h1>
             <p>\(days) as-of day(s), \(s.universe.count) symbol(s), \(r.signals.count) signal(s), \(r.outcomes.count) with levels \
             (simulated below). Result files: <a href="signals.csv">signals.csv</a>, <a href="trades.csv">trades.csv</a>, \

@@ -12,10 +12,12 @@ struct ConsoleCommand: AsyncParsableCommand {
         commandName: "console",
         abstract: "Serve the live operator page: processes, the run's signals and charts, orders, fills, P&L, and the kill switch.",
         discussion: """
-            Reads the bus with the observer key; HALT / REDUCE / RESUME go to order-router as the operator (operator key) \
-            after the operator logs in with the credential from --operator-credential-file (mode 0600) or \
-            CANDLEWICK_CONSOLE_CREDENTIAL. Without a credential the page is read-only. Plain HTTP: terminate TLS at a \
-            reverse proxy (docs/console.md); a non-loopback --listen needs --insecure-listen.
+            Reads the bus with the observer key; HALT / REDUCE / RESUME / CANCEL ALL / FLATTEN go to order-router as the \
+            operator (operator key) after the operator logs in with the credential from --operator-credential-file \
+            (mode 0600) or CANDLEWICK_CONSOLE_CREDENTIAL; CANCEL ALL and FLATTEN are confirmed in a dialog first. Without \
+            a credential the page is read-only. /metrics serves every live process's Prometheus metrics, merged, without \
+            a session. Plain HTTP: terminate TLS at a reverse proxy (docs/console.md); a non-loopback --listen needs \
+            --insecure-listen.
             """)
 
     @OptionGroup var common: CommonOptions
@@ -52,7 +54,8 @@ struct ConsoleCommand: AsyncParsableCommand {
         let audit = try ConsoleAudit(path: auditLog ?? "\(context.config[\.securityAuditDirectory])/candlewick-console.jsonl")
         let server = ConsoleServer(hub: hub, sessions: OperatorSessions(credential: credential, policy: SessionPolicy(idleTimeout: sessionIdle, absoluteTimeout: sessionMax)),
                                    audit: audit, sender: sender, secureCookies: secureCookie,
-                                   healthWindow: 3 * context.config[\.runtimeHeartbeatIntervalS] + 1, logger: context.logger)
+                                   healthWindow: 3 * context.config[\.runtimeHeartbeatIntervalS] + 1,
+                                   metrics: ConsoleMetrics(instance: context.instance), logger: context.logger)
         let socket = try context.endpoints.makeSubscriberSocket(prefixes: ConsoleBusService.topics, options: context.socketOptions)
         let subscriber = BusSubscriber(source: socket.incoming, codec: context.codec, logger: context.logger, detectGaps: false)
         let app = Application(router: server.router(), configuration: .init(address: .hostname(address.host, port: address.port)),

@@ -41,10 +41,9 @@ struct MetricsCommand: AsyncParsableCommand {
         }
         mailbox.close()
         await socket.close()
-        let instances = latest.keys.sorted()
-        let merged = PrometheusExposition.merge(instances.map { latest[$0]! })
+        let merged = PrometheusExposition.gather(latest)
         for skip in merged.skipped {
-            FileHandle.standardError.write(Data("metrics: \(instances[skip.input]): \(skip.reason)\n".utf8))
+            FileHandle.standardError.write(Data("metrics: \(skip)\n".utf8))
         }
         guard !latest.isEmpty else {
             FileHandle.standardError.write(Data("no heartbeat with metrics in \(seconds) s on \(context.endpoints.subscribe): is the proxy running?\n".utf8))

@@ -1,3 +1,4 @@
+import CandlewickConsole
 import CandlewickCore
 import CandlewickRun
 import Foundation
@@ -43,7 +44,7 @@ enum RunReport {
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Candlewick run \(esc(summary.runId))</title>
-            <style>\(ReportStyle.css)</style></head><body>
+            <style>\(ConsoleStylesheet.css)</style></head><body class="report">
             <header><h1>Candlewick run <code>\(esc(summary.runId))</code></h1>
             <p>\(summary.signals.count) symbols · \(summary.signals.filter(\.signal.isActionable).count) actionable · \
             \(summary.failures.count) failed · \(summary.reissued) re-issued jobs · \

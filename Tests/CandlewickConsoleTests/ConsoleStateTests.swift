@@ -100,12 +100,13 @@ import Testing
         var state = ConsoleState()
         _ = state.apply(type: "heartbeat", runId: nil, payload: try heartbeat("tracker.1"), attachmentNames: [], receivedAt: t0)
         _ = state.setTradingState(TradingStateReport(state: .halted, reason: "kill", changedAt: t0, dailyNotional: 0, dailyRealizedPnl: 0))
-        let snap = try object(state.snapshotJSON(now: t0, pastRuns: Data("[{\"name\":\"r0\"}]".utf8), actions: ["halt", "reduce", "resume"],
-                                                 operatorEnabled: true))
+        let snap = try object(state.snapshotJSON(now: t0, pastRuns: Data("[{\"name\":\"r0\"}]".utf8), actions: ["halt", "reduce", "resume", "flatten"],
+                                                 confirm: ["flatten"], operatorEnabled: true))
         #expect(Set(snap.keys) == ["now", "processes", "run", "symbols", "decisions", "orders", "trades", "portfolio", "trading", "runs", "actions",
-                                   "operator_enabled"])
+                                   "confirm", "operator_enabled"])
+        #expect(snap["confirm"] as? [String] == ["flatten"])
         #expect((snap["trading"] as? [String: Any])?["state"] as? String == "HALTED")
-        #expect(snap["actions"] as? [String] == ["halt", "reduce", "resume"])
+        #expect(snap["actions"] as? [String] == ["halt", "reduce", "resume", "flatten"])
         #expect((snap["processes"] as? [Any])?.count == 1)
     }
 }

@@ -108,3 +108,19 @@ struct PrometheusExpositionTests {
         #expect(throws: ModelValidationError.self) { try hb(String(repeating: "x", count: PrometheusExposition.maxBytes + 1)) }
     }
 }
+
+@Suite("Prometheus exposition gather")
+struct PrometheusGatherTests {
+    let a = "# TYPE x_total counter\nx_total{instance=\"a.1\"} 1\n"
+    let b = "# TYPE x_total counter\nx_total{instance=\"b.1\"} 2\n"
+
+    @Test func instancesAreMergedInNameOrderAndASkipNamesItsInstance() {
+        let gathered = PrometheusExposition.gather(["b.1": b, "broken.1": "x_total{ 3\n", "a.1": a])
+        #expect(gathered.text == PrometheusExposition.merge([a, b]).text)
+        #expect(gathered.text.range(of: "a.1")!.lowerBound < gathered.text.range(of: "b.1")!.lowerBound)
+        #expect(gathered.skipped.count == 1)
+        #expect(gathered.skipped.first?.hasPrefix("broken.1: line 1: ") == true, "\(gathered.skipped)")
+        let none = PrometheusExposition.gather([:])
+        #expect(none.text.isEmpty && none.skipped.isEmpty)
+    }
+}

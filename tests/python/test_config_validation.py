@@ -23,6 +23,7 @@ COMMANDS = {
     "candlewick-charts": [["candlewick", "charts"]],
     "candlewick-trading": [["candlewick", "trading", "status"]],
     "candlewick-status": [["candlewick", "status", "--seconds", "1"]],
+    "candlewick-console": [["candlewick", "console", "--listen", "127.0.0.1:0"]],
     "candlewick-send": [["candlewick", "send", "--dry-run"]],
     "proxy": [["candlewick", "proxy"]],
     "chart-worker": [["chart-worker", "serve"]],

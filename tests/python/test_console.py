@@ -5,7 +5,10 @@ While the run goes, the page shows each symbol as its record arrives, with both 
 and its signal; the run folder appears under past runs with a working link to its report. HALT is refused without a
 session (401), with a wrong credential, and for a forged POST without or with a wrong CSRF token (403) — each time
 order-router stays ACTIVE (asked with `candlewick trading status`). Logged in with the credential, a click on HALT makes
-order-router HALTED. Every attempt is in the console's audit log, the credential nowhere in it."""
+order-router HALTED. FLATTEN asks first in a <dialog>: cancelled there, nothing is sent; a forged request without the
+confirmation is refused (400); confirmed, order-router cancels and closes at IB, stays HALTED, and the page and the audit
+log show the same clean-up (cancelled intents, exits, problems). Every attempt is in the console's audit log, the
+credential nowhere in it; the console's /metrics counts the logins and operator actions by outcome."""
 import http.cookiejar
 import json
 import os
@@ -16,6 +19,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import ROOT, binary, free_port, wait_for
 from orders_stack import SYMBOLS, OrderStack
@@ -129,6 +133,9 @@ def test_console_shows_the_run_live_and_halts_only_for_the_operator(procs, tmp_p
                     timeout=15, what="the run under past runs")
     status, report = call(link.get_attribute("href"))
     assert status == 200 and "<html" in report.lower()
+    # One look: the static report inlines the very stylesheet the console serves.
+    status, css = call(base + "/console.css")
+    assert status == 200 and "body.report" in css and f"<style>{css}</style>" in report
     (tmp_path / "secret.txt").write_text("not for the browser")
     for path in ("/runs/../secret.txt", "/runs/%2e%2e/secret.txt", "/runs/run-console/..%2f..%2fsecret.txt", "/charts/x/AAPL/../../secret.txt"):
         status, body = call(base + path)
@@ -164,6 +171,33 @@ def test_console_shows_the_run_live_and_halts_only_for_the_operator(procs, tmp_p
     wait_for(lambda: "HALTED" in browser.find_element(By.ID, "operator-status").text, timeout=20, what="the router's answer on the page")
     assert router_state(env) == "HALTED"
     assert browser.find_element(By.ID, "trading-state").text == "HALTED"
+
+    # FLATTEN (acts at IB) asks first: a real <dialog>; "Cancel" sends nothing.
+    buttons = {b.get_attribute("data-action"): b for b in browser.find_elements(By.CSS_SELECTOR, "#action-buttons button")}
+    assert {"cancel_all", "flatten"} <= set(buttons), buttons.keys()
+    dialog = browser.find_element(By.ID, "confirm-dialog")
+    assert dialog.get_attribute("open") is None
+    buttons["flatten"].click()
+    wait_for(lambda: dialog.get_attribute("open") is not None, timeout=5, what="the confirmation dialog")
+    assert "closes every position" in browser.find_element(By.ID, "confirm-text").text
+    assert browser.execute_script("return document.querySelector('dialog:modal') !== null"), "the dialog is modal"
+    browser.find_element(By.ID, "confirm-no").click()
+    wait_for(lambda: "flatten not sent" in browser.find_element(By.ID, "operator-status").text, timeout=5, what="the cancelled dialog")
+    assert dialog.get_attribute("open") is None
+    # A request that skips the dialog (no "confirm") is refused by the console itself.
+    status, answer = call(base + "/command", "POST", {"action": "flatten"}, {"X-CSRF-Token": body["csrf"]}, opener=forger)
+    assert status == 400 and "confirm" in answer["error"], (status, answer)
+    assert not [e for e in (json.loads(x) for x in audit.read_text().splitlines()) if e["event"] == "command" and e["action"] == "flatten"]
+    # Confirmed: order-router halts, cancels every working Candlewick order and closes the positions at IB.
+    browser.find_element(By.ID, "command-reason").clear()
+    browser.find_element(By.ID, "command-reason").send_keys("console flatten test")
+    buttons["flatten"].click()
+    wait_for(lambda: dialog.get_attribute("open") is not None, timeout=5, what="the confirmation dialog")
+    browser.find_element(By.ID, "confirm-yes").click()
+    wait_for(lambda: browser.find_element(By.ID, "cleanup").get_attribute("hidden") is None, timeout=45, what="the clean-up on the page")
+    assert "flatten: order-router is HALTED" in browser.find_element(By.ID, "operator-status").text
+    assert router_state(env) == "HALTED"
+    shown = {k: [li.text for li in browser.find_elements(By.CSS_SELECTOR, f"#cleanup-{k} li")] for k in ("cancelled", "exits", "problems")}
     shot = tmp_path / "console.png"
     browser.execute_script("window.scrollTo(0, 0)")
     browser.save_screenshot(str(shot))
@@ -177,7 +211,39 @@ def test_console_shows_the_run_live_and_halts_only_for_the_operator(procs, tmp_p
     assert ("command_refused", "missing_csrf") in events and ("command_refused", "bad_csrf") in events
     assert ("command_refused", "cross_origin") in events
     assert [e for e in entries if e["event"] == "login"] and len([e for e in entries if e["event"] == "login"]) == 2
-    halts = [e for e in entries if e["event"] == "command"]
-    assert len(halts) == 1 and halts[0]["action"] == "halt" and halts[0]["router_state"] == "HALTED" and halts[0]["reason"] == "console test"
+    commands = [e for e in entries if e["event"] == "command"]
+    assert [e["action"] for e in commands] == ["halt", "flatten"], commands
+    halt, flatten = commands
+    assert halt["router_state"] == "HALTED" and halt["reason"] == "console test" and "cleanup" not in halt
+    assert ("command_refused", "unconfirmed") in events
+    # The audit log holds order-router's clean-up, the same the page shows.
+    assert flatten["router_state"] == "HALTED" and flatten["reason"] == "console flatten test", flatten
+    cleanup = flatten["cleanup"]
+    assert set(cleanup) == {"cancelled_intents", "exits", "problems"}, cleanup
+    assert shown["cancelled"] == (cleanup["cancelled_intents"] or ["none"])
+    assert shown["problems"] == (cleanup["problems"] or ["none"])
+    assert [x.split()[0] for x in shown["exits"] if x != "none"] == [x["symbol"] for x in cleanup["exits"]]
+    assert all(x["intent_id"] in t for x, t in zip(cleanup["exits"], shown["exits"]))
+    # What it cancelled are the run's own intents; it closed only symbols the run bought and IB filled.
+    placed = {s["symbol"]: s["router"] for s in summary["symbols"] if s["router"] and s["router"]["outcome"] == "placed"}
+    assert placed, "the bundled data gives the run at least one placed bracket"
+    assert sorted(cleanup["cancelled_intents"]) == sorted(r["intent_id"] for r in placed.values()), (cleanup, placed)
+    filled = {sym for sym, r in placed.items() if r["filled_quantity"] not in (None, "0")}
+    assert sorted(x["symbol"] for x in cleanup["exits"]) == sorted(filled), (cleanup, placed)
+    assert all(x["side"] == "SELL" and x["outcome"] == "placed" for x in cleanup["exits"]) and cleanup["problems"] == [], cleanup
+
+    # The console's own metrics count what happened here, by outcome.
+    status, text = call(base + "/metrics")
+    assert status == 200
+    counted = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for f in text_string_to_metric_families(text) for s in f.samples if s.name.startswith("candlewick_console_")}
+    def count(name, **labels):
+        return sum(v for (n, ls), v in counted.items() if n == name and labels.items() <= dict(ls).items())
+    assert count("candlewick_console_operator_actions_total", action="halt", outcome="done") == 1
+    assert count("candlewick_console_operator_actions_total", action="flatten", outcome="done") == 1
+    assert count("candlewick_console_operator_actions_total", action="flatten", outcome="refused") == 1
+    assert count("candlewick_console_operator_actions_total", action="halt", outcome="refused") == 4
+    assert count("candlewick_console_logins_total", outcome="accepted") == 2 and count("candlewick_console_logins_total", outcome="refused") == 1
+    assert count("candlewick_console_pages_connected") == 1
     assert CREDENTIAL not in audit.read_text() and "not-the-credential" not in audit.read_text()
     stack.close()
