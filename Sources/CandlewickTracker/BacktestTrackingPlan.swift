@@ -162,21 +162,8 @@ public struct BacktestTrackingPlan: Sendable, Hashable {
     }
 }
 
-/// A JSON value, as much as the plan needs to walk metrics.json and calibration.json.
-enum JSONValue: Decodable, Sendable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null } else if let b = try? c.decode(Bool.self) { self = .bool(b) } else if let n = try? c.decode(Double.self) {
-            self = .number(n)
-        } else if let s = try? c.decode(String.self) { self = .string(s) } else if let a = try? c.decode([JSONValue].self) {
-            self = .array(a)
-        } else {
-            self = .object(try c.decode([String: JSONValue].self))
-        }
-    }
-
+/// What the plan needs of a JSON value (CandlewickCore's `JSONValue`) to walk metrics.json and calibration.json.
+extension JSONValue {
     /// A leaf as text: a whole number without a fraction, other numbers rounded to 6 places; nil for null, lists, objects.
     var text: String? {
         switch self {
