@@ -211,3 +211,21 @@ def brackets_by_intent(refs):
         intent, _, leg = ref.rpartition("-")
         out.setdefault(intent, []).append(leg)
     return out
+
+
+def run_stack(procs, tmp_path, extra_config=None):
+    """An OrderStack a `candlewick run` can trade through: market entries (also while the market is closed), GTC, the run
+    owner's source allowed, the work sockets on free tcp ports, ib-paper's admin port for `run.paper_advance_days` = 1.
+    Its order-router is restarted so that it reads the same configuration as the run. Returns the stack and the env for
+    the run's processes (without unset keys)."""
+    stack = OrderStack(procs, tmp_path, extra_config={
+        "CANDLEWICK_IB_PAPER_ADMIN": None, "CANDLEWICK_RISK_ENTRY_TYPE": "MARKET", "CANDLEWICK_RISK_MARKET_ORDERS_WHEN_CLOSED": "true",
+        "CANDLEWICK_RISK_TIF": "GTC", "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "candlewick-run,test", **(extra_config or {})})
+    env = {k: v for k, v in stack.env.items() if v is not None}
+    env.update({f"CANDLEWICK_{k}": f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")})
+    env["CANDLEWICK_IB_PAPER_ADMIN"] = f"127.0.0.1:{stack.admin_port}"
+    env["CANDLEWICK_RUN_PAPER_ADVANCE_DAYS"] = "1"
+    stack.env = env
+    stack.kill_router()
+    stack.start_router()
+    return stack, env

@@ -9,13 +9,11 @@ import csv
 import io
 import json
 import pathlib
-import shutil
-import tempfile
 
 import pytest
 
 from backtest_stack import BacktestStack
-from tracker_support import MLflowServer
+from tracker_support import running_mlflow
 
 from mlflow.tracking import MlflowClient  # noqa: E402  (installed by scripts/lib.sh ensure_venv)
 
@@ -28,12 +26,8 @@ _tracked = {}
 
 @pytest.fixture(scope="module")
 def server():
-    root = pathlib.Path(tempfile.mkdtemp(prefix="cwbt-ml-", dir="/tmp"))
-    s = MLflowServer(root)
-    s.start()
-    yield s
-    s.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    with running_mlflow("cwbt-ml-") as s:
+        yield s
 
 
 def rows(text):

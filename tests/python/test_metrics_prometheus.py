@@ -15,7 +15,7 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import ROOT, binary, free_port, wait_for
-from orders_stack import SYMBOLS, OrderStack
+from orders_stack import SYMBOLS, run_stack
 
 
 def parse(text):
@@ -94,17 +94,7 @@ def counters_only_grow(before, after, gone=("candlewick-run",)):
 
 
 def test_metrics_follow_a_run_and_match_its_summary(procs, tmp_path):
-    stack = OrderStack(procs, tmp_path, extra_config={
-        "CANDLEWICK_IB_PAPER_ADMIN": None, "CANDLEWICK_RISK_ENTRY_TYPE": "MARKET", "CANDLEWICK_RISK_MARKET_ORDERS_WHEN_CLOSED": "true",
-        "CANDLEWICK_RISK_TIF": "GTC", "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "candlewick-run,test",
-        "CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S": "0.4"})
-    env = dict(stack.env)
-    env.update({f"CANDLEWICK_{k}": f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")})
-    env["CANDLEWICK_IB_PAPER_ADMIN"] = f"127.0.0.1:{stack.admin_port}"
-    env["CANDLEWICK_RUN_PAPER_ADVANCE_DAYS"] = "1"
-    stack.env = env
-    stack.kill_router()
-    stack.start_router()
+    stack, env = run_stack(procs, tmp_path, {"CANDLEWICK_RUNTIME_HEARTBEAT_INTERVAL_S": "0.4"})
     console = Console(procs, env, tmp_path)
 
     # Before the run: order-router and gateway-bridge are up; nothing decided yet.

@@ -9,22 +9,12 @@ import time
 
 import zmq
 
-from conftest import ROOT, binary, free_port, wait_for
-from orders_stack import SYMBOLS, OrderStack, brackets_by_intent
+from conftest import ROOT, binary, wait_for
+from orders_stack import SYMBOLS, brackets_by_intent, run_stack
 
 
 def test_run_with_orders_survives_sigkill_of_workers_and_router(procs, tmp_path):
-    stack = OrderStack(procs, tmp_path, extra_config={
-        "CANDLEWICK_IB_PAPER_ADMIN": None, "CANDLEWICK_RISK_ENTRY_TYPE": "MARKET", "CANDLEWICK_RISK_MARKET_ORDERS_WHEN_CLOSED": "true",
-        "CANDLEWICK_RISK_TIF": "GTC", "CANDLEWICK_ROUTER_ALLOWED_SOURCES": "candlewick-run,test"})
-    env = {k: v for k, v in stack.env.items() if v is not None}
-    env.update({f"CANDLEWICK_{k}": f"tcp://127.0.0.1:{free_port()}" for k in ("CHART_JOBS", "CHART_RESULTS", "LLM_JOBS", "LLM_RESULTS")})
-    env["CANDLEWICK_IB_PAPER_ADMIN"] = f"127.0.0.1:{stack.admin_port}"
-    env["CANDLEWICK_RUN_PAPER_ADVANCE_DAYS"] = "1"
-    # The router restarted below must see the same configuration.
-    stack.env = env
-    stack.kill_router()
-    stack.start_router()
+    stack, env = run_stack(procs, tmp_path)
     decisions = stack.subscriber(["router.decision"])
     env["CANDLEWICK_TRACKER_DIRECTORY"] = str(tmp_path / "tracked")
     env["CANDLEWICK_TRACKER_SPOOL_DIR"] = str(tmp_path / "tracker-spool")

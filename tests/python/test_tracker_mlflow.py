@@ -16,7 +16,7 @@ import time
 import pytest
 
 from conftest import wait_for
-from tracker_support import (PORTFOLIO_VALUE, BusClient, MLflowServer, OutboxRun, expected_child, many_symbols, now_iso, pngs,
+from tracker_support import (PORTFOLIO_VALUE, BusClient, MLflowServer, running_mlflow, OutboxRun, expected_child, many_symbols, now_iso, pngs,
                              publish_broker, publish_run, start_proxy, start_tracker, symbol_payload)
 
 import mlflow  # noqa: E402  (installed by scripts/lib.sh ensure_venv: a missing mlflow is an error, not a skip)
@@ -32,12 +32,8 @@ def tmp_short():
 
 @pytest.fixture(scope="module")
 def server():
-    root = pathlib.Path(tempfile.mkdtemp(prefix="cwml-", dir="/tmp"))
-    s = MLflowServer(root)
-    s.start()
-    yield s
-    s.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    with running_mlflow("cwml-") as s:
+        yield s
 
 
 def bus(tmp):

@@ -1,12 +1,15 @@
 """Helpers for the tracker tests: a real MLflow server, the bus proxy and tracker, and a pyzmq
 publisher that frames messages exactly as the Swift side does ([topic, envelope JSON, attachment…])."""
+import contextlib
 import hashlib
 import json
 import os
 import pathlib
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -23,6 +26,19 @@ def bus_directory(pub):
 
 MLFLOW = str(pathlib.Path(sys.executable).parent / "mlflow")
 CHARTS = ROOT / "docs" / "charts"
+
+
+@contextlib.contextmanager
+def running_mlflow(prefix):
+    """A real MLflow server over a fresh folder under /tmp, stopped and removed afterwards (a module fixture's body)."""
+    root = pathlib.Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    s = MLflowServer(root)
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 class MLflowServer:
