@@ -260,7 +260,7 @@ def main(out):
     client = b[-1]["client"]
     lines = [
         "## The console watching a 500-symbol run", "",
-        f"One stack ({WORKERS} chart-workers, built as in "A 500-symbol run of the whole pipeline") runs a cold run to cache the contracts, then "
+        f"One stack ({WORKERS} chart-workers, built as in ‘A 500-symbol run of the whole pipeline’) runs a cold run to cache the contracts, then "
         f"{PAIRS} pairs of **warm** 500-symbol runs, alternating A, B, A, B, … {GAP} s apart. A: no console (the anchor). B: "
         "a `candlewick console` (read-only, no credential) started before the run and subscribed to the bus, with one "
         "client on its `/events` stream doing what the page does: it takes the snapshot and every patch, and loads both "
