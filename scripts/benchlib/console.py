@@ -83,8 +83,9 @@ def client(base, timeout=900):
     symbols, events, size, run_id, total, finished = {}, 0, 0, None, None, False
 
     def take_symbol(key, value):
-        if key not in symbols:
-            symbols[key] = value
+        # A record names its run (run_id); the page shows the records of the current run.
+        if (value.get("run_id"), key) not in symbols:
+            symbols[(value.get("run_id"), key)] = value
             for url in value.get("charts", {}).values():
                 urls.put(url)
 
@@ -92,11 +93,13 @@ def client(base, timeout=900):
         nonlocal run_id, total, finished
         if value is None:
             return
-        if value["run_id"] != run_id:  # a new run: what the page showed of the old one goes
+        if value["run_id"] != run_id:  # a new run
             run_id, finished = value["run_id"], False
-            symbols.clear()
         total = value["progress"]["total"]
         finished = finished or value.get("finished") is not None
+
+    def current():
+        return [v for (r, _), v in symbols.items() if r == run_id]
 
     for name, data in sse_events(response):
         events += 1
@@ -111,17 +114,17 @@ def client(base, timeout=900):
                 take_run(body["value"])
             elif body["section"] == "symbol":
                 take_symbol(body["key"], body["value"])
-        if finished and total is not None and len(symbols) >= total:
+        if finished and total is not None and len(current()) >= total:
             break
     conn.close()
     for _ in fetchers:
         urls.put(None)
     for t in fetchers:
         t.join()
-    result = {"run_id": run_id, "symbols": len(symbols), "total": total, "charts": done["charts"], "chart_bytes": done["chart_bytes"],
+    result = {"run_id": run_id, "symbols": len(current()), "total": total, "charts": done["charts"], "chart_bytes": done["chart_bytes"],
               "events": events, "bytes": size, "finished": finished, "failed": done["failed"][:5]}
     print(json.dumps(result), flush=True)
-    ok = finished and total and len(symbols) == total and done["charts"] == 2 * total and not done["failed"]
+    ok = finished and total and len(current()) == total and done["charts"] == 2 * len(symbols) and not done["failed"]
     sys.exit(0 if ok else 1)
 
 
