@@ -7,7 +7,10 @@ everything `run.py` counts (every stack process and the run owner), never the co
 reported on their own.
 
     python3 scripts/benchlib/console.py OUT.md            # the bench (CANDLEWICK_BENCH_CONSOLE_PAIRS, default 6)
-    python3 scripts/benchlib/console.py --client URL      # the page's stand-in, prints one JSON line (used by the bench)
+    python3 scripts/benchlib/console.py --client URL [--no-charts]   # the page's stand-in, prints one JSON line
+    python3 scripts/benchlib/console.py --probe PAGE N    # where the console's CPU goes: a cold run, then N warm runs
+        with a console and PAGE = charts (the client loads every chart), events (the client reads /events only) or
+        none (no client); prints the console's CPU seconds per run
 """
 import http.client
 import json
@@ -49,7 +52,7 @@ def sse_events(response):
             data.append(line[5:].lstrip(" ") if line[5:6] == " " else line[5:])
 
 
-def client(base, timeout=900):
+def client(base, load_charts=True, timeout=900):
     """Reads `base`/events from the snapshot until the run it sees has finished and every one of its symbols has
     come with both charts; meanwhile two connections (kept alive, as a browser's) fetch each chart URL as it
     appears. Prints {"symbols", "charts", "chart_bytes", "events", "bytes", "finished"} and exits 0 only when
@@ -86,7 +89,7 @@ def client(base, timeout=900):
         # A record names its run (run_id); the page shows the records of the current run.
         if (value.get("run_id"), key) not in symbols:
             symbols[(value.get("run_id"), key)] = value
-            for url in value.get("charts", {}).values():
+            for url in value.get("charts", {}).values() if load_charts else ():
                 urls.put(url)
 
     def take_run(value):
@@ -124,7 +127,7 @@ def client(base, timeout=900):
     result = {"run_id": run_id, "symbols": len(current()), "total": total, "charts": done["charts"], "chart_bytes": done["chart_bytes"],
               "events": events, "bytes": size, "finished": finished, "failed": done["failed"][:5]}
     print(json.dumps(result), flush=True)
-    ok = finished and total and len(current()) == total and done["charts"] == 2 * len(symbols) and not done["failed"]
+    ok = finished and total and len(current()) == total and (done["charts"] == 2 * len(symbols) or not load_charts) and not done["failed"]
     sys.exit(0 if ok else 1)
 
 
@@ -152,9 +155,10 @@ def wait(what, check, timeout=60):
     return value
 
 
-def start_console(env, work, n):
-    """A console on a free loopback port (read-only: no credential) and one client on its /events; returns both
-    once /healthz says the bus is alive and the client is listening."""
+def start_console(env, work, n, page_mode="charts"):
+    """A console on a free loopback port (read-only: no credential) and one client on its /events (none when
+    `page_mode` is "none"; one that does not load the charts when it is "events"); returns both once /healthz says
+    the bus is alive and the client is listening."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     console = subprocess.Popen([str(BIN / "candlewick"), "console", "--listen", f"127.0.0.1:{port}", "--runs", str(work),
@@ -169,7 +173,10 @@ def start_console(env, work, n):
 
     try:
         wait("the console's /healthz (bus alive)", healthy)
-        page = subprocess.Popen([sys.executable, __file__, "--client", base], stdout=subprocess.PIPE, stderr=open(work / f"client-{n}.log", "ab"))
+        if page_mode == "none":
+            return console, None
+        page = subprocess.Popen([sys.executable, __file__, "--client", base, *(["--no-charts"] if page_mode == "events" else [])],
+                                stdout=subprocess.PIPE, stderr=open(work / f"client-{n}.log", "ab"))
         wait("the client on /events", lambda: (get(base, "/healthz")[1] or {}).get("listeners", 0) >= 1)
     except BaseException:
         console.kill()
@@ -190,11 +197,12 @@ def reap(proc, timeout=None):
         time.sleep(0.05)
 
 
-def one(env, work, procs, label, n):
-    """One warm run: label "A" without a console, "B" with one watching. Returns a dict of figures."""
+def one(env, work, procs, label, n, page_mode="charts"):
+    """One warm run: label "A" without a console, "B" with one watching (`page_mode`: see start_console).
+    Returns a dict of figures."""
     console = page = None
     if label == "B":
-        console, page = start_console(env, work, n)
+        console, page = start_console(env, work, n, page_mode)
         console_before = run.cpu_seconds(console.pid)
     try:
         wall, msgs, summary, cpu, rss, pacing = run.run_once(env, work, f"warm-{n}-{label}", procs)
@@ -208,6 +216,7 @@ def one(env, work, procs, label, n):
     if console:
         out["console_cpu_run"] = run.cpu_seconds(console.pid) - console_before
         out["console_rss_mib"] = run.peak_rss_mib(console.pid)
+    if page:
         try:
             out["client_cpu"] = reap(page, timeout=120)
         except subprocess.TimeoutExpired:
@@ -219,6 +228,7 @@ def one(env, work, procs, label, n):
         seen = json.loads(page.stdout.read().decode().strip().splitlines()[-1])
         assert page.returncode == 0 and seen["run_id"] == summary["run_id"], f"the client saw less than the run: {seen}"
         out["client"] = seen
+    if console:
         console.terminate()
         try:
             out["console_cpu_life"] = reap(console, timeout=15)
@@ -303,8 +313,28 @@ def main(out):
     print("\n".join(lines))
 
 
+def probe(page_mode, n):
+    """A cold run, then `n` warm runs with a console and `page_mode`; prints the console's CPU seconds (median)."""
+    work = pathlib.Path(tempfile.mkdtemp(prefix="cw-bench-console-probe-"))
+    env, procs = run.stack(work, WORKERS)
+    try:
+        run.run_once(env, work, "cold", procs)
+        rs = []
+        for i in range(1, n + 1):
+            time.sleep(GAP)
+            rs.append(one(env, work, procs, "B", i, page_mode))
+    finally:
+        stop(procs)
+    print(json.dumps({"page": page_mode, "console_cpu_run": [r["console_cpu_run"] for r in rs],
+                      "median": median([r["console_cpu_run"] for r in rs]), "proxy_cpu": [r["cpu"]["proxy"] for r in rs],
+                      "run_owner_cpu": [r["cpu"]["run owner"] for r in rs], "stack_cpu": [r["stack_cpu"] for r in rs],
+                      "client_cpu": [r.get("client_cpu") for r in rs], "wall": [r["wall"] for r in rs]}))
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--client"]:
-        client(sys.argv[2])
+        client(sys.argv[2], load_charts="--no-charts" not in sys.argv[3:])
+    elif sys.argv[1:2] == ["--probe"]:
+        probe(sys.argv[2], int(sys.argv[3]))
     else:
         main(sys.argv[1])
