@@ -306,6 +306,9 @@ def main(out):
         lines.append(f"| {label} | " + " | ".join(f"{median([r['cpu'][n] for r in rs]):.2f}" for n in names) + " |")
     lines += ["", f"Reading: with the console watching, the median warm run takes {wall_ratio:.3f}x the wall time and "
               f"{cpu_ratio:.3f}x the stack's CPU seconds of the same run without it. The 3 % target is **{verdict}**. "
+              f"B was slower than its A in {sum(x > 1 for x in pair_wall)} of {PAIRS} pairs and used more stack CPU in "
+              f"{sum(x > 1 for x in pair_cpu)}; the A runs alone spread {min(r['wall'] for r in a):.1f}–{max(r['wall'] for r in a):.1f} s "
+              f"wall and {min(r['stack_cpu'] for r in a):.1f}–{max(r['stack_cpu'] for r in a):.1f} CPU s. "
               f"Measured by `scripts/bench console` on {started}–{ended} UTC. The machine was shared with other sessions "
               f"(1-minute load average {min(load):.1f}–{max(load):.1f} across the runs), so read the ratio against the "
               "spread of the A runs themselves.", ""]
