@@ -29,6 +29,8 @@ import run
 from common import BIN, free_port, stop
 
 PAIRS = int(os.environ.get("CANDLEWICK_BENCH_CONSOLE_PAIRS", "6"))
+# 1: the stack also runs a tracker (as scripts/run's does), so `run.` already has a subscriber without the console.
+TRACKER = os.environ.get("CANDLEWICK_BENCH_CONSOLE_TRACKER", "0") == "1"
 WORKERS = 2
 LIMIT = 1.03  # the acceptance: within 3 % of wall time and of CPU seconds
 GAP = 16  # past gateway-bridge's 15 s identical-request window: every warm run asks IB for the bars again
@@ -197,10 +199,12 @@ def reap(proc, timeout=None):
         time.sleep(0.05)
 
 
-def one(env, work, procs, label, n, page_mode="charts"):
+def one(env, work, procs, label, n, page_mode="charts", extra=None):
     """One warm run: label "A" without a console, "B" with one watching (`page_mode`: see start_console).
-    Returns a dict of figures."""
+    `extra`: more stack processes by name, whose CPU counts to the stack's. Returns a dict of figures."""
     console = page = None
+    extra = extra or {}
+    extra_before = {k: run.cpu_seconds(p.pid) for k, p in extra.items()}
     if label == "B":
         console, page = start_console(env, work, n, page_mode)
         console_before = run.cpu_seconds(console.pid)
@@ -211,6 +215,7 @@ def one(env, work, procs, label, n, page_mode="charts"):
             if p:
                 p.kill()
         raise
+    cpu.update({k: run.cpu_seconds(p.pid) - extra_before[k] for k, p in extra.items()})
     out = {"label": label, "n": n, "wall": wall, "messages": msgs, "stack_cpu": sum(cpu.values()), "cpu": cpu,
            "placed": summary["orders"]["placed"]}
     if console:
@@ -246,15 +251,22 @@ def median(xs):
 def main(out):
     work = pathlib.Path(tempfile.mkdtemp(prefix="cw-bench-console-"))
     env, procs = run.stack(work, WORKERS)
+    extra = {}
+    if TRACKER:
+        (work / "tracker").mkdir()
+        extra["tracker"] = subprocess.Popen([str(BIN / "tracker")], env={**env, "CANDLEWICK_TRACKER_DIRECTORY": str(work / "tracker")},
+                                            stdout=subprocess.DEVNULL, stderr=open(work / "tracker.log", "ab"))
+        procs.append(extra["tracker"])  # stopped with the stack; its CPU is counted through `extra`
+        time.sleep(1.5)
     runs = []
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     load = [os.getloadavg()[0]]
     try:
-        run.run_once(env, work, "cold", procs)  # caches the contracts; not measured here
+        run.run_once(env, work, "cold", procs[:len(procs) - len(extra)])  # caches the contracts; not measured here
         for i in range(1, PAIRS + 1):
             for label in ("A", "B"):
                 time.sleep(GAP)
-                runs.append(one(env, work, procs, label, i))
+                runs.append(one(env, work, procs[:len(procs) - len(extra)], label, i, extra=extra))
                 load.append(os.getloadavg()[0])
     finally:
         stop(procs)
