@@ -133,7 +133,8 @@ struct JSONBytes {
         return i
     }
 
-    mutating func int(_ v: Int) {
+    /// Appends a signed integer in decimal (`Int` in the envelope, `Int64` in payloads).
+    mutating func int<T: SignedInteger & FixedWidthInteger>(_ v: T) {
         if v < 0 {
             bytes.append(0x2D)
             uint(v.magnitude)

@@ -280,7 +280,7 @@ enum FastJSONWriter {
         switch value {
         case .null: out.raw("null")
         case .bool(let b): b ? out.raw("true") : out.raw("false")
-        case .int(let i): out.int64(i)
+        case .int(let i): out.int(i)
         case .uint(let u): out.uint(u)
         case .double(let d):
             // Foundation: the shortest round-trip spelling (`description`) without a trailing ".0".
@@ -327,14 +327,5 @@ extension JSONBytes {
     mutating func ascii(_ s: String) {
         var s = s
         s.withUTF8 { bytes.append(contentsOf: $0) }
-    }
-
-    mutating func int64(_ v: Int64) {
-        if v < 0 {
-            bytes.append(0x2D)
-            uint(v.magnitude)
-        } else {
-            uint(UInt64(v))
-        }
     }
 }
