@@ -9,6 +9,9 @@ public struct ConsoleState: Sendable {
     public struct ProcessEntry: Sendable {
         public let heartbeat: Heartbeat
         public let receivedAt: Date
+        /// The heartbeat as the page shows it, encoded once on arrival: without `metrics` (up to 256 KiB of Prometheus
+        /// text the page never shows; `/metrics` serves it), so the once-a-second process list stays small.
+        let pageJSON: Data
         /// Silent for more than three heartbeat intervals: presumed dead.
         public func isStale(at now: Date) -> Bool { now.timeIntervalSince(receivedAt) > heartbeat.intervalS * 3 }
     }
@@ -57,7 +60,7 @@ public struct ConsoleState: Sendable {
     public mutating func apply(type: String, runId: String?, payload: any BusPayload, receivedAt: Date) -> [Update] {
         switch payload {
         case let hb as Heartbeat:
-            processes[hb.instance] = ProcessEntry(heartbeat: hb, receivedAt: receivedAt)
+            processes[hb.instance] = ProcessEntry(heartbeat: hb, receivedAt: receivedAt, pageJSON: Self.pageJSON(hb))
             return [Update(section: "processes", key: nil, value: processesJSON(now: receivedAt))]
         case let started as RunStarted:
             run = RunEntry(runId: started.runId, symbols: started.symbols, startedJSON: Self.json(started))
@@ -158,7 +161,7 @@ public struct ConsoleState: Sendable {
     public func processesJSON(now: Date) -> Data {
         let rows = processes.values.sorted { $0.heartbeat.instance < $1.heartbeat.instance }.map { entry -> String in
             let age = max(0, now.timeIntervalSince(entry.receivedAt))
-            return "{\"heartbeat\":\(String(decoding: Self.json(entry.heartbeat), as: UTF8.self)),\"age_s\":\(Self.number(age)),\"stale\":\(entry.isStale(at: now))}"
+            return "{\"heartbeat\":\(String(decoding: entry.pageJSON, as: UTF8.self)),\"age_s\":\(Self.number(age)),\"stale\":\(entry.isStale(at: now))}"
         }
         return Data("[\(rows.joined(separator: ","))]".utf8)
     }
@@ -189,6 +192,14 @@ public struct ConsoleState: Sendable {
             "actions":[\(actions.map(Self.quoted).joined(separator: ","))],"confirm":[\(confirm.map(Self.quoted).joined(separator: ","))],"operator_enabled":\(operatorEnabled)}
             """
         return Data(text.utf8)
+    }
+
+    /// `hb` without its metrics text, as JSON.
+    static func pageJSON(_ hb: Heartbeat) -> Data {
+        guard hb.metrics != nil else { return json(hb) }
+        let shown = try? Heartbeat(process: hb.process, instance: hb.instance, pid: hb.pid, host: hb.host, startedAt: hb.startedAt, state: hb.state,
+                                   intervalS: hb.intervalS, counters: hb.counters, alerts: hb.alerts)
+        return shown.map(json) ?? json(hb)
     }
 
     static func json(_ payload: some BusPayload) -> Data {

@@ -43,6 +43,19 @@ import Testing
         #expect((list[0]["age_s"] as? Double) == 0.5)
     }
 
+    @Test func theProcessListLeavesTheMetricsTextOutAndKeepsItForMetrics() throws {
+        var state = ConsoleState()
+        let text = "candlewick_jobs_total{process=\"chart-worker\",instance=\"chart-worker.1\"} 3\n"
+        let hb = try Heartbeat(process: "chart-worker", instance: "chart-worker.1", pid: 42, host: "h", startedAt: t0, state: "running",
+                               intervalS: 2, counters: ["jobs": 3], metrics: text)
+        let updates = state.apply(type: "heartbeat", runId: nil, payload: hb, receivedAt: t0)
+        let shown = String(decoding: updates[0].value, as: UTF8.self)
+        #expect(!shown.contains("candlewick_jobs_total") && !shown.contains("\"metrics\""), "the page never shows the metrics text")
+        let list = try #require(try JSONSerialization.jsonObject(with: state.processesJSON(now: t0)) as? [[String: Any]])
+        #expect(((list[0]["heartbeat"] as? [String: Any])?["counters"] as? [String: Double]) == ["jobs": 3])
+        #expect(state.processes["chart-worker.1"]?.heartbeat.metrics == text, "kept for /metrics")
+    }
+
     @Test func theRunsProgressFollowsItsRecordsAndANewRunStartsAfresh() throws {
         var state = ConsoleState()
         _ = state.apply(type: "run.started", runId: "r1", payload: try RunStarted(runId: "r1", symbols: ["AAPL", "MSFT", "SPY"], startedAt: t0), receivedAt: t0)
