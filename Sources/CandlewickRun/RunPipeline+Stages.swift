@@ -102,8 +102,9 @@ extension RunPipeline {
                     llmProvider: s.provider ?? "unknown", llmModel: s.model ?? "unknown", promptVersion: s.promptVersion ?? "unknown",
                     inputTokens: a.inputTokens, outputTokens: a.outputTokens, llmLatencyMs: a.latencyMs, costUsd: a.costUsd, latestPrice: chart.lastClose,
                     stageTimings: ["charts": chart.at, "analysis": max(0, now - chart.at)])
-                let live = try LiveSymbolRecord(symbolRecord, runFolder: settings.runFolder.map { ($0 as NSString).lastPathComponent },
-                                                 chartFiles: chart.files)
+                // Derived from a valid record and checked paths; should it still be refused, the audited record goes out alone.
+                let folder = settings.runFolder.map { ($0 as NSString).lastPathComponent }.flatMap { LiveSymbolRecord.plainSegment($0) ? $0 : nil }
+                let live = try? LiveSymbolRecord(symbolRecord, runFolder: folder, chartFiles: folder == nil ? [:] : chart.files)
                 actions += record(.symbol(symbolRecord, charts: chart.pngs), live: live)
             } catch {
                 actions.append(.warn("run.tracking_invalid", ["symbol": s.symbol, "error": "\(error)"]))

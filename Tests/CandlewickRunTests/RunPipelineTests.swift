@@ -331,6 +331,16 @@ struct RunPipelineOrderTests {
         let out2 = bare.send(.analysisResult(try Make.analysisResult(a2.job)))
         let files: [[String: String]] = out2.compactMap { if case .show(let l) = $0 { l.chartFiles } else { nil } }
         #expect(files == [[:]])
+        // A run folder whose name is no plain segment ("."): the live record names no folder and no chart, and the audited
+        // record still goes out.
+        var dot = Driver(Make.settings(["AAA"]) { $0.runFolder = "."; $0.chartsDirectory = "./charts" })
+        let j4 = try dot.startWithBars()[0]
+        let (r4, p4, d4) = try Make.chartResult(j4, filePaths: ["charts/AAA/AAA_daily.png", nil])
+        let a4 = dot.send(.chartResult(r4, charts: p4, declaredSHA256: d4)).analysisJobs[0]
+        let out4 = dot.send(.analysisResult(try Make.analysisResult(a4.job)))
+        #expect(out4.records.map(\.kind).contains("symbol AAA"))
+        let dotLive = try #require(out4.compactMap { if case .show(let l) = $0 { l } else { nil } }.first)
+        #expect(dotLive.runFolder == nil && dotLive.chartFiles.isEmpty)
         var untracked = Driver(Make.settings(["AAA"]) { $0.track = false; $0.runFolder = "/tmp" })
         let j3 = try untracked.startWithBars()[0]
         let a3 = try untracked.render(j3).analysisJobs[0]
