@@ -38,6 +38,10 @@ TIF = {"enum": ["DAY", "GTC", "IOC", "OPG"]}
 INT_MAP = {"type": "object", "additionalProperties": {"type": "integer"}}
 NUM_MAP = {"type": "object", "additionalProperties": {"type": "number"}}
 STR_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+# A path segment a reader may join to a directory: not empty, not starting with '.', no '/', '\\' or NUL.
+_SEGMENT = r"[^./\\\x00][^/\\\x00]*"
+PLAIN_SEGMENT = {"type": "string", "pattern": "^" + _SEGMENT + "$"}
+PLAIN_PATH = f"^{_SEGMENT}(/{_SEGMENT})*$"
 # A run.* record's place in its run's audit trail (docs/tracking.md): seq 1…n, the run owner's outbox
 # directory, and on run.finished the symbols that have a record.
 TRAIL = nullable(obj({"seq": {"type": "integer", "minimum": 1}, "outbox": nullable({"type": "string", "pattern": "^/"}),
@@ -287,6 +291,22 @@ PAYLOADS = {
     "run.finished": obj({
         "run_id": NONEMPTY, "status": {"enum": ["FINISHED", "FAILED"]}, "totals": nullable(NUM_MAP), "finished_at": TS, "trail": TRAIL,
     }, ["run_id", "status", "finished_at"]),
+    # For live observers (the console): run.symbol without raw_answer, trail and the PNG attachments, under a topic no
+    # `run.` subscription matches, so the charts never cross the bus to an observer.
+    "live.symbol": obj({
+        "run_id": NONEMPTY, "symbol": SYMBOL, "signal": ref("signal"),
+        "reasons": nullable({"type": "array", "items": {"type": "string"}}),
+        "llm_provider": {"type": "string"}, "llm_model": {"type": "string"}, "prompt_version": {"type": "string"},
+        "input_tokens": nullable({"type": "integer", "minimum": 0}), "output_tokens": nullable({"type": "integer", "minimum": 0}),
+        "llm_latency_ms": nullable({"type": "number", "minimum": 0}), "latest_price": PRICE,
+        "stage_timings": nullable(NUM_MAP), "cost_usd": nullable({"type": "number", "minimum": 0}),
+        "run_folder": nullable(PLAIN_SEGMENT),
+        "chart_files": nullable({"type": "object", "propertyNames": {"enum": ["daily", "weekly"]},
+                                 "additionalProperties": {"type": "string", "pattern": PLAIN_PATH}}),
+    }, ["run_id", "symbol", "signal", "llm_provider", "llm_model", "prompt_version", "latest_price"]) | {
+        "description": "Not expressible here, checked by Swift: signal.symbol equals symbol. chart_files: daily / weekly "
+                       "chart PNG paths relative to the run folder named run_folder (plain segments: no '..', no absolute path).",
+    },
     # Commands to gateway-bridge (in MessageCatalog.standard since the run owner moved to CandlewickRun).
     "market_data.request": obj({
         "symbol": SYMBOL, "duration_days": nullable({"type": "integer", "minimum": 1, "maximum": 10000}),

@@ -8,9 +8,10 @@ import ServiceLifecycle
 /// processes' heartbeat ages once a second. On shutdown it ends every page's event stream first, so
 /// the HTTP server can stop without waiting for them.
 public struct ConsoleBusService: Service {
-    /// The topics the console shows.
+    /// The topics the console shows. Not `run.symbol`: its records carry both chart PNGs, which the console reads from
+    /// the run folder instead; `live.symbol` has the rest.
     public static let topics = [
-        Heartbeat.messageType, "run.", RouterDecision.messageType, TradingStateReport.messageType, Order.messageType,
+        Heartbeat.messageType, RunStarted.messageType, RunFinished.messageType, LiveSymbolRecord.messageType, RouterDecision.messageType, TradingStateReport.messageType, Order.messageType,
         Trade.messageType, Portfolio.messageType, BrokerOrder.messageType, TradeExecution.messageType,
     ]
 

@@ -10,7 +10,6 @@ public actor ConsoleHub {
     private var listeners: [UUID: AsyncStream<String>.Continuation] = [:]
     private var lastMessageAt: Date?
     private var pastRuns: Data
-    public nonisolated let charts: ChartStore
     public nonisolated let runs: RunFolders
     /// The operator actions the page offers (the router's trading commands except `status`).
     public nonisolated let actions: [String]
@@ -21,29 +20,17 @@ public actor ConsoleHub {
     /// - Parameters:
     ///   - actions: the trading commands the page offers as buttons.
     ///   - operatorEnabled: whether an operator can log in and send them (credential and operator key present).
-    public init(charts: ChartStore, runs: RunFolders, actions: [String], operatorEnabled: Bool) {
-        self.charts = charts
+    public init(runs: RunFolders, actions: [String], operatorEnabled: Bool) {
         self.runs = runs
         self.actions = actions
         self.operatorEnabled = operatorEnabled
         pastRuns = runs.pastRunsJSON()
     }
 
-    /// Takes a bus message: keeps its charts, updates the model and tells every page what changed.
+    /// Takes a bus message: updates the model and tells every page what changed.
     public func ingest(_ message: BusMessage, receivedAt: Date = Date()) {
         lastMessageAt = receivedAt
-        let names = message.header.attachments.sorted { $0.index < $1.index }.map(\.name)
-        if let record = message.payload(as: SymbolRecord.self) {
-            for (i, name) in names.enumerated() where i < message.attachments.count {
-                if name == SymbolRecord.dailyChartName {
-                    charts.put(runId: record.runId, symbol: record.symbol, timeframe: "daily", png: message.attachments[i])
-                } else if name == SymbolRecord.weeklyChartName {
-                    charts.put(runId: record.runId, symbol: record.symbol, timeframe: "weekly", png: message.attachments[i])
-                }
-            }
-        }
-        let updates = state.apply(type: message.header.type, runId: message.header.runId, payload: message.payload,
-                                  attachmentNames: names, receivedAt: receivedAt)
+        let updates = state.apply(type: message.header.type, runId: message.header.runId, payload: message.payload, receivedAt: receivedAt)
         broadcast(updates)
         if message.header.type == RunFinished.messageType {
             // The run owner writes report.html just after publishing run.finished, the tracker later: look a few times.
@@ -58,6 +45,13 @@ public actor ConsoleHub {
 
     /// When the runs directory is read again after a `run.finished` (not a poll: a few looks, then none).
     static let runsRereadDelays: [Duration] = [.zero, .seconds(1), .seconds(3), .seconds(10), .seconds(30)]
+
+    /// The file of the watched run's chart (run, symbol, `daily` / `weekly`) in the runs directory, or nil when the
+    /// run is not the one watched, its record names no such chart, or the file is not there (or its path would leave
+    /// the runs directory: `RunFolders.resolve`).
+    public func chartFile(runId: String, symbol: String, timeframe: String) -> String? {
+        state.chartFile(runId: runId, symbol: symbol, timeframe: timeframe).flatMap(runs.resolve)
+    }
 
     /// Reads the runs directory again; tells the pages when the list changed.
     public func refreshRuns() {

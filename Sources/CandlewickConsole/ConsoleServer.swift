@@ -68,7 +68,7 @@ public struct ConsoleServer: Sendable {
         router.get("/healthz") { _, _ in await health() }
         router.get("/metrics") { _, _ in await prometheus() }
         router.get("/events") { _, _ in await events() }
-        router.get("/charts/:run/:symbol/:file") { _, context in chart(context) }
+        router.get("/charts/:run/:symbol/:file") { _, context in await chart(context) }
         router.get("/runs/**") { _, context in runFile(context) }
         router.get("/session") { request, _ in
             switch sessions.session(Self.cookie(request)) {
@@ -118,12 +118,14 @@ public struct ConsoleServer: Sendable {
         })
     }
 
-    private func chart(_ context: ConsoleRequestContext) -> Response {
+    /// A chart of the watched run, read from its run folder (where the run's `live.symbol` record says it is).
+    private func chart(_ context: ConsoleRequestContext) async -> Response {
         guard let run = context.parameters.get("run").flatMap(\.removingPercentEncoding),
               let symbol = context.parameters.get("symbol").flatMap(\.removingPercentEncoding),
               let file = context.parameters.get("file"), ["daily.png", "weekly.png"].contains(file),
-              let png = hub.charts.get(runId: run, symbol: symbol, timeframe: String(file.dropLast(4)))
-        else { return Self.text("no such chart (charts of the current run are kept in memory; older ones are in the run folder)\n", status: .notFound) }
+              let path = await hub.chartFile(runId: run, symbol: symbol, timeframe: String(file.dropLast(4))),
+              let png = FileManager.default.contents(atPath: path)
+        else { return Self.text("no such chart (the current run's charts are served from its run folder; older ones under /runs/)\n", status: .notFound) }
         var headers = HTTPFields()
         headers[.contentType] = "image/png"
         headers[.cacheControl] = "private, max-age=3600"

@@ -9,6 +9,9 @@ public struct ConsoleState: Sendable {
     public struct ProcessEntry: Sendable {
         public let heartbeat: Heartbeat
         public let receivedAt: Date
+        /// The heartbeat as the page shows it, encoded once on arrival: without `metrics` (up to 256 KiB of Prometheus
+        /// text the page never shows; `/metrics` serves it), so the once-a-second process list stays small.
+        let pageJSON: Data
         /// Silent for more than three heartbeat intervals: presumed dead.
         public func isStale(at now: Date) -> Bool { now.timeIntervalSince(receivedAt) > heartbeat.intervalS * 3 }
     }
@@ -19,8 +22,10 @@ public struct ConsoleState: Sendable {
         public let symbols: [String]
         public var startedJSON: Data
         public var finishedJSON: Data?
-        /// Symbol → its `run.symbol` record as shown (raw answer left out, chart links added).
+        /// Symbol → its `live.symbol` record as shown (chart links added).
         public var records: [String: Data] = [:]
+        /// Symbol → timeframe → where its chart is in the runs directory (path segments: the run folder, then the file's).
+        public var chartFiles: [String: [String: [String]]] = [:]
         /// Stage name → number of symbols whose record has a timing for it.
         public var stageCounts: [String: Int] = [:]
         /// Symbol → the router's latest decision on it in this run.
@@ -52,19 +57,19 @@ public struct ConsoleState: Sendable {
 
     /// Takes one bus message in; returns what changed for the page, or nil when the message is not one the console shows
     /// (or belongs to a run other than the one being watched).
-    public mutating func apply(type: String, runId: String?, payload: any BusPayload, attachmentNames: [String], receivedAt: Date) -> [Update] {
+    public mutating func apply(type: String, runId: String?, payload: any BusPayload, receivedAt: Date) -> [Update] {
         switch payload {
         case let hb as Heartbeat:
-            processes[hb.instance] = ProcessEntry(heartbeat: hb, receivedAt: receivedAt)
+            processes[hb.instance] = ProcessEntry(heartbeat: hb, receivedAt: receivedAt, pageJSON: Self.pageJSON(hb))
             return [Update(section: "processes", key: nil, value: processesJSON(now: receivedAt))]
         case let started as RunStarted:
             run = RunEntry(runId: started.runId, symbols: started.symbols, startedJSON: Self.json(started))
             return [Update(section: "run", key: nil, value: runJSON())]
-        case let record as SymbolRecord:
-            guard run?.runId != record.runId else { return addRecord(record, attachmentNames: attachmentNames) }
+        case let record as LiveSymbolRecord:
+            guard run?.runId != record.runId else { return addRecord(record) }
             // A record of a run whose start the console missed (started before it): watch that run from here on.
             run = RunEntry(runId: record.runId, symbols: [], startedJSON: Data("{\"run_id\":\(Self.quoted(record.runId))}".utf8))
-            return [Update(section: "run", key: nil, value: runJSON())] + addRecord(record, attachmentNames: attachmentNames)
+            return [Update(section: "run", key: nil, value: runJSON())] + addRecord(record)
         case let finished as RunFinished:
             guard run?.runId == finished.runId else { return [] }
             run?.finishedJSON = Self.json(finished)
@@ -111,30 +116,52 @@ public struct ConsoleState: Sendable {
         return [Update(section: "trade", key: nil, value: value)]
     }
 
-    private mutating func addRecord(_ record: SymbolRecord, attachmentNames: [String]) -> [Update] {
+    /// Keeps a symbol's record as the page shows it: the payload's JSON, encoded once, with `"charts"` (timeframe → the
+    /// console's URL for it) spliced in before its closing brace, and where each chart is in the runs directory.
+    private mutating func addRecord(_ record: LiveSymbolRecord) -> [Update] {
         guard var current = run else { return [] }
-        var object = (try? JSONSerialization.jsonObject(with: Self.json(record))) as? [String: Any] ?? [:]
-        object["raw_answer"] = nil
-        var charts: [String: String] = [:]
-        for (name, timeframe) in [(SymbolRecord.dailyChartName, "daily"), (SymbolRecord.weeklyChartName, "weekly")]
-        where attachmentNames.contains(name) {
-            charts[timeframe] = ChartStore.path(runId: record.runId, symbol: record.symbol, timeframe: timeframe)
+        var links: [String] = []
+        var files: [String: [String]] = [:]
+        for timeframe in LiveSymbolRecord.timeframes {
+            guard let folder = record.runFolder, let relative = record.chartFiles[timeframe].flatMap(LiveSymbolRecord.relativePath) else { continue }
+            files[timeframe] = [folder] + relative
+            links.append("\(Self.quoted(timeframe)):\(Self.quoted(Self.chartPath(runId: record.runId, symbol: record.symbol, timeframe: timeframe)))")
         }
-        object["charts"] = charts
         if current.records[record.symbol] == nil {
             for stage in record.stageTimings.keys { current.stageCounts[stage, default: 0] += 1 }
         }
-        let value = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var value = Self.json(record)
+        if value.last == UInt8(ascii: "}") {
+            value.removeLast()
+            value.append(contentsOf: Data("\(value.count > 1 ? "," : "")\"charts\":{\(links.joined(separator: ","))}}".utf8))
+        }
         current.records[record.symbol] = value
+        current.chartFiles[record.symbol] = files
         run = current
         return [Update(section: "symbol", key: record.symbol, value: value), Update(section: "run", key: nil, value: runJSON())]
+    }
+
+    /// Where the chart of (run, symbol, timeframe) is in the runs directory (path segments), or nil when the run is not
+    /// the one watched or its record names no such chart.
+    public func chartFile(runId: String, symbol: String, timeframe: String) -> [String]? {
+        guard let run, run.runId == runId else { return nil }
+        return run.chartFiles[symbol]?[timeframe]
+    }
+
+    /// The URL path the page loads a chart from.
+    public static func chartPath(runId: String, symbol: String, timeframe: String) -> String {
+        "/charts/\(percentEncoded(runId))/\(percentEncoded(symbol))/\(timeframe).png"
+    }
+
+    private static func percentEncoded(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_.~"))) ?? s
     }
 
     /// The processes, sorted by instance, each with its heartbeat, age in seconds and whether it is stale at `now`.
     public func processesJSON(now: Date) -> Data {
         let rows = processes.values.sorted { $0.heartbeat.instance < $1.heartbeat.instance }.map { entry -> String in
             let age = max(0, now.timeIntervalSince(entry.receivedAt))
-            return "{\"heartbeat\":\(String(decoding: Self.json(entry.heartbeat), as: UTF8.self)),\"age_s\":\(Self.number(age)),\"stale\":\(entry.isStale(at: now))}"
+            return "{\"heartbeat\":\(String(decoding: entry.pageJSON, as: UTF8.self)),\"age_s\":\(Self.number(age)),\"stale\":\(entry.isStale(at: now))}"
         }
         return Data("[\(rows.joined(separator: ","))]".utf8)
     }
@@ -167,12 +194,20 @@ public struct ConsoleState: Sendable {
         return Data(text.utf8)
     }
 
+    /// `hb` without its metrics text, as JSON.
+    static func pageJSON(_ hb: Heartbeat) -> Data {
+        guard hb.metrics != nil else { return json(hb) }
+        let shown = try? Heartbeat(process: hb.process, instance: hb.instance, pid: hb.pid, host: hb.host, startedAt: hb.startedAt, state: hb.state,
+                                   intervalS: hb.intervalS, counters: hb.counters, alerts: hb.alerts)
+        return shown.map(json) ?? json(hb)
+    }
+
     static func json(_ payload: some BusPayload) -> Data {
         (try? payload.encodedPayload(using: CandlewickJSON.encoder())) ?? Data("null".utf8)
     }
 
     static func quoted(_ s: String) -> String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: [s])) ?? Data("[\"\"]".utf8), as: UTF8.self).dropFirst().dropLast().description
+        String(decoding: (try? JSONSerialization.data(withJSONObject: [s], options: .withoutEscapingSlashes)) ?? Data("[\"\"]".utf8), as: UTF8.self).dropFirst().dropLast().description
     }
 
     static func number(_ d: Double) -> String { d.isFinite ? String(format: "%.3f", d) : "0" }

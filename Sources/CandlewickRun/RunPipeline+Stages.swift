@@ -70,7 +70,7 @@ extension RunPipeline {
                 Attachment(name: $0.name.hasPrefix("daily") ? SymbolRecord.dailyChartName : SymbolRecord.weeklyChartName,
                            contentType: "image/png", data: $0.data, sha256: $0.sha256)
             }
-            chartsForTracking[r.jobId] = (named, close, now)
+            chartsForTracking[r.jobId] = (named, chartFiles(r), close, now)
         }
         return analyses.submit(id: r.jobId, job: AnalysisWork(job: analysis, charts: attachments), now: now).map(Self.analysisSend)
     }
@@ -102,13 +102,29 @@ extension RunPipeline {
                     llmProvider: s.provider ?? "unknown", llmModel: s.model ?? "unknown", promptVersion: s.promptVersion ?? "unknown",
                     inputTokens: a.inputTokens, outputTokens: a.outputTokens, llmLatencyMs: a.latencyMs, costUsd: a.costUsd, latestPrice: chart.lastClose,
                     stageTimings: ["charts": chart.at, "analysis": max(0, now - chart.at)])
-                actions += record(.symbol(symbolRecord, charts: chart.pngs))
+                // Derived from a valid record and checked paths; should it still be refused, the audited record goes out alone.
+                let folder = settings.runFolder.map { ($0 as NSString).lastPathComponent }.flatMap { LiveSymbolRecord.plainSegment($0) ? $0 : nil }
+                let live = try? LiveSymbolRecord(symbolRecord, runFolder: folder, chartFiles: folder == nil ? [:] : chart.files)
+                actions += record(.symbol(symbolRecord, charts: chart.pngs), live: live)
             } catch {
                 actions.append(.warn("run.tracking_invalid", ["symbol": s.symbol, "error": "\(error)"]))
             }
         }
         actions.append(progress(note: s.symbol))
         return actions + analyses.refill(now: now).map(Self.analysisSend)
+    }
+
+    /// Where a chart job's PNGs were written, relative to the run folder (`daily` / `weekly` → path); empty when the run
+    /// has no folder or a chart was written outside it.
+    func chartFiles(_ r: ChartJobResult) -> [String: String] {
+        guard let folder = settings.runFolder.map({ ($0 as NSString).standardizingPath + "/" }) else { return [:] }
+        var files: [String: String] = [:]
+        for chart in r.charts {
+            guard let path = chart.filePath.map({ ($0 as NSString).standardizingPath }), path.hasPrefix(folder) else { continue }
+            let relative = String(path.dropFirst(folder.count))
+            if LiveSymbolRecord.relativePath(relative) != nil { files[chart.timeframe.rawValue] = relative }
+        }
+        return files
     }
 
     func progress(note: String) -> Action {

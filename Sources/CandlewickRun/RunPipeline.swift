@@ -17,6 +17,9 @@ public struct RunPipeline: Sendable {
         public var universe: [String]
         /// Charts are written under `<chartsDirectory>/<SYMBOL>/`.
         public var chartsDirectory: String
+        /// The run folder (`chartsDirectory` is inside it): live records name their chart files relative to it
+        /// (nil: they name none).
+        public var runFolder: String?
         /// Whether chart-workers write the PNGs there (false: they only travel with the analysis job,
         /// as in a backtest, where thousands of as-of days would fill the disk).
         public var keepCharts = true
@@ -137,6 +140,8 @@ public struct RunPipeline: Sendable {
         case submitSignal(SignalSubmission)
         /// Publish a tracking record for the tracker.
         case track(RunRecord)
+        /// Publish a symbol's live record for observers (`live.symbol`, after its `run.symbol`; not audited).
+        case show(LiveSymbolRecord)
         /// Demo mode: move ib-paper's simulated day so the orders meet new bars.
         case advancePaperClock(address: String, days: Int)
         /// Ask gateway-bridge for the account (fills, portfolio) after the orders.
@@ -196,10 +201,12 @@ public struct RunPipeline: Sendable {
     var stageSeconds: [String: Double] = [:]
     var submissions: [String: Submission] = [:]
     var orders = RunOrders()
-    /// Charts kept for the symbol's tracking record until its signal arrives.
-    var chartsForTracking: [String: (pngs: [Attachment], lastClose: Decimal, at: Double)] = [:]
-    /// Tracking records held until the tracker listens (or `trackingWait` has passed).
-    var heldRecords: [RunRecord] = []
+    /// Charts kept for the symbol's tracking record until its signal arrives, with where they are on disk
+    /// (timeframe → path relative to the run folder).
+    var chartsForTracking: [String: (pngs: [Attachment], files: [String: String], lastClose: Decimal, at: Double)] = [:]
+    /// Tracking records (`.track`) and the live records after them (`.show`), held in order until the tracker
+    /// listens (or `trackingWait` has passed).
+    var heldRecords: [Action] = []
     var trackingOpen = false
     var outcome: RunOutcome?
     /// When each worker was last heard from, per stage.
@@ -357,20 +364,22 @@ public struct RunPipeline: Sendable {
 
     // MARK: - Tracking
 
-    /// A record goes out now, or waits (in order) until the tracker listens.
-    mutating func record(_ r: RunRecord) -> [Action] {
+    /// A record goes out now, or waits (in order) until the tracker listens; a symbol's record is followed by its
+    /// live record, so an observer that sees the run start sees its symbols after it.
+    mutating func record(_ r: RunRecord, live: LiveSymbolRecord? = nil) -> [Action] {
         guard settings.track else { return [] }
+        let actions: [Action] = [.track(r)] + (live.map { [.show($0)] } ?? [])
         guard trackingOpen else {
-            heldRecords.append(r)
+            heldRecords += actions
             return []
         }
-        return [.track(r)]
+        return actions
     }
 
     mutating func openTracking() -> [Action] {
         guard !trackingOpen else { return [] }
         trackingOpen = true
         defer { heldRecords.removeAll() }
-        return heldRecords.map { .track($0) }
+        return heldRecords
     }
 }

@@ -90,6 +90,8 @@ public final class RunService: Service {
         let jobs = BusPublisher(source: source, sink: channels.chartJobs, codec: codec)
         let analysisJobs = channels.analysisJobs.map { BusPublisher(source: source, sink: $0, codec: codec) }
         let tracking = channels.tracking.map { BusPublisher(source: source, sink: $0, codec: codec) }
+        // Live records under a source of their own: the tracking records keep a sequence without holes for the tracker.
+        let live = channels.tracking.map { BusPublisher(source: source + ".live", sink: $0, codec: codec) }
         await withDiscardingTaskGroup { group in
             group.addTask { await self.results(self.channels.chartResults, feed: feed) }
             if let results = channels.analysisResults { group.addTask { await self.results(results, feed: feed) } }
@@ -114,7 +116,7 @@ public final class RunService: Service {
             for await event in events {
                 if case .tick = event { metrics.sample(pipeline) }
                 for action in pipeline.handle(event, now: clock()) {
-                    perform(action, jobs: jobs, analysisJobs: analysisJobs, tracking: tracking, group: &group, feed: feed)
+                    perform(action, jobs: jobs, analysisJobs: analysisJobs, tracking: tracking, live: live, group: &group, feed: feed)
                 }
                 if pipeline.isFinished { break }
             }
@@ -124,7 +126,7 @@ public final class RunService: Service {
     }
 
     private func perform(_ action: RunPipeline.Action, jobs: BusPublisher, analysisJobs: BusPublisher?, tracking: BusPublisher?,
-                         group: inout DiscardingTaskGroup, feed: AsyncStream<RunPipeline.Event>.Continuation) {
+                         live: BusPublisher?, group: inout DiscardingTaskGroup, feed: AsyncStream<RunPipeline.Event>.Continuation) {
         let runId = settings.runId
         switch action {
         case .sendChartJob(let job, let attempt):
@@ -141,6 +143,12 @@ public final class RunService: Service {
         case .track(let record):
             guard let tracking, let sink = channels.tracking else { return }
             publish(record, on: tracking, sink: sink)
+        case .show(let record):
+            // For observers only: dropped by the publisher when nobody subscribes to `live.`; a failure is logged, never kept.
+            guard let live else { return }
+            do { try live.publish(record, runId: runId) } catch {
+                logger.warning("run.live_not_sent", metadata: ["run.id": "\(runId)", "symbol": "\(record.symbol)", "error": "\(error)"])
+            }
         case .advancePaperClock(let address, let days):
             let tokenFile = settings.paperAdminTokenFile
             group.addTask {

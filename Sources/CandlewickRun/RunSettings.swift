@@ -30,6 +30,7 @@ public struct RunSettings: Sendable {
     public func pipeline(runId: String, universe: [String], folder: String, fromGateway: Bool, trading: Bool, advanceDays: Int?,
                          tokenFile: String, params: [String: String]) -> RunPipeline.Settings {
         var plan = RunPipeline.Settings(runId: runId, universe: universe, chartsDirectory: folder + "/charts")
+        plan.runFolder = folder
         plan.trading = trading
         (plan.paperAdvanceDays, plan.paperAdmin, plan.paperAdminTokenFile) = (advanceDays ?? paperAdvanceDays, paperAdmin, tokenFile)
         plan.trackingParams = params

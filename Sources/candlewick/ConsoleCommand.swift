@@ -32,13 +32,11 @@ struct ConsoleCommand: AsyncParsableCommand {
     @Option(help: "The runs directory listed under past runs (default: tracker.directory).") var runs: String?
     @Option(help: "The audit log (JSON lines; default: <security.audit_directory>/candlewick-console.jsonl).") var auditLog: String?
     @Option(help: "The payload source label of trading commands (must be in router.allowed_sources).") var sourceLabel = "console"
-    @Option(help: "MiB of chart PNGs kept in memory for the page.") var chartMemoryMib = 256
 
     func validate() throws {
         guard sessionIdle > 0, sessionMax > 0, sessionIdle.isFinite, sessionMax.isFinite else {
             throw ValidationError("--session-idle and --session-max must be positive seconds")
         }
-        guard chartMemoryMib > 0 else { throw ValidationError("--chart-memory-mib must be positive") }
         _ = try ListenAddress(listen, insecureAllowed: insecureListen)
     }
 
@@ -47,8 +45,7 @@ struct ConsoleCommand: AsyncParsableCommand {
         let credential = try OperatorCredential.load(file: operatorCredentialFile)
         let context = try ProcessContext(process: "candlewick-console", options: common)
         let sender = operatorSender(context: context)
-        let hub = ConsoleHub(charts: ChartStore(budgetBytes: chartMemoryMib << 20),
-                             runs: RunFolders(directory: runs ?? context.config[\.trackerDirectory]),
+        let hub = ConsoleHub(runs: RunFolders(directory: runs ?? context.config[\.trackerDirectory]),
                              actions: TradingCommand.Action.allCases.filter { $0 != .status }.map(\.rawValue),
                              operatorEnabled: credential != nil && sender != nil)
         let audit = try ConsoleAudit(path: auditLog ?? "\(context.config[\.securityAuditDirectory])/candlewick-console.jsonl")

@@ -65,16 +65,3 @@ import Testing
         #expect(folders.pastRuns().first?.report == "report.html")
     }
 }
-
-@Suite struct ChartStoreTests {
-    @Test func chartsAreKeptByKeyAndTheOldestLeavePastTheBudget() {
-        let store = ChartStore(budgetBytes: 250)
-        store.put(runId: "r", symbol: "AAPL", timeframe: "daily", png: Data(count: 100))
-        store.put(runId: "r", symbol: "AAPL", timeframe: "weekly", png: Data(count: 100))
-        #expect(store.get(runId: "r", symbol: "AAPL", timeframe: "daily")?.count == 100)
-        store.put(runId: "r", symbol: "MSFT", timeframe: "daily", png: Data(count: 100))
-        #expect(store.get(runId: "r", symbol: "AAPL", timeframe: "daily") == nil)
-        #expect(store.get(runId: "r", symbol: "MSFT", timeframe: "daily") != nil && store.bytes == 200)
-        #expect(ChartStore.path(runId: "run 1/x", symbol: "BRK.B", timeframe: "daily") == "/charts/run%201%2Fx/BRK.B/daily.png")
-    }
-}

@@ -17,7 +17,7 @@ import Testing
     }
 
     @Test func onlyLiveProcessesWithMetricsAreGathered() async throws {
-        let hub = ConsoleHub(charts: ChartStore(), runs: RunFolders(directory: "/nonexistent-\(UUID().uuidString)"), actions: [],
+        let hub = ConsoleHub(runs: RunFolders(directory: "/nonexistent-\(UUID().uuidString)"), actions: [],
                              operatorEnabled: false)
         let router = "# TYPE r_total counter\nr_total{instance=\"order-router.1\"} 3\n"
         let chart = "# TYPE c_total counter\nc_total{instance=\"chart-worker.1\"} 5\n"

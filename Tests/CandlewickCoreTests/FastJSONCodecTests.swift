@@ -13,7 +13,7 @@ struct FastJSONCodecTests {
         AnalysisResult.self, TradingSignal.self, Order.self, Trade.self, Portfolio.self, MarketDataRequest.self, GatewayFailure.self,
         OrderPlan.self, OrderAck.self, OrderRejection.self, CancelRequest.self, SnapshotRequest.self, BrokerOrder.self, TradeExecution.self,
         BrokerSnapshot.self, BrokerTime.self, PortfolioRequest.self, SignalSubmission.self, RouterDecision.self, TradingCommand.self,
-        TradingStateReport.self, RunStarted.self, SymbolRecord.self, RunFinished.self,
+        TradingStateReport.self, RunStarted.self, SymbolRecord.self, RunFinished.self, LiveSymbolRecord.self,
     ]
 
     /// The payload samples of tests/python/test_schemas.py (valid ones per type, then invalid ones).

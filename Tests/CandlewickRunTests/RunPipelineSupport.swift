@@ -13,7 +13,8 @@ enum Make {
     }
 
     /// Two fake PNGs for `job`, the ok result describing them, and the sha256 its envelope would declare.
-    static func chartResult(_ job: ChartJob, status: String = "ok", worker: String = "chart-worker.1") throws
+    /// `filePaths`: where the worker says it wrote the daily and weekly PNG (nil: not written).
+    static func chartResult(_ job: ChartJob, status: String = "ok", worker: String = "chart-worker.1", filePaths: [String?] = [nil, nil]) throws
         -> (ChartJobResult, [Data], [String])
     {
         let symbol = job.marketData.symbol
@@ -24,7 +25,7 @@ enum Make {
         let pngs = [Data("daily \(symbol)".utf8), Data("weekly \(symbol)".utf8)]
         let digests = pngs.map { SHA256Digest.hex(of: $0) }
         let charts = try zip([Timeframe.daily, .weekly], zip(pngs, digests)).enumerated().map { i, c in
-            try ChartResult(symbol: symbol, timeframe: c.0, width: 1920, height: 1080, attachment: i, byteSize: c.1.0.count, sha256: c.1.1,
+            try ChartResult(symbol: symbol, timeframe: c.0, width: 1920, height: 1080, filePath: filePaths[i], attachment: i, byteSize: c.1.0.count, sha256: c.1.1,
                             indicatorsDrawn: ["sma20"], barsShown: 60, renderedAt: ManualClock.epoch)
         }
         let indicators = try TechnicalIndicators(symbol: symbol, timestamp: bars.last!.timestamp, sma20: 100)

@@ -303,6 +303,50 @@ struct RunPipelineOrderTests {
         #expect(late.records.count == 3 && late.finished != nil, "no tracker: the records go out after trackingWait anyway")
     }
 
+    @Test("each symbol's record is followed by its live record: no raw answer, the chart files relative to the run folder")
+    func liveRecordFollowsTheSymbolRecord() throws {
+        var d = Driver(Make.settings(["AAA"]) { $0.runFolder = "/srv/runs/./run-t"; $0.chartsDirectory = "/srv/runs/run-t/charts" })
+        let job = try d.startWithBars()[0]
+        // The daily PNG was written in the run folder, the weekly one somewhere else (it is not named).
+        let (r, pngs, digests) = try Make.chartResult(job, filePaths: ["/srv/runs/run-t/charts/AAA/AAA_daily.png", "/elsewhere/AAA_weekly.png"])
+        let a = d.send(.chartResult(r, charts: pngs, declaredSHA256: digests)).analysisJobs[0]
+        let out = d.send(.analysisResult(try Make.analysisResult(a.job)))
+        let kinds = out.compactMap { action -> String? in
+            switch action {
+            case .track(let record): "track \(record.kind)"
+            case .show(let live): "show \(live.symbol)"
+            default: nil
+            }
+        }
+        #expect(kinds.suffix(3) == ["track symbol AAA", "show AAA", "track finished FINISHED"])
+        let live = try #require(out.compactMap { if case .show(let l) = $0 { l } else { nil } }.first)
+        #expect(live.runFolder == "run-t" && live.chartFiles == ["daily": "charts/AAA/AAA_daily.png"])
+        #expect(live.runId == "run-t" && live.latestPrice == Make.bars.last!.close && live.inputTokens == 10)
+
+        // Without a run folder the live record names no chart; without tracking there is none.
+        var bare = Driver(Make.settings(["AAA"]))
+        let j2 = try bare.startWithBars()[0]
+        let (r2, p2, d2) = try Make.chartResult(j2, filePaths: ["/tmp/charts/AAA/AAA_daily.png", nil])
+        let a2 = bare.send(.chartResult(r2, charts: p2, declaredSHA256: d2)).analysisJobs[0]
+        let out2 = bare.send(.analysisResult(try Make.analysisResult(a2.job)))
+        let files: [[String: String]] = out2.compactMap { if case .show(let l) = $0 { l.chartFiles } else { nil } }
+        #expect(files == [[:]])
+        // A run folder whose name is no plain segment ("."): the live record names no folder and no chart, and the audited
+        // record still goes out.
+        var dot = Driver(Make.settings(["AAA"]) { $0.runFolder = "."; $0.chartsDirectory = "./charts" })
+        let j4 = try dot.startWithBars()[0]
+        let (r4, p4, d4) = try Make.chartResult(j4, filePaths: ["charts/AAA/AAA_daily.png", nil])
+        let a4 = dot.send(.chartResult(r4, charts: p4, declaredSHA256: d4)).analysisJobs[0]
+        let out4 = dot.send(.analysisResult(try Make.analysisResult(a4.job)))
+        #expect(out4.records.map(\.kind).contains("symbol AAA"))
+        let dotLive = try #require(out4.compactMap { if case .show(let l) = $0 { l } else { nil } }.first)
+        #expect(dotLive.runFolder == nil && dotLive.chartFiles.isEmpty)
+        var untracked = Driver(Make.settings(["AAA"]) { $0.track = false; $0.runFolder = "/tmp" })
+        let j3 = try untracked.startWithBars()[0]
+        let a3 = try untracked.render(j3).analysisJobs[0]
+        #expect(!untracked.send(.analysisResult(try Make.analysisResult(a3.job))).contains { if case .show = $0 { true } else { false } })
+    }
+
     @Test("a chart-only run tracks nothing, sends no analysis, and keeps failed charts in the outcome")
     func chartsOnly() throws {
         var d = Driver(Make.settings(["AAA", "BBB"]) { $0.analyse = false; $0.track = false })

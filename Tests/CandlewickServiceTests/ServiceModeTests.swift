@@ -180,6 +180,7 @@ struct ServiceModeTests {
                                                                                      source: "order-router.t", logger: quiet),
                                               events: BusSubscriber(source: try bus.subscribe([BrokerOrder.messageType]), logger: quiet), logger: quiet)
             let tracked = Inbox(try bus.subscribe(["run."]))
+            let watched = Inbox(try bus.subscribe([LiveSymbolRecord.messageType]))
             let gateway = BrokerSnapshotService(broker: broker, server: RequestServer(channel: try bus.bind(.router, "gateway"), endpoint: "gateway",
                                                                                        source: "gateway-bridge.t", logger: quiet))
             let channels = RunChannels(chartJobs: try bus.bind(.push, "chart.jobs"), chartResults: try bus.bind(.pull, "chart.results"),
@@ -195,7 +196,7 @@ struct ServiceModeTests {
                                           analyst: .rules, worker: "llm-worker.t", logger: quiet)
             var settings = RunPipeline.Settings(runId: "run-t", universe: universe, chartsDirectory: folder + "/charts")
             (settings.trading, settings.inFlight, settings.trackingWait, settings.timeout) = (true, 2, 10, 120)
-            (settings.orderDeadline, settings.submitTimeout) = (10, 2)
+            (settings.orderDeadline, settings.submitTimeout, settings.runFolder) = (10, 2, folder)
             let run = RunService(settings: settings, channels: channels, bars: SeededBars(), source: "run.t", logger: quiet)
             try await with([charts, analyst, routerService, gateway]) { try await run.run() }
 
@@ -214,6 +215,16 @@ struct ServiceModeTests {
             let symbols = records.compactMap { $0.payload(as: SymbolRecord.self) }
             #expect(symbols.map(\.symbol).sorted() == universe)
             #expect(records.filter { $0.payload(as: SymbolRecord.self) != nil }.allSatisfy { $0.attachments.count == 2 })
+            // The console's live records: one per symbol, no attachments, under their own source, naming the PNGs on disk.
+            let live = try await watched.first(universe.count)
+            #expect(live.allSatisfy { $0.attachments.isEmpty && $0.header.source == "run.t.live" })
+            let shown = live.compactMap { $0.payload(as: LiveSymbolRecord.self) }
+            #expect(shown.map(\.symbol).sorted() == universe)
+            for l in shown {
+                #expect(l.runFolder == (folder as NSString).lastPathComponent && l.chartFiles.keys.sorted() == ["daily", "weekly"])
+                #expect(l.chartFiles.values.allSatisfy { FileManager.default.fileExists(atPath: folder + "/" + $0) }, "\(l.chartFiles)")
+                #expect(l.signal == symbols.first { $0.symbol == l.symbol }?.signal)
+            }
         }
     }
 }

@@ -74,7 +74,8 @@ CARDS = """
 return [...document.querySelectorAll('article.symbol')].map(a => ({
   symbol: a.dataset.symbol,
   signal: (a.querySelector('dd.signal') || {}).textContent || '',
-  charts: [...a.querySelectorAll('img')].map(i => ({cls: i.className, loaded: i.complete && i.naturalWidth > 0, width: i.naturalWidth})),
+  charts: [...a.querySelectorAll('img')].map(i => ({cls: i.className, loaded: i.complete && i.naturalWidth > 0, width: i.naturalWidth,
+                                                    src: i.getAttribute('src')})),
   run: document.getElementById('run-body').textContent}));
 """
 
@@ -128,6 +129,21 @@ def test_console_shows_the_run_live_and_halts_only_for_the_operator(procs, tmp_p
         shown = next(c for c in cards if c["symbol"] == s["symbol"])
         assert shown["signal"].startswith(f"{s['action']} {s['confidence']}"), (shown, s)
     wait_for(lambda: "FINISHED" in browser.find_element(By.ID, "run-body").text, timeout=30, what="the run's end on the page")
+    # The charts the page shows are the run folder's PNGs (the console reads them there; they never cross the bus to
+    # it), at /charts/<run>/<symbol>/<timeframe>.png. A chart no longer on disk is a clean 404.
+    for c in cards:
+        for img in c["charts"]:
+            timeframe = img["src"].rsplit("/", 1)[1].removesuffix(".png")
+            assert img["src"].startswith(f"/charts/{summary['run_id']}/{c['symbol']}/"), img
+            with urllib.request.urlopen(base + img["src"], timeout=10) as r:
+                assert r.headers["Content-Type"] == "image/png"
+                assert r.read() == (out / "charts" / c["symbol"] / f"{c['symbol']}_{timeframe}.png").read_bytes(), img
+    png = out / "charts" / SYMBOLS[0] / f"{SYMBOLS[0]}_daily.png"
+    png.rename(png.with_suffix(".gone"))
+    status, body = call(f"{base}/charts/{summary['run_id']}/{SYMBOLS[0]}/daily.png")
+    assert status == 404 and "no such chart" in body, (status, body)
+    png.with_suffix(".gone").rename(png)
+    assert call(f"{base}/charts/{summary['run_id']}/NOPE/daily.png")[0] == 404
     # The finished run is listed with a link to its report, which the console serves; nothing outside the runs directory is.
     link = wait_for(lambda: next((a for a in browser.find_elements(By.CSS_SELECTOR, "#runs-list a") if a.text == "run-console"), None),
                     timeout=15, what="the run under past runs")
@@ -137,7 +153,8 @@ def test_console_shows_the_run_live_and_halts_only_for_the_operator(procs, tmp_p
     status, css = call(base + "/console.css")
     assert status == 200 and "body.report" in css and f"<style>{css}</style>" in report
     (tmp_path / "secret.txt").write_text("not for the browser")
-    for path in ("/runs/../secret.txt", "/runs/%2e%2e/secret.txt", "/runs/run-console/..%2f..%2fsecret.txt", "/charts/x/AAPL/../../secret.txt"):
+    for path in ("/runs/../secret.txt", "/runs/%2e%2e/secret.txt", "/runs/run-console/..%2f..%2fsecret.txt", "/charts/x/AAPL/../../secret.txt",
+                 "/charts/%2e%2e/%2e%2e/daily.png", f"/charts/{summary['run_id']}/..%2f..%2fsecret.txt/daily.png"):
         status, body = call(base + path)
         assert status == 404 and "not for the browser" not in str(body), (path, status)
 

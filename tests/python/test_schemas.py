@@ -112,6 +112,10 @@ SAMPLES |= {
     "run.finished": {"run_id": "run-20240103-1", "status": "FINISHED", "totals": {"symbols": 3, "actionable": 1, "failed": 0},
                      "finished_at": "2024-01-03T21:10:00Z",
                      "trail": {"seq": 3, "outbox": "/srv/runs/run-20240103-1/outbox", "symbols": ["MSFT"]}},
+    "live.symbol": {"run_id": "run-20240103-1", "symbol": "MSFT", "signal": BUY_SIGNAL, "reasons": [], "llm_provider": "anthropic",
+                    "llm_model": "claude", "prompt_version": "v3", "input_tokens": 1800, "output_tokens": 240, "llm_latency_ms": 2350.5,
+                    "latest_price": 400.1, "stage_timings": {"charts": 0.42, "analysis": 2.4}, "run_folder": "run-20240103-1",
+                    "chart_files": {"daily": "charts/MSFT/MSFT_daily.png", "weekly": "charts/MSFT/MSFT_weekly.png"}},
 }
 
 # gateway-bridge's command messages (in MessageCatalog.standard, so Swift encodes them like the rest).
@@ -146,6 +150,7 @@ INVALID = {
     "run.started": dict(SAMPLES["run.started"], symbols=["AAPL", "msft"]),
     "run.symbol": dict(SAMPLES["run.symbol"], input_tokens=-1),
     "run.finished": dict(SAMPLES["run.finished"], status="DONE"),
+    "live.symbol": dict(SAMPLES["live.symbol"], chart_files={"daily": "../../etc/passwd"}),   # escapes the run folder
 }
 
 # More refusals for the order path, where a mistake costs money: (type, what is wrong, payload).
@@ -172,6 +177,10 @@ INVALID_MORE = [
     ("run.symbol", "latest_price 0", dict(SAMPLES["run.symbol"], latest_price=0)),
     ("run.symbol", "trail seq 0", dict(SAMPLES["run.symbol"], trail={"seq": 0})),
     ("run.finished", "trail outbox relative", dict(SAMPLES["run.finished"], trail={"seq": 3, "outbox": "runs/x/outbox"})),
+    ("live.symbol", "absolute chart path", dict(SAMPLES["live.symbol"], chart_files={"daily": "/srv/runs/x/charts/MSFT_daily.png"})),
+    ("live.symbol", "unknown chart timeframe", dict(SAMPLES["live.symbol"], chart_files={"monthly": "charts/MSFT/MSFT_monthly.png"})),
+    ("live.symbol", "run folder with a slash", dict(SAMPLES["live.symbol"], run_folder="runs/run-20240103-1")),
+    ("live.symbol", "latest_price 0", dict(SAMPLES["live.symbol"], latest_price=0)),
 ]
 
 

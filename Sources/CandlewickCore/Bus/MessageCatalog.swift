@@ -70,6 +70,7 @@ public struct MessageCatalog: Sendable {
         c.register(RunStarted.self)
         c.register(SymbolRecord.self)
         c.register(RunFinished.self)
+        c.register(LiveSymbolRecord.self)
         return c
     }()
 
