@@ -68,10 +68,18 @@ public final class RequestServer: Sendable {
     public func requests() -> AsyncStream<IncomingRequest> { intake.requests }
 
     /// Serves every request concurrently with `handle` until the socket closes or the task is cancelled.
+    ///
+    /// The serving tasks prefer the socket's own thread as their executor (`SocketLoop` is a
+    /// `TaskExecutor`): a request decoded there resumes its handler on the same thread, and a reply
+    /// sent before the handler's first suspension leaves from there, without a hop through the
+    /// cooperative pool. `handle` must therefore not block (it may await: what it awaits runs where
+    /// it always runs, and an actor it calls runs its jobs here too).
     public func serveConcurrently(_ handle: @escaping @Sendable (IncomingRequest) async -> Void) async {
-        await withDiscardingTaskGroup { group in
-            for await request in requests() {
-                group.addTask { await handle(request) }
+        await withTaskExecutorPreference(loop.executor) {
+            await withDiscardingTaskGroup { group in
+                for await request in requests() {
+                    group.addTask { await handle(request) }
+                }
             }
         }
     }
