@@ -68,10 +68,19 @@ public final class RequestServer: Sendable {
     public func requests() -> AsyncStream<IncomingRequest> { intake.requests }
 
     /// Serves every request concurrently with `handle` until the socket closes or the task is cancelled.
+    ///
+    /// The serving tasks prefer the socket's own thread as their executor (`SocketLoop` is a
+    /// `TaskExecutor`): a request decoded there resumes its handler on the same thread, and a reply
+    /// sent before the handler's first suspension leaves from there, without a hop through the
+    /// cooperative pool. An actor `handle` calls may run its jobs there too while serving it (a
+    /// default actor follows the task's executor preference), so work that blocks in them (a journal's
+    /// fsync) delays this socket's other requests and replies for that long, not the pool.
     public func serveConcurrently(_ handle: @escaping @Sendable (IncomingRequest) async -> Void) async {
-        await withDiscardingTaskGroup { group in
-            for await request in requests() {
-                group.addTask { await handle(request) }
+        await withTaskExecutorPreference(loop.executor) {
+            await withDiscardingTaskGroup { group in
+                for await request in requests() {
+                    group.addTask { await handle(request) }
+                }
             }
         }
     }
