@@ -85,9 +85,8 @@ public final class SocketLoop: Sendable {
         self.socket = Mutex(UncheckedBox(socket))
         let thread = Thread { [self] in
             // Foundation on Linux does not pass a name set before `start` to the system thread,
-            // which would keep its creator's (a cooperative pool thread's) name in perf and top;
-            // set on the running thread, it does.
-            Thread.current.name = name
+            // which would keep its creator's (a cooperative pool thread's) name in perf and top.
+            nameCurrentThread(name)
             run(signal: signal, continuation: continuation, inbound: inbound, lingerMs: lingerMs)
         }
         thread.name = name
