@@ -72,9 +72,10 @@ public final class RequestServer: Sendable {
     /// The serving tasks prefer the socket's own thread as their executor (`SocketLoop` is a
     /// `TaskExecutor`): a request decoded there resumes its handler on the same thread, and a reply
     /// sent before the handler's first suspension leaves from there, without a hop through the
-    /// cooperative pool. An actor `handle` calls may run its jobs there too while serving it (a
-    /// default actor follows the task's executor preference), so work that blocks in them (a journal's
-    /// fsync) delays this socket's other requests and replies for that long, not the pool.
+    /// cooperative pool. A default actor `handle` calls runs its jobs there too while serving it (it
+    /// follows the task's executor preference), so `handle` and such actors must not block: an actor
+    /// whose work blocks (order-router's `OrderRouter`, which writes and fsyncs its journal) runs on a
+    /// `ThreadExecutor` of its own, where it blocks neither this socket nor the pool.
     public func serveConcurrently(_ handle: @escaping @Sendable (IncomingRequest) async -> Void) async {
         await withTaskExecutorPreference(loop.executor) {
             await withDiscardingTaskGroup { group in

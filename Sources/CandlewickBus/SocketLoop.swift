@@ -249,9 +249,9 @@ public final class SocketLoop: Sendable {
 /// jobs on the socket's thread, between receiving and sleeping. `RequestServer.serveConcurrently`
 /// serves requests this way, so a request the socket thread decoded resumes its serving task on the
 /// same thread and the reply is sent from there, without waking a thread of the cooperative pool.
-/// While a job runs the socket neither sends nor receives: work that blocks (an actor the handler
-/// calls writing and syncing a journal) holds up this socket's traffic for that long, and no longer
-/// a thread of the cooperative pool.
+/// While a job runs the socket neither sends nor receives, so such jobs must not block: an actor
+/// whose work blocks (a journal's write and fsync) runs on its own `ThreadExecutor` instead, which
+/// the actor's isolation takes over any preference.
 extension SocketLoop: TaskExecutor {
     public func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
