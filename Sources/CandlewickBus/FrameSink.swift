@@ -13,9 +13,18 @@ public protocol FrameChannel: FrameSink {
     var incoming: AsyncStream<[Data]> { get }
     /// Stops the channel: queued messages get the linger time to leave, then `incoming` finishes.
     func close() async
+    /// The executor of the channel's own thread, which serving tasks prefer (see `SocketLoop`);
+    /// nil when it has none (in-memory twins).
+    var executor: (any TaskExecutor)? { get }
 }
 
-extension SocketLoop: FrameChannel {}
+extension FrameChannel {
+    public var executor: (any TaskExecutor)? { nil }
+}
+
+extension SocketLoop: FrameChannel {
+    public var executor: (any TaskExecutor)? { self }
+}
 /// Sends every message to `primary`, and those whose topic starts with one of `prefixes` also to
 /// `secondary` (gateway-bridge: broker events to the bus for observers and point to point to
 /// order-router, with the same envelope and sequence number).

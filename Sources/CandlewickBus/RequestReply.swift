@@ -68,10 +68,20 @@ public final class RequestServer: Sendable {
     public func requests() -> AsyncStream<IncomingRequest> { intake.requests }
 
     /// Serves every request concurrently with `handle` until the socket closes or the task is cancelled.
+    ///
+    /// The serving tasks prefer the socket's own thread as their executor (`SocketLoop` is a
+    /// `TaskExecutor`): a request decoded there resumes its handler on the same thread, and a reply
+    /// sent before the handler's first suspension leaves from there, without a hop through the
+    /// cooperative pool. A default actor `handle` calls runs its jobs there too while serving it (it
+    /// follows the task's executor preference), so `handle` and such actors must not block: an actor
+    /// whose work blocks (order-router's `OrderRouter`, which writes and fsyncs its journal) runs on a
+    /// `ThreadExecutor` of its own, where it blocks neither this socket nor the pool.
     public func serveConcurrently(_ handle: @escaping @Sendable (IncomingRequest) async -> Void) async {
-        await withDiscardingTaskGroup { group in
-            for await request in requests() {
-                group.addTask { await handle(request) }
+        await withTaskExecutorPreference(loop.executor) {
+            await withDiscardingTaskGroup { group in
+                for await request in requests() {
+                    group.addTask { await handle(request) }
+                }
             }
         }
     }

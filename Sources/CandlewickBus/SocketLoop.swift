@@ -18,8 +18,12 @@ public final class SocketLoop: Sendable {
 
     private struct Shared {
         var outbox: [Frames] = []
+        /// Task jobs enqueued on this loop as a `TaskExecutor`, run by its thread.
+        var jobs: [UnownedJob] = []
         var closing = false
         var wakePending = false
+        /// The thread has stopped taking jobs: later ones go to the global executor.
+        var exited = false
     }
 
     private let shared = Mutex(Shared())
@@ -34,6 +38,8 @@ public final class SocketLoop: Sendable {
     private let receives: Bool
     private let peerMetadata: Bool
     private let exited = CompletionLatch()
+    /// The socket thread's `pthread_self()`, so a job it enqueues itself needs no wake-up.
+    private let loopThread = Atomic<UInt>(0)
     /// Inbound messages. Finishes when the loop closes.
     public let incoming: AsyncStream<Frames>
     /// The endpoint bound or connected, with wildcards resolved.
@@ -78,6 +84,9 @@ public final class SocketLoop: Sendable {
         let signal = socket.signalDescriptor()
         self.socket = Mutex(UncheckedBox(socket))
         let thread = Thread { [self] in
+            // Foundation on Linux does not pass a name set before `start` to the system thread,
+            // which would keep its creator's (a cooperative pool thread's) name in perf and top.
+            nameCurrentThread(name)
             run(signal: signal, continuation: continuation, inbound: inbound, lingerMs: lingerMs)
         }
         thread.name = name
@@ -152,6 +161,7 @@ public final class SocketLoop: Sendable {
 
     private func run(signal: Int32, continuation: AsyncStream<Frames>.Continuation, inbound: (@Sendable (Frames) -> Void)?,
                      lingerMs: Int) {
+        loopThread.store(currentThreadID(), ordering: .releasing)
         var queue: [Frames] = []
         var head = 0
         var closingDeadline: Date?
@@ -199,18 +209,31 @@ public final class SocketLoop: Sendable {
                 if let inbound { inbound(frames) } else { continuation.yield(frames) }
             }
             received.removeAll(keepingCapacity: true)
+            // Then the tasks those messages resumed (a serving task waiting for its next request):
+            // here, on this thread, instead of waking one of the cooperative pool's.
+            runJobs()
             if closing {
                 if closingDeadline == nil { closingDeadline = Date().addingTimeInterval(Double(lingerMs) / 1000) }
                 if queue.isEmpty || Date() >= closingDeadline! { break }
             }
             // More to do right away: ZMQ_FD is edge-triggered, so do not sleep on it.
             if (receives && !closing && ready & ZMQ_POLLIN != 0) || (!queue.isEmpty && ready & ZMQ_POLLOUT != 0) { continue }
+            // Jobs this thread enqueued itself (it did not wake itself for them).
+            if shared.withLock({ !$0.jobs.isEmpty }) { continue }
             var fds = [pollfd(fd: signal, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
             let rc = poll(&fds, 2, closing ? 10 : -1)
             if rc < 0 && errno != EINTR { break }
         }
         let unsent = queue.count - head
         if unsent > 0 { droppedCount.add(unsent, ordering: .relaxed) }
+        // From now on jobs go to the global executor; the ones still queued run here first, so a
+        // task that prefers this loop (a serving task seeing its stream finish) never waits forever.
+        let leftover = shared.withLock { s -> [UnownedJob] in
+            s.exited = true
+            defer { s.jobs.removeAll() }
+            return s.jobs
+        }
+        for job in leftover { job.runSynchronously(on: asUnownedTaskExecutor()) }
         socket.withLock { box in
             box?.value.close()
             box = nil
@@ -219,6 +242,45 @@ public final class SocketLoop: Sendable {
         closeDescriptor(wakeWrite)
         continuation.finish()
         exited.fire()
+    }
+}
+
+/// The loop is also a task executor: a task that prefers it (`withTaskExecutorPreference`) runs its
+/// jobs on the socket's thread, between receiving and sleeping. `RequestServer.serveConcurrently`
+/// serves requests this way, so a request the socket thread decoded resumes its serving task on the
+/// same thread and the reply is sent from there, without waking a thread of the cooperative pool.
+/// While a job runs the socket neither sends nor receives, so such jobs must not block: an actor
+/// whose work blocks (a journal's write and fsync) runs on its own `ThreadExecutor` instead, which
+/// the actor's isolation takes over any preference.
+extension SocketLoop: TaskExecutor {
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        // On the socket's thread (a request it just decoded resuming its serving task) the loop
+        // runs the job before it sleeps: no wake-up through the pipe.
+        let onLoop = currentThreadID() == loopThread.load(ordering: .acquiring)
+        let (queued, wake) = shared.withLock { s -> (Bool, Bool) in
+            if s.exited { return (false, false) }
+            s.jobs.append(unowned)
+            if onLoop { return (true, false) }
+            defer { s.wakePending = true }
+            return (true, !s.wakePending)
+        }
+        if !queued { globalConcurrentExecutor.enqueue(ExecutorJob(unowned)) }
+        if wake { wakeUp() }
+    }
+
+    /// Runs the jobs enqueued so far and those they enqueue (a serving task starting its handler),
+    /// for a bounded number of rounds so the socket is not starved.
+    fileprivate func runJobs() {
+        for _ in 0..<16 {
+            let jobs = shared.withLock { s -> [UnownedJob] in
+                if s.jobs.isEmpty { return [] }
+                defer { s.jobs.removeAll(keepingCapacity: true) }
+                return s.jobs
+            }
+            if jobs.isEmpty { return }
+            for job in jobs { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
     }
 }
 
@@ -231,7 +293,9 @@ struct UncheckedBox<T>: @unchecked Sendable {
 #if canImport(Glibc)
 import Glibc
 private func closeDescriptor(_ fd: Int32) { _ = Glibc.close(fd) }
+private func currentThreadID() -> UInt { UInt(pthread_self()) }
 #else
 import Darwin
 private func closeDescriptor(_ fd: Int32) { _ = Darwin.close(fd) }
+private func currentThreadID() -> UInt { UInt(bitPattern: pthread_self()) }
 #endif

@@ -1,3 +1,4 @@
+import CandlewickBus
 import CandlewickCore
 import Foundation
 import Logging
@@ -6,7 +7,16 @@ import Logging
 /// back into the journal. Exactly-once: an intent is journaled (fsync) before it is sent, carries
 /// its id to IB as `orderRef`, and after every start and gateway reconnect the journal is reconciled
 /// with IB's orders; until that reconciliation completes no new order is sent (cancels still are).
+///
+/// The actor runs on a thread of its own (`executor`): the journal's write and `fdatasync` block,
+/// and they happen inside the actor so that no other call interleaves between deciding and
+/// journaling. Without it they would run wherever the caller's task runs — on the command socket's
+/// thread for `RouterService`'s handlers (`serveConcurrently` prefers it), holding up that socket's
+/// other requests and replies, or on the cooperative pool.
 public actor OrderRouter {
+    /// The router's thread ("router-journal"): every job of the actor runs there.
+    public nonisolated let executor = ThreadExecutor(name: "router-journal")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     /// How the router publishes decisions, order updates, trades, portfolios and state changes.
     public typealias Publish = @Sendable (any BusPayload, _ runId: String?) -> Void
 

@@ -20,13 +20,24 @@ struct ZMQBusTests {
         let (pub, pubLoop) = try resolved.makePublisher(source: "swift.pub")
         let subLoop = try resolved.makeSubscriberSocket()
         let sub = BusSubscriber(source: subLoop.incoming, logger: testLogger)
-        var it = try await awaitSubscription(pub, sub.messages().makeAsyncIterator())
+        let it = try await awaitSubscription(pub, sub.messages().makeAsyncIterator())
         for n in 1...100 { try pub.publish(probe(n, "payload \(n)"), runId: "r") }
-        var got: [Int] = []
-        while got.count < 100, let m = await it.next() {
-            if let p = m.payload(as: Probe.self), p.body.hasPrefix("payload") { got.append(p.n) }
+        // Read with a deadline: a lost message ends the read (cancelled) and fails below, never hangs.
+        let reader = Task { [it] in
+            var it = it
+            var got: [Int] = []
+            while got.count < 100, let m = await it.next() {
+                if let p = m.payload(as: Probe.self), p.body.hasPrefix("payload") { got.append(p.n) }
+            }
+            return got
         }
-        #expect(got == Array(1...100))
+        let deadline = Task {
+            try await Task.sleep(for: .seconds(30))
+            reader.cancel()
+        }
+        let got = await reader.value
+        deadline.cancel()
+        #expect(got == Array(1...100), "received \(got.count) of 100 within 30 s")
         #expect(sub.stats.gaps == 0)
         await pubLoop.close()
         await subLoop.close()

@@ -120,8 +120,9 @@ public enum BusBenchmark {
         // With CURVE the server checks every request's source against the client's role (BenchCurve.clientRole).
         let client = try RequestClient(connect: server.endpoint, source: curve == nil ? "bench.client" : "\(BenchCurve.clientRole.processes[0]).bench",
                                        options: curve?.client(server.endpoint, SocketOptions()) ?? SocketOptions(), logger: logger)
+        // Served as the processes serve their command sockets (gateway-bridge, order-router).
         let serving = Task {
-            for await req in server.requests() {
+            await server.serveConcurrently { req in
                 if let p = req.message.payload(as: Probe.self) { try? server.reply(to: req, with: p) }
             }
         }
