@@ -146,6 +146,7 @@ public enum ConsoleScript {
             case "run":
               if (!S.run || !p.value || S.run.run_id !== p.value.run_id) { S.symbols = {}; S.decisions = {}; renderSymbols(); }
               S.run = p.value; renderRun(); break;
+            case "progress": if (S.run && S.run.run_id === p.key) { S.run.progress = p.value; renderRun(); } break;
             case "symbol": S.symbols[p.key] = p.value; renderSymbol(p.key); break;
             case "decision": S.decisions[p.key] = p.value; renderSymbol(p.key); break;
             case "order": delete S.orders[p.key]; S.orders[p.key] = p.value; renderOrders(); break;

@@ -78,7 +78,7 @@ public struct ConsoleState: Sendable {
             let value = Self.json(decision)
             guard run?.runId == decision.runId else { return [Update(section: "decision", key: decision.symbol, value: value)] }
             run?.decisions[decision.symbol] = value
-            return [Update(section: "decision", key: decision.symbol, value: value), Update(section: "run", key: nil, value: runJSON())]
+            return [Update(section: "decision", key: decision.symbol, value: value), progressUpdate()]
         case let order as Order:
             return putOrder(order.orderRef ?? order.brokerOrderId.map { "ib-\($0)" } ?? "order-\(orderArrival.count)", Self.json(order))
         case let order as BrokerOrder:
@@ -138,7 +138,13 @@ public struct ConsoleState: Sendable {
         current.records[record.symbol] = value
         current.chartFiles[record.symbol] = files
         run = current
-        return [Update(section: "symbol", key: record.symbol, value: value), Update(section: "run", key: nil, value: runJSON())]
+        return [Update(section: "symbol", key: record.symbol, value: value), progressUpdate()]
+    }
+
+    /// The watched run's progress alone, keyed by its run id: what a record or a decision changes. Not the whole
+    /// `runJSON()`, whose `started` carries the run's symbol list (about 4 KB at 500 symbols, sent 1,000 times a run).
+    private func progressUpdate() -> Update {
+        Update(section: "progress", key: run?.runId, value: progressJSON())
     }
 
     /// Where the chart of (run, symbol, timeframe) is in the runs directory (path segments), or nil when the run is not
@@ -169,11 +175,19 @@ public struct ConsoleState: Sendable {
     /// The run's header and progress: `{"started":…, "finished":…, "progress":{"total","recorded","decided","stages":{…}}}`, or `null`.
     public func runJSON() -> Data {
         guard let run else { return Data("null".utf8) }
-        let stages = run.stageCounts.sorted { $0.key < $1.key }.map { "\(Self.quoted($0.key)):\($0.value)" }.joined(separator: ",")
         let finished = run.finishedJSON.map { String(decoding: $0, as: UTF8.self) } ?? "null"
         return Data("""
             {"run_id":\(Self.quoted(run.runId)),"started":\(String(decoding: run.startedJSON, as: UTF8.self)),"finished":\(finished),\
-            "progress":{"total":\(run.symbols.count),"recorded":\(run.records.count),"decided":\(run.decisions.count),"stages":{\(stages)}}}
+            "progress":\(String(decoding: progressJSON(), as: UTF8.self))}
+            """.utf8)
+    }
+
+    /// The watched run's progress: `{"total","recorded","decided","stages":{…}}`, or `null`.
+    public func progressJSON() -> Data {
+        guard let run else { return Data("null".utf8) }
+        let stages = run.stageCounts.sorted { $0.key < $1.key }.map { "\(Self.quoted($0.key)):\($0.value)" }.joined(separator: ",")
+        return Data("""
+            {"total":\(run.symbols.count),"recorded":\(run.records.count),"decided":\(run.decisions.count),"stages":{\(stages)}}
             """.utf8)
     }
 

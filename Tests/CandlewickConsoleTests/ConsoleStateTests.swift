@@ -60,7 +60,13 @@ import Testing
         var state = ConsoleState()
         _ = state.apply(type: "run.started", runId: "r1", payload: try RunStarted(runId: "r1", symbols: ["AAPL", "MSFT", "SPY"], startedAt: t0), receivedAt: t0)
         let updates = state.apply(type: "live.symbol", runId: "r1", payload: try record("r1", "AAPL"), receivedAt: t0)
-        #expect(updates.map(\.section) == ["symbol", "run"])
+        #expect(updates.map(\.section) == ["symbol", "progress"])
+        // A record changes the run's progress, sent alone: not the run's header with its list of symbols.
+        #expect(updates[1].key == "r1")
+        let progress1 = try object(updates[1].value)
+        #expect(progress1["total"] as? Int == 3 && progress1["recorded"] as? Int == 1 && progress1["decided"] as? Int == 0)
+        #expect(progress1["stages"] as? [String: Int] == ["analysis": 1, "charts": 1])
+        #expect(!String(decoding: updates[1].value, as: UTF8.self).contains("MSFT"))
         let shown = try object(updates[0].value)
         #expect((shown["charts"] as? [String: String]) == ["daily": "/charts/r1/AAPL/daily.png", "weekly": "/charts/r1/AAPL/weekly.png"])
         #expect(((shown["signal"] as? [String: Any])?["action"] as? String) == "BUY")
@@ -76,7 +82,9 @@ import Testing
         // The same record again does not count twice.
         _ = state.apply(type: "live.symbol", runId: "r1", payload: try record("r1", "MSFT"), receivedAt: t0)
         let decision = RouterDecision(runId: "r1", symbol: "AAPL", signalId: "s", intentId: "i", outcome: .denied)
-        _ = state.apply(type: "router.decision", runId: "r1", payload: decision, receivedAt: t0)
+        let decided = state.apply(type: "router.decision", runId: "r1", payload: decision, receivedAt: t0)
+        #expect(decided.map(\.section) == ["decision", "progress"])
+        #expect(try object(decided[1].value)["decided"] as? Int == 1)
         let run = try object(state.runJSON())
         let progress = try #require(run["progress"] as? [String: Any])
         #expect(progress["total"] as? Int == 3 && progress["recorded"] as? Int == 2 && progress["decided"] as? Int == 1)
@@ -93,7 +101,7 @@ import Testing
     @Test func aRecordOfARunStartedBeforeTheConsoleIsWatchedFromThere() throws {
         var state = ConsoleState()
         let updates = state.apply(type: "live.symbol", runId: "old", payload: try record("old", "SPY"), receivedAt: t0)
-        #expect(updates.map(\.section) == ["run", "symbol", "run"])
+        #expect(updates.map(\.section) == ["run", "symbol", "progress"])
         #expect(state.run?.runId == "old" && state.run?.records.keys.sorted() == ["SPY"])
         // A record that names no chart file (charts not kept on disk) shows none, and stays valid JSON.
         let bare = state.apply(type: "live.symbol", runId: "old", payload: try record("old", "QQQ", charts: []), receivedAt: t0)

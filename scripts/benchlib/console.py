@@ -2,14 +2,15 @@
 
 One stack (2 chart-workers, as `run.py` builds it) runs a cold 500-symbol run to cache the contracts, then PAIRS pairs
 of warm runs, alternating A (no console) and B (a `candlewick console` subscribed to the bus, with one client
-reading its /events stream as the page does and loading every chart the page would show). The stack's CPU is
+reading its /events stream as the page does and loading the charts a browser window would show). The stack's CPU is
 everything `run.py` counts (every stack process and the run owner), never the console's or the client's, which are
 reported on their own.
 
     python3 scripts/benchlib/console.py OUT.md            # the bench (CANDLEWICK_BENCH_CONSOLE_PAIRS, default 6)
-    python3 scripts/benchlib/console.py --client URL [--no-charts]   # the page's stand-in, prints one JSON line
+    python3 scripts/benchlib/console.py --client URL [--no-charts | --all-charts]   # the page's stand-in, prints one JSON line
     python3 scripts/benchlib/console.py --probe PAGE N    # where the console's CPU goes: a cold run, then N warm runs
-        with a console and PAGE = charts (the client loads every chart), events (the client reads /events only) or
+        with a console and PAGE = viewport (the client loads the first cards' charts), charts (every chart), events
+        (the client reads /events only) or
         none (no client); prints the console's CPU seconds per run
 """
 import http.client
@@ -29,6 +30,10 @@ import run
 from common import BIN, free_port, stop
 
 PAIRS = int(os.environ.get("CANDLEWICK_BENCH_CONSOLE_PAIRS", "6"))
+# What the B runs' page loads: "viewport" (default) the charts of the first VIEWPORT cards, as a browser window
+# does (the page's <img> are loading="lazy" and new cards are appended below), "charts" every chart, "events" none.
+PAGE = os.environ.get("CANDLEWICK_BENCH_CONSOLE_PAGE", "viewport")
+VIEWPORT = 8
 # 1: the stack also runs a tracker (as scripts/run's does), so `run.` already has a subscriber without the console.
 TRACKER = os.environ.get("CANDLEWICK_BENCH_CONSOLE_TRACKER", "0") == "1"
 WORKERS = 2
@@ -56,11 +61,12 @@ def sse_events(response):
 
 def client(base, load_charts=True, timeout=900):
     """Reads `base`/events from the snapshot until the run it sees has finished and every one of its symbols has
-    come with both charts; meanwhile two connections (kept alive, as a browser's) fetch each chart URL as it
-    appears. Prints {"symbols", "charts", "chart_bytes", "events", "bytes", "finished"} and exits 0 only when
+    come; meanwhile two connections (kept alive, as a browser's) fetch each chart URL as it appears.
+    `load_charts`: True every chart, False none, an integer N the charts of the first N symbols (what a browser
+    window shows of the page: later cards are below it, and their lazy images are never fetched). Prints {"symbols", "charts", "chart_bytes", "events", "bytes", "finished"} and exits 0 only when
     every symbol of the run was seen and every chart loaded as a PNG."""
     host = urllib.parse.urlsplit(base).netloc
-    urls, done = queue.Queue(), {"charts": 0, "chart_bytes": 0, "failed": []}
+    urls, done = queue.Queue(), {"charts": 0, "chart_bytes": 0, "wanted": 0, "failed": []}
     lock = threading.Lock()
 
     def fetcher():
@@ -91,8 +97,10 @@ def client(base, load_charts=True, timeout=900):
         # A record names its run (run_id); the page shows the records of the current run.
         if (value.get("run_id"), key) not in symbols:
             symbols[(value.get("run_id"), key)] = value
-            for url in value.get("charts", {}).values() if load_charts else ():
+            wanted = load_charts is True or (load_charts and len(symbols) <= load_charts)
+            for url in value.get("charts", {}).values() if wanted else ():
                 urls.put(url)
+                done["wanted"] += 1
 
     def take_run(value):
         nonlocal run_id, total, finished
@@ -129,7 +137,7 @@ def client(base, load_charts=True, timeout=900):
     result = {"run_id": run_id, "symbols": len(current()), "total": total, "charts": done["charts"], "chart_bytes": done["chart_bytes"],
               "events": events, "bytes": size, "finished": finished, "failed": done["failed"][:5]}
     print(json.dumps(result), flush=True)
-    ok = finished and total and len(current()) == total and (done["charts"] == 2 * len(symbols) or not load_charts) and not done["failed"]
+    ok = finished and total and len(current()) == total and done["charts"] == done["wanted"] and (load_charts is not True or done["charts"] == 2 * len(symbols)) and not done["failed"]
     sys.exit(0 if ok else 1)
 
 
@@ -177,7 +185,8 @@ def start_console(env, work, n, page_mode="charts"):
         wait("the console's /healthz (bus alive)", healthy)
         if page_mode == "none":
             return console, None
-        page = subprocess.Popen([sys.executable, __file__, "--client", base, *(["--no-charts"] if page_mode == "events" else [])],
+        flags = {"events": ["--no-charts"], "charts": ["--all-charts"]}.get(page_mode, [])
+        page = subprocess.Popen([sys.executable, __file__, "--client", base, *flags],
                                 stdout=subprocess.PIPE, stderr=open(work / f"client-{n}.log", "ab"))
         wait("the client on /events", lambda: (get(base, "/healthz")[1] or {}).get("listeners", 0) >= 1)
     except BaseException:
@@ -199,7 +208,7 @@ def reap(proc, timeout=None):
         time.sleep(0.05)
 
 
-def one(env, work, procs, label, n, page_mode="charts", extra=None):
+def one(env, work, procs, label, n, page_mode=PAGE, extra=None):
     """One warm run: label "A" without a console, "B" with one watching (`page_mode`: see start_console).
     `extra`: more stack processes by name, whose CPU counts to the stack's. Returns a dict of figures."""
     console = page = None
@@ -288,9 +297,9 @@ def main(out):
         f"One stack ({WORKERS} chart-workers, built as in ‘A 500-symbol run of the whole pipeline’) runs a cold run to cache the contracts, then "
         f"{PAIRS} pairs of **warm** 500-symbol runs, alternating A, B, A, B, … {GAP} s apart. A: no console (the anchor). B: "
         "a `candlewick console` (read-only, no credential) started before the run and subscribed to the bus, with one "
-        "client on its `/events` stream doing what the page does: it takes the snapshot and every patch, and loads both "
-        "charts of every symbol as it appears (two kept-alive connections, as a browser would). It stops when the run "
-        "shows FINISHED with every symbol, and it fails the bench if it saw fewer symbols or charts than the run had. The "
+        "client on its `/events` stream doing what the page does: it takes the snapshot and every patch, and loads "
+        + PAGE_TEXT[PAGE] + " (two kept-alive connections, as a browser would). It stops when the run "
+        "shows FINISHED with every symbol, and it fails the bench if it saw fewer symbols or charts than it asked for. The "
         "client stands in for a browser: it does not render, which would cost the operator's machine, not the stack's. "
         "A warm run is CPU-bound (both cores busy), so it is where extra CPU would show in the wall time. A cold run is "
         "bound by IB's message rate and would hide it.", "",
@@ -328,6 +337,15 @@ def main(out):
     print("\n".join(lines))
 
 
+PAGE_TEXT = {
+    "viewport": f"both charts of the first {VIEWPORT} symbols, what a browser window shows of the page (its images are "
+                "`loading=\"lazy\"` and new cards are appended below, so a browser fetches the others only when the "
+                "operator scrolls; `CANDLEWICK_BENCH_CONSOLE_PAGE=charts` loads every chart instead)",
+    "charts": "both charts of every symbol as it appears, as if the operator scrolled through all of them",
+    "events": "no chart",
+}
+
+
 def probe(page_mode, n):
     """A cold run, then `n` warm runs with a console and `page_mode`; prints the console's CPU seconds (median)."""
     work = pathlib.Path(tempfile.mkdtemp(prefix="cw-bench-console-probe-"))
@@ -348,7 +366,8 @@ def probe(page_mode, n):
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--client"]:
-        client(sys.argv[2], load_charts="--no-charts" not in sys.argv[3:])
+        flags = sys.argv[3:]
+        client(sys.argv[2], load_charts=False if "--no-charts" in flags else True if "--all-charts" in flags else VIEWPORT)
     elif sys.argv[1:2] == ["--probe"]:
         probe(sys.argv[2], int(sys.argv[3]))
     else:
