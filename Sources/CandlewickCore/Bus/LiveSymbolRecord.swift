@@ -54,14 +54,8 @@ public struct LiveSymbolRecord: BusPayload, Hashable {
                 promptVersion: String, inputTokens: Int = 0, outputTokens: Int = 0, llmLatencyMs: Double = 0, costUsd: Double? = nil,
                 latestPrice: Decimal, stageTimings: [String: Double] = [:], runFolder: String? = nil, chartFiles: [String: String] = [:]) throws {
         let v = Validator("LiveSymbolRecord")
-        try v.nonEmpty(runId, "run_id")
-        try SymbolRule.validate(symbol, model: "LiveSymbolRecord")
-        try v.require(signal.symbol == symbol, "signal.symbol", "must be \(symbol), got \(signal.symbol)")
-        try v.require(inputTokens >= 0 && outputTokens >= 0, "input_tokens", "token counts must be >= 0")
-        try v.require(llmLatencyMs.isFinite && llmLatencyMs >= 0, "llm_latency_ms", "must be finite and >= 0")
-        try v.require(costUsd.map { $0.isFinite && $0 >= 0 } ?? true, "cost_usd", "must be finite and >= 0")
-        try v.positive(latestPrice, "latest_price")
-        for (k, t) in stageTimings { try v.require(t.isFinite, "stage_timings.\(k)", "must be finite") }
+        try SymbolRecord.validate(v, runId: runId, symbol: symbol, signal: signal, inputTokens: inputTokens, outputTokens: outputTokens,
+                                  llmLatencyMs: llmLatencyMs, costUsd: costUsd, latestPrice: latestPrice, stageTimings: stageTimings)
         if let runFolder {
             try v.require(Self.plainSegment(runFolder), "run_folder", "must be one plain path segment, got \(runFolder)")
         }

@@ -105,15 +105,9 @@ public struct SymbolRecord: BusPayload, Hashable {
                 llmProvider: String, llmModel: String, promptVersion: String, inputTokens: Int = 0, outputTokens: Int = 0,
                 llmLatencyMs: Double = 0, costUsd: Double? = nil, latestPrice: Decimal, stageTimings: [String: Double] = [:],
                 trail: TrailPosition? = nil) throws {
-        let v = Validator("SymbolRecord")
-        try v.nonEmpty(runId, "run_id")
-        try SymbolRule.validate(symbol, model: "SymbolRecord")
-        try v.require(signal.symbol == symbol, "signal.symbol", "must be \(symbol), got \(signal.symbol)")
-        try v.require(inputTokens >= 0 && outputTokens >= 0, "input_tokens", "token counts must be >= 0")
-        try v.require(llmLatencyMs.isFinite && llmLatencyMs >= 0, "llm_latency_ms", "must be finite and >= 0")
-        try v.require(costUsd.map { $0.isFinite && $0 >= 0 } ?? true, "cost_usd", "must be finite and >= 0")
-        try v.positive(latestPrice, "latest_price")
-        for (k, t) in stageTimings { try v.require(t.isFinite, "stage_timings.\(k)", "must be finite") }
+        try Self.validate(Validator("SymbolRecord"), runId: runId, symbol: symbol, signal: signal, inputTokens: inputTokens,
+                          outputTokens: outputTokens, llmLatencyMs: llmLatencyMs, costUsd: costUsd, latestPrice: latestPrice,
+                          stageTimings: stageTimings)
         self.runId = runId
         self.symbol = symbol
         self.signal = signal
@@ -129,6 +123,19 @@ public struct SymbolRecord: BusPayload, Hashable {
         self.latestPrice = latestPrice
         self.stageTimings = stageTimings
         self.trail = trail
+    }
+
+    /// The rules a symbol's record keeps, here and in its live view (`LiveSymbolRecord`), reported under `v`'s model name.
+    static func validate(_ v: Validator, runId: String, symbol: String, signal: TradingSignal, inputTokens: Int, outputTokens: Int,
+                         llmLatencyMs: Double, costUsd: Double?, latestPrice: Decimal, stageTimings: [String: Double]) throws {
+        try v.nonEmpty(runId, "run_id")
+        try SymbolRule.validate(symbol, model: v.model)
+        try v.require(signal.symbol == symbol, "signal.symbol", "must be \(symbol), got \(signal.symbol)")
+        try v.require(inputTokens >= 0 && outputTokens >= 0, "input_tokens", "token counts must be >= 0")
+        try v.require(llmLatencyMs.isFinite && llmLatencyMs >= 0, "llm_latency_ms", "must be finite and >= 0")
+        try v.require(costUsd.map { $0.isFinite && $0 >= 0 } ?? true, "cost_usd", "must be finite and >= 0")
+        try v.positive(latestPrice, "latest_price")
+        for (k, t) in stageTimings { try v.require(t.isFinite, "stage_timings.\(k)", "must be finite") }
     }
 
     /// The same record at a place in the audit trail.
