@@ -11,9 +11,18 @@ final class AllowListWatcher: Sendable {
     private let store: KeyStore
     private let state: Mutex<(list: AllowList, stamp: Stamp?, error: String?)>
 
-    init(store: KeyStore) throws {
+    /// - Parameter afterFirstRead: runs between the first read and the end of `init` (tests use it
+    ///   to change the file at the worst moment).
+    init(store: KeyStore, afterFirstRead: () throws -> Void = {}) throws {
         self.store = store
-        state = Mutex((try store.readAllowList(), Self.stamp(store.allowListPath), nil))
+        // The stamp is taken before the read, never after: a key listed by another process while this
+        // one reads (processes of a one-host stack start together and generate their keys) then shows
+        // as a changed stamp on the next use. Taken after the read, it would stamp the new file onto
+        // the old list, and that key would be refused until the file changed again.
+        let stamp = Self.stamp(store.allowListPath)
+        let list = try store.readAllowList()
+        try afterFirstRead()
+        state = Mutex((list, stamp, nil))
     }
 
     /// The current list, and a load error when the file changed into something unreadable.
