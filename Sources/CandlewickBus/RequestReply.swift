@@ -128,6 +128,14 @@ public final class RequestClient: Sendable {
         }
     }
 
+    /// The executor of the client's own socket thread (nil over an in-memory channel). Replies are
+    /// decoded on that thread, so a task that prefers it (`withTaskExecutorPreference`) resumes
+    /// there when its reply arrives, and sends its next request from there, without a hop through
+    /// the cooperative pool: the shape of raw libzmq's client, a thread that owns its socket. While
+    /// such a task runs, the socket neither sends nor receives, so it must not block and should do
+    /// little between requests (`GatewayBars`' fetches only hand each decoded reply on).
+    public var executor: (any TaskExecutor)? { loop.executor }
+
     /// Counters of the replies received (accepted, refused by reason; no gaps: see `ReplyWaiters`).
     public var stats: SubscriberStats { replies.stats }
 

@@ -65,10 +65,15 @@ public struct GatewayBars: BarsSource {
     /// Calendar days covering `history` trading days.
     var days: Int { Int((Double(history) * 365 / 252).rounded(.up)) }
 
+    /// The fetches run on the client's socket thread (`RequestClient.executor`): each reply is decoded
+    /// there and its fetch only hands it on, so it resumes there too instead of waking a pool thread
+    /// per symbol.
     public func deliver(_ universe: [String], runId: String, to event: @escaping @Sendable (RunPipeline.Event) -> Void) async {
-        await withDiscardingTaskGroup { group in
-            for symbol in universe {
-                group.addTask { event(await fetch(symbol, runId: runId)) }
+        await withTaskExecutorPreference(client.executor) {
+            await withDiscardingTaskGroup { group in
+                for symbol in universe {
+                    group.addTask { event(await fetch(symbol, runId: runId)) }
+                }
             }
         }
     }

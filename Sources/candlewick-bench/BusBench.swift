@@ -22,12 +22,13 @@ struct BusBench: AsyncParsableCommand {
         }
         let keys = curve ? try BenchCurve() : nil
         var raw: [Double] = [], ours: [Double] = []
-        var rawRTT: [Double] = [], oursRTT: [Double] = []
+        var rawRTT: [Double] = [], oursRTT: [Double] = [], poolRTT: [Double] = []
         for _ in 0..<repeats {
             raw.append(try BusBenchmark.rawThroughput(endpoint: endpoint(), count: count, size: size, curve: keys))
             ours.append(try await BusBenchmark.envelopeThroughput(endpoint: endpoint(), count: count, size: size, curve: keys))
             rawRTT += try BusBenchmark.rawRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys)
             oursRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys)
+            poolRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys, onClientThread: false)
         }
         let result: [String: Any] = [
             "transport": transport, "curve": curve, "metrics": metrics, "message_bytes": size, "envelope_bytes": try BusBenchmark.envelopeBytes(size: size),
@@ -35,6 +36,7 @@ struct BusBench: AsyncParsableCommand {
             "raw_msgs_per_s": raw, "envelope_msgs_per_s": ours,
             "raw_rtt_us_p50": percentile(rawRTT, 0.5), "raw_rtt_us_p99": percentile(rawRTT, 0.99),
             "envelope_rtt_us_p50": percentile(oursRTT, 0.5), "envelope_rtt_us_p99": percentile(oursRTT, 0.99),
+            "envelope_pool_rtt_us_p50": percentile(poolRTT, 0.5), "envelope_pool_rtt_us_p99": percentile(poolRTT, 0.99),
             "peak_rss_mb": peakRSSMegabytes(),
         ]
         let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

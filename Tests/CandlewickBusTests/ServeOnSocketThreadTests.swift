@@ -44,6 +44,40 @@ struct ServeOnSocketThreadTests {
         await server.close()
     }
 
+    /// A requesting task that prefers the client's executor resumes on the DEALER socket's own thread
+    /// when its reply arrives (the thread that decoded it), and the next request leaves from there;
+    /// one that does not prefer it resumes elsewhere. A request still made there after the client
+    /// closed fails instead of hanging.
+    @Test func aRequesterThatPrefersTheClientThreadResumesThere() async throws {
+        let server = try RequestServer(bind: "tcp://127.0.0.1:*", source: "server", logger: testLogger)
+        let client = try RequestClient(connect: server.endpoint, source: "client", logger: testLogger)
+        let serving = Task {
+            await server.serveConcurrently { req in
+                if let p = req.message.payload(as: Probe.self) { try? server.reply(to: req, with: p) }
+            }
+        }
+        let executor = try #require(client.executor)
+        let resumedOn = try await withTaskExecutorPreference(executor) {
+            var names: [String] = []
+            for n in 1...3 {
+                let reply = try await client.request(try Probe(n: n, body: "where"), timeout: .seconds(5))
+                #expect(reply.payload(as: Probe.self)?.n == n)
+                names.append(threadName() ?? "?")
+            }
+            return names
+        }
+        #expect(resumedOn == ["dealer", "dealer", "dealer"])
+        _ = try await client.request(try Probe(n: 4, body: "where"), timeout: .seconds(5))
+        #expect(threadName() != "dealer", "without the preference the requester resumes off the socket thread")
+        await client.close()
+        await #expect(throws: BusError.self) {
+            try await withTaskExecutorPreference(executor) { try await client.request(try Probe(n: 5, body: "late"), timeout: .seconds(5)) }
+        }
+        serving.cancel()
+        await serving.value
+        await server.close()
+    }
+
     /// When the socket closes, a serving task that prefers its thread still sees the end of the
     /// requests (its jobs then run on the global executor) and `serveConcurrently` returns.
     @Test func servingEndsWhenTheSocketCloses() async throws {

@@ -111,8 +111,12 @@ public enum BusBenchmark {
         return times
     }
 
-    /// Round-trip times in microseconds through `RequestClient` / `RequestServer`.
-    public static func envelopeRoundTrips(endpoint: String, count: Int, size: Int, curve: BenchCurve? = nil) async throws -> [Double] {
+    /// Round-trip times in microseconds through `RequestClient` / `RequestServer`. With `onClientThread`
+    /// the requesting task prefers the client's socket thread (`RequestClient.executor`, as `GatewayBars`'
+    /// fetches do, and as raw libzmq's client thread owns its socket); without, it runs on the
+    /// cooperative pool and each reply wakes a pool thread.
+    public static func envelopeRoundTrips(endpoint: String, count: Int, size: Int, curve: BenchCurve? = nil,
+                                          onClientThread: Bool = true) async throws -> [Double] {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
         let server = try RequestServer(bind: endpoint, source: "bench.server", options: curve?.server(endpoint, SocketOptions()) ?? SocketOptions(),
@@ -128,11 +132,14 @@ public enum BusBenchmark {
         }
         let probe = try Probe(n: 1, body: String(repeating: "a", count: max(0, size - 230)))
         _ = try await client.request(probe, timeout: .seconds(5))
-        var times: [Double] = []
-        for _ in 0..<count {
-            let t = DispatchTime.now().uptimeNanoseconds
-            _ = try await client.request(probe, timeout: .seconds(5))
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+        let times = try await withTaskExecutorPreference(onClientThread ? client.executor : nil) {
+            var times: [Double] = []
+            for _ in 0..<count {
+                let t = DispatchTime.now().uptimeNanoseconds
+                _ = try await client.request(probe, timeout: .seconds(5))
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t) / 1000)
+            }
+            return times
         }
         serving.cancel()
         await client.close()
