@@ -49,13 +49,7 @@ struct ServeOnSocketThreadTests {
     /// one that does not prefer it resumes elsewhere. A request still made there after the client
     /// closed fails instead of hanging.
     @Test func aRequesterThatPrefersTheClientThreadResumesThere() async throws {
-        let server = try RequestServer(bind: "tcp://127.0.0.1:*", source: "server", logger: testLogger)
-        let client = try RequestClient(connect: server.endpoint, source: "client", logger: testLogger)
-        let serving = Task {
-            await server.serveConcurrently { req in
-                if let p = req.message.payload(as: Probe.self) { try? server.reply(to: req, with: p) }
-            }
-        }
+        let (server, client, serving) = try Self.echo()
         let executor = try #require(client.executor)
         let resumedOn = try await withTaskExecutorPreference(executor) {
             var names: [String] = []
@@ -74,13 +68,13 @@ struct ServeOnSocketThreadTests {
             try await withTaskExecutorPreference(executor) { try await client.request(try Probe(n: 5, body: "late"), timeout: .seconds(5)) }
         }
         serving.cancel()
-        await serving.value
+        _ = await serving.value
         await server.close()
     }
 
-    /// When the socket closes, a serving task that prefers its thread still sees the end of the
-    /// requests (its jobs then run on the global executor) and `serveConcurrently` returns.
-    @Test func servingEndsWhenTheSocketCloses() async throws {
+    /// An echo server serving as the processes serve (`serveConcurrently`), a client connected to it,
+    /// and the serving task, which returns true once serving has ended.
+    static func echo() throws -> (RequestServer, RequestClient, Task<Bool, Never>) {
         let server = try RequestServer(bind: "tcp://127.0.0.1:*", source: "server", logger: testLogger)
         let client = try RequestClient(connect: server.endpoint, source: "client", logger: testLogger)
         let serving = Task {
@@ -89,6 +83,13 @@ struct ServeOnSocketThreadTests {
             }
             return true
         }
+        return (server, client, serving)
+    }
+
+    /// When the socket closes, a serving task that prefers its thread still sees the end of the
+    /// requests (its jobs then run on the global executor) and `serveConcurrently` returns.
+    @Test func servingEndsWhenTheSocketCloses() async throws {
+        let (server, client, serving) = try Self.echo()
         let reply = try await client.request(try Probe(n: 7, body: "echo"), timeout: .seconds(5))
         #expect(reply.payload(as: Probe.self)?.n == 7)
         await server.close()
