@@ -165,10 +165,10 @@ def wait(what, check, timeout=60):
     return value
 
 
-def start_console(env, work, n, page_mode="charts"):
-    """A console on a free loopback port (read-only: no credential) and one client on its /events (none when
-    `page_mode` is "none"; one that does not load the charts when it is "events"); returns both once /healthz says
-    the bus is alive and the client is listening."""
+def start_console(env, work, n, page_mode):
+    """A console on a free loopback port (read-only: no credential) and one client on its /events, which loads what
+    `page_mode` says: "viewport" the charts of the first VIEWPORT symbols, "charts" every chart, "events" none
+    ("none": no client at all); returns both once /healthz says the bus is alive and the client is listening."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     console = subprocess.Popen([str(BIN / "candlewick"), "console", "--listen", f"127.0.0.1:{port}", "--runs", str(work),
