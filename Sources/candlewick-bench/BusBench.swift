@@ -14,6 +14,8 @@ struct BusBench: AsyncParsableCommand {
     @Option(help: "tcp or ipc.") var transport = "tcp"
     @Flag(help: "CURVE on both the raw libzmq sockets and the envelope path (keys, ZAP, per-request checks).") var curve = false
     @Flag(help: "Bootstrap the Prometheus metrics as every process does, so the bus's counters count (docs/metrics.md).") var metrics = false
+    @Option(help: "Which measurements to run, comma-separated (for profiling one alone): raw, ours, raw-rtt, rtt, pool-rtt.")
+    var only = "raw,ours,raw-rtt,rtt,pool-rtt"
 
     func run() async throws {
         if metrics { ProcessMetrics.bootstrap(process: "candlewick-bench", instance: "candlewick-bench.1") }
@@ -23,12 +25,15 @@ struct BusBench: AsyncParsableCommand {
         let keys = curve ? try BenchCurve() : nil
         var raw: [Double] = [], ours: [Double] = []
         var rawRTT: [Double] = [], oursRTT: [Double] = [], poolRTT: [Double] = []
+        let runs = Set(only.split(separator: ",").map(String.init))
         for _ in 0..<repeats {
-            raw.append(try BusBenchmark.rawThroughput(endpoint: endpoint(), count: count, size: size, curve: keys))
-            ours.append(try await BusBenchmark.envelopeThroughput(endpoint: endpoint(), count: count, size: size, curve: keys))
-            rawRTT += try BusBenchmark.rawRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys)
-            oursRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys)
-            poolRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys, onClientThread: false)
+            if runs.contains("raw") { raw.append(try BusBenchmark.rawThroughput(endpoint: endpoint(), count: count, size: size, curve: keys)) }
+            if runs.contains("ours") { ours.append(try await BusBenchmark.envelopeThroughput(endpoint: endpoint(), count: count, size: size, curve: keys)) }
+            if runs.contains("raw-rtt") { rawRTT += try BusBenchmark.rawRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys) }
+            if runs.contains("rtt") { oursRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys) }
+            if runs.contains("pool-rtt") {
+                poolRTT += try await BusBenchmark.envelopeRoundTrips(endpoint: endpoint(), count: roundTrips, size: size, curve: keys, onClientThread: false)
+            }
         }
         let result: [String: Any] = [
             "transport": transport, "curve": curve, "metrics": metrics, "message_bytes": size, "envelope_bytes": try BusBenchmark.envelopeBytes(size: size),
@@ -39,7 +44,9 @@ struct BusBench: AsyncParsableCommand {
             "envelope_pool_rtt_us_p50": percentile(poolRTT, 0.5), "envelope_pool_rtt_us_p99": percentile(poolRTT, 0.99),
             "peak_rss_mb": peakRSSMegabytes(),
         ]
-        let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        // A measurement not run (`--only`) has no percentile: null, not NaN (which JSON cannot hold).
+        let data = try JSONSerialization.data(withJSONObject: result.mapValues { ($0 as? Double)?.isNaN == true ? NSNull() : $0 },
+                                              options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }
 }

@@ -180,7 +180,7 @@ struct FastJSONParser {
         i = bytes.withUnsafeBufferPointer { JSONBytes.plainRun($0, from: start) }
         guard i < bytes.count else { return nil }
         if bytes[i] == 0x22 {
-            let s = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[start..<i]), as: UTF8.self) }
+            let s = bytes.withUnsafeBufferPointer { UTF8Text.string(UnsafeBufferPointer(rebasing: $0[start..<i])) }
             i += 1
             return s
         }
@@ -190,7 +190,7 @@ struct FastJSONParser {
             let c = bytes[i]
             if c == 0x22 {
                 i += 1
-                return String(validating: out, as: UTF8.self)
+                return out.withUnsafeBufferPointer { UTF8Text.string($0) }
             }
             if c < 0x20 { return nil }
             guard c == 0x5C else {
