@@ -10,9 +10,13 @@ import Synchronization
 /// `take` runs on a `SocketLoop`'s own thread or in a task reading an in-memory channel. Deadlines
 /// are kept by one sweeper task per client that sleeps until the earliest one (not a timer task
 /// per request, which cost two extra wake-ups of the cooperative pool on every round trip).
+///
+/// Each continuation is resumed exactly once, by whoever removes it from `waiting` (its reply, its
+/// deadline, its cancellation, the socket closing), so an unchecked continuation is safe here and
+/// saves the checked one's extra allocation on every request.
 final class ReplyWaiters: Sendable {
     private struct Waiting {
-        let continuation: CheckedContinuation<BusMessage, any Error>
+        let continuation: UnsafeContinuation<BusMessage, any Error>
         let deadline: ContinuousClock.Instant
         let type: String
         let timeout: Duration
@@ -39,7 +43,7 @@ final class ReplyWaiters: Sendable {
     var stats: SubscriberStats { decoder.stats }
 
     /// Registers a request that waits for the reply to `id` until `timeout` from now.
-    func register(_ id: String, _ continuation: CheckedContinuation<BusMessage, any Error>, type: String, timeout: Duration) {
+    func register(_ id: String, _ continuation: UnsafeContinuation<BusMessage, any Error>, type: String, timeout: Duration) {
         let deadline = ContinuousClock.now + timeout
         let start = state.withLock { s -> Int? in
             s.waiting[id] = Waiting(continuation: continuation, deadline: deadline, type: type, timeout: timeout)
@@ -52,7 +56,7 @@ final class ReplyWaiters: Sendable {
     }
 
     /// Removes the request waiting for `id` and returns its continuation (nil when none waits).
-    func remove(_ id: String) -> CheckedContinuation<BusMessage, any Error>? {
+    func remove(_ id: String) -> UnsafeContinuation<BusMessage, any Error>? {
         state.withLock { $0.waiting.removeValue(forKey: id) }?.continuation
     }
 

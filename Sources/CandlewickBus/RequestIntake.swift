@@ -9,8 +9,8 @@ import Logging
 /// serving task in one hop, not three) or in a task reading an in-memory channel. It never blocks
 /// on the bus; refusals are counted, logged and audited by `BusSecurity` as before.
 final class RequestIntake: Sendable {
-    let requests: AsyncStream<IncomingRequest>
-    private let continuation: AsyncStream<IncomingRequest>.Continuation
+    /// The accepted requests, for `RequestServer`'s one consumer.
+    let queue = RequestQueue()
     private let decoder: BusSubscriber
     private let json = UncheckedBox(CandlewickJSON.decoder())
     private let security: BusSecurity?
@@ -18,7 +18,6 @@ final class RequestIntake: Sendable {
     private let endpoint: String
 
     init(codec: FrameCodec, logger: Logger, security: BusSecurity?, endpoint: String) {
-        (requests, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
         // A client may number requests to several servers in one sequence: a request's reply, not its number, is what counts.
         decoder = BusSubscriber(source: AsyncStream { $0.finish() }, codec: codec, logger: logger, detectGaps: false)
         self.security = security
@@ -40,10 +39,10 @@ final class RequestIntake: Sendable {
         guard let peer = frames.popFirst() else { return }
         for case .message(let m) in decoder.process(Array(frames), decoder: json.value) {
             if let security, !security.authorize(m, endpoint: endpoint, userId: userId, keyId: keyId) { continue }
-            continuation.yield(IncomingRequest(message: m, peer: peer, role: userId.flatMap(BusRole.init(rawValue:))))
+            queue.push(IncomingRequest(message: m, peer: peer, role: userId.flatMap(BusRole.init(rawValue:))))
         }
     }
 
     /// No more requests: the socket closed.
-    func finish() { continuation.finish() }
+    func finish() { queue.finish() }
 }

@@ -64,8 +64,11 @@ public final class RequestServer: Sendable {
     /// Counters of refused requests.
     public var stats: SubscriberStats { intake.stats }
 
-    /// Valid requests in arrival order. Iterate once.
-    public func requests() -> AsyncStream<IncomingRequest> { intake.requests }
+    /// Valid requests in arrival order. Iterate once (one consumer: this or `serveConcurrently`).
+    public func requests() -> AsyncStream<IncomingRequest> {
+        let queue = intake.queue
+        return AsyncStream { await queue.next() }
+    }
 
     /// Serves every request concurrently with `handle` until the socket closes or the task is cancelled.
     ///
@@ -79,7 +82,7 @@ public final class RequestServer: Sendable {
     public func serveConcurrently(_ handle: @escaping @Sendable (IncomingRequest) async -> Void) async {
         await withTaskExecutorPreference(loop.executor) {
             await withDiscardingTaskGroup { group in
-                for await request in requests() {
+                while let request = await intake.queue.next() {
                     group.addTask { await handle(request) }
                 }
             }
@@ -147,7 +150,7 @@ public final class RequestClient: Sendable {
         // The deadline travels as the envelope's expiry: a server refuses the request after it.
         let expires = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { c in
+            try await withUnsafeThrowingContinuation { c in
                 replies.register(id, c, type: P.messageType, timeout: timeout)
                 // Cancelled before the continuation was registered: the handler found nothing to resume.
                 if Task.isCancelled {
