@@ -167,10 +167,18 @@ public final class SocketLoop: Sendable {
         var closingDeadline: Date?
         var drain = [UInt8](repeating: 0, count: 64)
         var received: [Frames] = []
+        // Whether the wake-up pipe may hold bytes: at the start, and when `poll` said so (an empty
+        // pipe is not read: one failing `read` less per message).
+        var woken = true
         while true {
             // Drain the wake-up pipe before looking at the shared state, so a wake-up that arrives
-            // after the look is never lost.
-            while read(wakeRead, &drain, drain.count) > 0 {}
+            // after the look is never lost. A byte written after `poll` returned for the socket is
+            // left for the next `poll`, which then returns at once: the look below sees its message
+            // now or on that round.
+            if woken {
+                while read(wakeRead, &drain, drain.count) > 0 {}
+                woken = false
+            }
             let closing = shared.withLock { s -> Bool in
                 if !s.outbox.isEmpty {
                     queue.append(contentsOf: s.outbox)
@@ -193,14 +201,19 @@ public final class SocketLoop: Sendable {
                     head += 1
                     backlog.subtract(1, ordering: .sequentiallyConsistent)
                 }
-                // Take what is waiting, bounded so sends are not starved.
+                // Take what is waiting, bounded so sends are not starved. `ZMQ_EVENTS` says whether
+                // a message waits, so no receive is tried that would fail (each failing receive costs
+                // libzmq a `poll` of its command pipe).
+                ready = socket.events()
                 if receives && !closing {
-                    for _ in 0..<1024 {
+                    var taken = 0
+                    while ready & ZMQ_POLLIN != 0 && taken < 1024 {
                         guard let frames = try? socket.receive(dontWait: true, peerMetadata: peerMetadata) else { break }
                         received.append(frames)
+                        taken += 1
+                        ready = socket.events()
                     }
                 }
-                ready = socket.events()
             }
             if head == queue.count { queue.removeAll(keepingCapacity: true); head = 0 }
             // Hand on what arrived without holding the socket, so callers can send meanwhile.
@@ -223,6 +236,7 @@ public final class SocketLoop: Sendable {
             var fds = [pollfd(fd: signal, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
             let rc = poll(&fds, 2, closing ? 10 : -1)
             if rc < 0 && errno != EINTR { break }
+            woken = rc < 0 || fds[1].revents != 0
         }
         let unsent = queue.count - head
         if unsent > 0 { droppedCount.add(unsent, ordering: .relaxed) }
