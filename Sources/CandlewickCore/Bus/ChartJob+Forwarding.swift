@@ -8,6 +8,9 @@ extension ChartJob {
         try ChartJob(jobId: jobId, marketData: marketData, daily: daily, weekly: weekly, artifactDir: artifactDir, marketDataJSON: json)
     }
 
+    /// `EnvelopeWriter` asks `encodedPayload` for the job's JSON (below) rather than encoding it.
+    public static var encodesItsOwnPayload: Bool { true }
+
     /// The job's JSON with `marketDataJSON` spliced in as `market_data`: the keys sorted as
     /// `CandlewickJSON.encoder()` sorts them, strings escaped as it escapes them, so when the bytes
     /// are what `marketData` encodes to, the result is byte for byte `encoder.encode(self)`.

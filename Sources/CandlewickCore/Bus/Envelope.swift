@@ -122,10 +122,16 @@ public protocol BusPayload: Codable, Sendable {
     /// the default encodes `self` with it. A payload that carries JSON it received and forwards as
     /// is (a chart job's bars) writes those bytes instead of encoding them again.
     func encodedPayload(using encoder: JSONEncoder) throws -> Data
+
+    /// True for a payload whose `encodedPayload` is its own (it forwards JSON it received); false
+    /// (the default) lets `EnvelopeWriter` encode the payload straight into the envelope's buffer
+    /// instead of calling `encodedPayload` and copying its bytes.
+    static var encodesItsOwnPayload: Bool { get }
 }
 
 extension BusPayload {
     public func encodedPayload(using encoder: JSONEncoder) throws -> Data { try CandlewickJSON.encodeFast(self, fallback: encoder) }
+    public static var encodesItsOwnPayload: Bool { false }
 }
 
 /// A header plus a typed payload. Encodes as one JSON object: the header's keys and `payload`.

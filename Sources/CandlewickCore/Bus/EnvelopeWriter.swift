@@ -12,9 +12,8 @@ import Foundation
 public enum EnvelopeWriter {
     /// The envelope JSON: the header's keys and `payload`, sorted, no whitespace.
     public static func encode<P: BusPayload>(_ envelope: Envelope<P>, payloadEncoder: JSONEncoder) throws -> Data {
-        let payload = try envelope.payload.encodedPayload(using: payloadEncoder)
         let h = envelope.header
-        var out = JSONBytes(capacity: payload.count + 256 + 160 * h.attachments.count)
+        var out = JSONBytes(capacity: 2048 + 160 * h.attachments.count)
         out.raw(#"{"attachments":["#)
         for (i, a) in h.attachments.enumerated() {
             if i > 0 { out.byte(0x2C) }
@@ -34,12 +33,17 @@ public enum EnvelopeWriter {
         out.stringOrNull(h.causationId)
         if let expires = h.expires {
             out.raw(#","expires":"#)
-            out.string(UTCTimestamp.format(expires))
+            out.timestamp(expires)
         }
         out.raw(#","id":"#)
         out.string(h.id)
         out.raw(#","payload":"#)
-        out.bytes.append(contentsOf: payload)
+        // Straight into the envelope's buffer, unless the payload writes its own JSON.
+        if P.encodesItsOwnPayload {
+            out.bytes.append(contentsOf: try envelope.payload.encodedPayload(using: payloadEncoder))
+        } else {
+            try CandlewickJSON.encodeFast(envelope.payload, into: &out, fallback: payloadEncoder)
+        }
         out.raw(#","run_id":"#)
         out.stringOrNull(h.runId)
         out.raw(#","seq":"#)
@@ -47,7 +51,7 @@ public enum EnvelopeWriter {
         out.raw(#","source":"#)
         out.string(h.source)
         out.raw(#","ts":"#)
-        out.string(UTCTimestamp.format(h.ts))
+        out.timestamp(h.ts)
         out.raw(#","type":"#)
         out.string(h.type)
         out.raw(#","v":"#)
@@ -73,6 +77,13 @@ struct JSONBytes {
     /// Appends ASCII text that needs no escaping (keys and punctuation).
     mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// A timestamp as `UTCTimestamp.format` spells it, quoted (its characters need no escapes).
+    mutating func timestamp(_ date: Date) {
+        bytes.append(0x22)
+        UTCTimestamp.append(date, to: &bytes)
+        bytes.append(0x22)
     }
 
     mutating func stringOrNull(_ s: String?) {

@@ -5,8 +5,20 @@ extension CandlewickJSON {
     /// payload today) and by `encoder` otherwise. `encoder` must have `CandlewickJSON.encoder()`'s
     /// settings: the fast path writes those, whatever `encoder` says.
     public static func encodeFast<T: Encodable>(_ value: T, fallback encoder: JSONEncoder) throws -> Data {
-        if let bytes = try? FastJSONEncoder.encode(value) { return Data(bytes) }
-        return try encoder.encode(value)
+        var out = JSONBytes(capacity: 512)
+        try encodeFast(value, into: &out, fallback: encoder)
+        return Data(out.bytes)
+    }
+
+    /// `encodeFast`, appending to `out` (an envelope being written) instead of making a buffer.
+    static func encodeFast<T: Encodable>(_ value: T, into out: inout JSONBytes, fallback encoder: JSONEncoder) throws {
+        let start = out.bytes.count
+        do {
+            try FastJSONEncoder.encode(value, into: &out)
+        } catch {
+            out.bytes.removeSubrange(start...)
+            out.bytes.append(contentsOf: try encoder.encode(value))
+        }
     }
 
     /// `decoder.decode(type, from: data)`: the same value, read by `FastJSONDecoder` when it can

@@ -43,21 +43,53 @@ public enum CandlewickJSON {
 public enum UTCTimestamp {
     /// `2024-01-31T21:00:00.000Z`.
     public static func format(_ date: Date) -> String {
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let millis = Int(((totalMillis % 1000) + 1000) % 1000)
-        let seconds = (totalMillis - Int64(millis)) / 1000
-        let days = Int(floorDiv(seconds, 86_400))
-        let secOfDay = Int(seconds - Int64(days) * 86_400)
-        let (y, m, d) = civil(fromDays: days)
-        guard (0...9999).contains(y) else {
-            return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, secOfDay / 3600, secOfDay / 60 % 60, secOfDay % 60, millis)
+        let f = Fields(date)
+        guard (0...9999).contains(f.y) else { return f.formatted() }
+        return String(unsafeUninitializedCapacity: 24) { f.write(into: $0) }
+    }
+
+    /// Appends `format(date)`'s UTF-8 bytes to `bytes` without making a `String` (the envelope's
+    /// and payloads' timestamps).
+    static func append(_ date: Date, to bytes: inout [UInt8]) {
+        let f = Fields(date)
+        guard (0...9999).contains(f.y) else {
+            bytes.append(contentsOf: f.formatted().utf8)
+            return
         }
-        return String(unsafeUninitializedCapacity: 24) { b in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: b[..<f.write(into: b)]))
+        }
+    }
+
+    /// A timestamp's calendar fields in UTC, to the millisecond (rounded down).
+    private struct Fields {
+        let y: Int, m: Int, d: Int, secOfDay: Int, millis: Int
+
+        init(_ date: Date) {
+            let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+            millis = Int(((totalMillis % 1000) + 1000) % 1000)
+            let seconds = (totalMillis - Int64(millis)) / 1000
+            let days = Int(floorDiv(seconds, 86_400))
+            secOfDay = Int(seconds - Int64(days) * 86_400)
+            (y, m, d) = civil(fromDays: days)
+        }
+
+        /// The years `write` cannot hold in four digits.
+        func formatted() -> String {
+            String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, secOfDay / 3600, secOfDay / 60 % 60, secOfDay % 60, millis)
+        }
+
+        /// `yyyy-mm-ddThh:mm:ss.mmmZ` at the start of `b` (24 bytes; the year is in 0...9999).
+        func write(into b: UnsafeMutableBufferPointer<UInt8>) -> Int {
             var i = writeDay(y, m, d, into: b)
-            for (sep, value, width) in [(84, secOfDay / 3600, 2), (58, secOfDay / 60 % 60, 2), (58, secOfDay % 60, 2), (46, millis, 3)] {
-                b[i] = UInt8(sep)
-                i = writeDigits(value, width, into: b, at: i + 1)
-            }
+            b[i] = 84  // T
+            i = writeDigits(secOfDay / 3600, 2, into: b, at: i + 1)
+            b[i] = 58  // :
+            i = writeDigits(secOfDay / 60 % 60, 2, into: b, at: i + 1)
+            b[i] = 58
+            i = writeDigits(secOfDay % 60, 2, into: b, at: i + 1)
+            b[i] = 46  // .
+            i = writeDigits(millis, 3, into: b, at: i + 1)
             b[i] = 90  // Z
             return i + 1
         }

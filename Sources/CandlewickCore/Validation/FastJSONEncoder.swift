@@ -10,12 +10,17 @@ import Foundation
 enum FastJSONEncoder {
     /// The JSON bytes of `value`, or `FastJSONUnsupported` when `JSONEncoder` must do it.
     static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        var out = JSONBytes(capacity: 512)
+        try encode(value, into: &out)
+        return out.bytes
+    }
+
+    /// Appends the JSON bytes of `value` to `out`; on a throw, `out` may hold part of them.
+    static func encode<T: Encodable>(_ value: T, into out: inout JSONBytes) throws {
         let state = FastEncodingState()
         let root = try state.box(value, path: nil)
         guard !state.failed else { throw FastJSONUnsupported() }
-        var out = JSONBytes(capacity: 512)
         try FastJSONWriter.write(root, into: &out)
-        return out.bytes
     }
 }
 
@@ -31,6 +36,8 @@ enum FastJSONValue {
     case double(Double)
     case decimal(Decimal)
     case string(String)
+    /// Written as `UTCTimestamp.format` spells it, without making the `String`.
+    case date(Date)
     case object(FastJSONObject)
     case array(FastJSONArray)
 }
@@ -39,6 +46,12 @@ enum FastJSONValue {
 final class FastJSONObject {
     var keys: [String] = []
     var values: [FastJSONValue] = []
+
+    init() {
+        // A model's keys fit: one allocation each instead of one per doubling.
+        keys.reserveCapacity(8)
+        values.reserveCapacity(8)
+    }
 }
 
 /// An array's items.
@@ -87,7 +100,7 @@ final class FastEncodingState {
         if T.self == Int.self { return .int(Int64(value as! Int)) }
         if T.self == Double.self { return .double(value as! Double) }
         if T.self == Bool.self { return .bool(value as! Bool) }
-        if T.self == Date.self { return .string(UTCTimestamp.format(value as! Date)) }
+        if T.self == Date.self { return .date(value as! Date) }
         if T.self == Decimal.self { return .decimal(value as! Decimal) }
         if T.self == Data.self || T.self == URL.self || T.self == Float.self {
             throw FastJSONUnsupported()
@@ -292,6 +305,7 @@ enum FastJSONWriter {
             guard !d.isNaN else { throw FastJSONUnsupported() }
             out.ascii(d.description)
         case .string(let s): out.string(s)
+        case .date(let d): out.timestamp(d)
         case .array(let a):
             out.byte(0x5B)
             for (i, item) in a.items.enumerated() {
@@ -301,21 +315,38 @@ enum FastJSONWriter {
             out.byte(0x5D)
         case .object(let o):
             out.byte(0x7B)
-            // Foundation sorts by UTF-8 bytes (not by String's `<`, which compares normalized scalars).
-            let order = o.keys.indices.sorted { o.keys[$0].utf8.lexicographicallyPrecedes(o.keys[$1].utf8) }
             // A key written twice (for Foundation's dictionary: canonically equal) keeps one of the
             // values there; leave that to Foundation.
             if o.keys.contains(where: { !$0.utf8.allSatisfy { $0 < 0x80 } }) {
                 guard Set(o.keys).count == o.keys.count else { throw FastJSONUnsupported() }
             }
-            for (n, i) in order.enumerated() {
-                if n > 0 {
-                    guard !o.keys[order[n - 1]].utf8.elementsEqual(o.keys[i].utf8) else { throw FastJSONUnsupported() }
-                    out.byte(0x2C)
+            // Foundation sorts by UTF-8 bytes (not by String's `<`, which compares normalized scalars).
+            // A model's few keys are sorted in place on the stack; a large dictionary by `sorted`.
+            func precedes(_ a: Int, _ b: Int) -> Bool { o.keys[a].utf8.lexicographicallyPrecedes(o.keys[b].utf8) }
+            let count = o.keys.count
+            try withUnsafeTemporaryAllocation(of: Int.self, capacity: count) { order in
+                if count <= 24 {
+                    for i in 0..<count {
+                        var j = i
+                        while j > 0 && precedes(i, order[j - 1]) {
+                            order[j] = order[j - 1]
+                            j -= 1
+                        }
+                        order[j] = i
+                    }
+                } else {
+                    _ = order.initialize(from: o.keys.indices.sorted(by: precedes))
                 }
-                out.string(o.keys[i])
-                out.byte(0x3A)
-                try write(o.values[i], into: &out)
+                for n in 0..<count {
+                    let i = order[n]
+                    if n > 0 {
+                        guard !o.keys[order[n - 1]].utf8.elementsEqual(o.keys[i].utf8) else { throw FastJSONUnsupported() }
+                        out.byte(0x2C)
+                    }
+                    out.string(o.keys[i])
+                    out.byte(0x3A)
+                    try write(o.values[i], into: &out)
+                }
             }
             out.byte(0x7D)
         }
