@@ -168,7 +168,10 @@ struct JSONScanner {
         return string().map { .some($0) }
     }
 
-    private mutating func date() -> Date? { string().flatMap(UTCTimestamp.parse) }
+    private mutating func date() -> Date? {
+        guard let r = plainString() else { return nil }
+        return UTCTimestamp.parse(utf8: UnsafeRawBufferPointer(rebasing: b[r]).assumingMemoryBound(to: UInt8.self))
+    }
 
     private mutating func dateOrNull() -> Date?? {
         if literal("null") { return .some(nil) }

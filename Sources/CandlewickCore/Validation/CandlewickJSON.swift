@@ -124,7 +124,13 @@ public enum UTCTimestamp {
 
     /// Parses `2024-01-31`, `20240131`, `2024-01-31T21:00:00Z`, `…:00.123Z` or `…:00+02:00`.
     public static func parse(_ text: String) -> Date? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// `parse` over UTF-8 bytes, in place (an envelope header's timestamps: no `String`, no copy).
+    /// Bytes that are not ASCII are never part of a timestamp, so invalid UTF-8 gives nil.
+    static func parse(utf8 b: UnsafeBufferPointer<UInt8>) -> Date? {
         func num(_ from: Int, _ len: Int) -> Int? {
             guard from + len <= b.count else { return nil }
             var v = 0

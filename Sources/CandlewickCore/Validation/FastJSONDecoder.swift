@@ -55,13 +55,13 @@ final class FastDecodingContext {
         return try T(from: FastDecoderImpl(ctx: self, node: node, path: path))
     }
 
-    func string(_ node: FastJSONNode, _ path: FastCodingPath?) throws -> String {
-        guard case .string(let s) = node else { throw nullOrMismatch(String.self, node, path) }
+    func string(_ node: FastJSONNode, _ path: @autoclosure () -> FastCodingPath?) throws -> String {
+        guard case .string(let s) = node else { throw nullOrMismatch(String.self, node, path()) }
         return s
     }
 
-    func bool(_ node: FastJSONNode, _ path: FastCodingPath?) throws -> Bool {
-        guard case .bool(let b) = node else { throw nullOrMismatch(Bool.self, node, path) }
+    func bool(_ node: FastJSONNode, _ path: @autoclosure () -> FastCodingPath?) throws -> Bool {
+        guard case .bool(let b) = node else { throw nullOrMismatch(Bool.self, node, path()) }
         return b
     }
 
@@ -73,8 +73,8 @@ final class FastDecodingContext {
     }
 
     /// A plain integer literal (`-?(0|[1-9][0-9]*)`) that fits `I`; any other number bails out.
-    func integer<I: FixedWidthInteger>(_ node: FastJSONNode, _ type: I.Type, _ path: FastCodingPath?) throws -> I {
-        guard case .number(let r) = node else { throw nullOrMismatch(I.self, node, path) }
+    func integer<I: FixedWidthInteger>(_ node: FastJSONNode, _ type: I.Type, _ path: @autoclosure () -> FastCodingPath?) throws -> I {
+        guard case .number(let r) = node else { throw nullOrMismatch(I.self, node, path()) }
         var k = r.lowerBound
         let negative = bytes[k] == 0x2D
         if negative {
@@ -99,8 +99,8 @@ final class FastDecodingContext {
         return v
     }
 
-    func double(_ node: FastJSONNode, _ path: FastCodingPath?) throws -> Double {
-        guard case .number(let r) = node else { throw nullOrMismatch(Double.self, node, path) }
+    func double(_ node: FastJSONNode, _ path: @autoclosure () -> FastCodingPath?) throws -> Double {
+        guard case .number(let r) = node else { throw nullOrMismatch(Double.self, node, path()) }
         // JSONDecoder refuses what overflows or underflows (strtod's range error); normal numbers
         // and exact zeros are read alike.
         guard let d = Double(String(decoding: bytes[r], as: UTF8.self)), d.isFinite, d.isNormal || isZeroLiteral(r) else { throw bail() }
@@ -119,11 +119,11 @@ final class FastDecodingContext {
         return true
     }
 
-    func date(_ node: FastJSONNode, _ path: FastCodingPath?) throws -> Date {
+    func date(_ node: FastJSONNode, _ path: @autoclosure () -> FastCodingPath?) throws -> Date {
         // CandlewickJSON.decoder()'s strategy: a string that UTCTimestamp.parse reads.
-        let text = try string(node, path)
+        let text = try string(node, path())
         guard let d = UTCTimestamp.parse(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: FastCodingPath.keys(path), debugDescription: "not an ISO-8601 timestamp: \(text)"))
+            throw DecodingError.dataCorrupted(.init(codingPath: FastCodingPath.keys(path()), debugDescription: "not an ISO-8601 timestamp: \(text)"))
         }
         return d
     }
@@ -131,8 +131,8 @@ final class FastDecodingContext {
     /// Decimals of at most 64 characters with at most 38 significant digits and an exponent of
     /// at most two digits: exactly the value `JSONDecoder` reads (checked on generated numbers by
     /// the tests); anything else bails out.
-    func decimal(_ node: FastJSONNode, _ path: FastCodingPath?) throws -> Decimal {
-        guard case .number(let r) = node else { throw nullOrMismatch(Decimal.self, node, path) }
+    func decimal(_ node: FastJSONNode, _ path: @autoclosure () -> FastCodingPath?) throws -> Decimal {
+        guard case .number(let r) = node else { throw nullOrMismatch(Decimal.self, node, path()) }
         var significant = 0, exponentDigits = 0, inExponent = false
         for k in r {
             switch bytes[k] {
@@ -193,6 +193,8 @@ struct FastKeyedDecoder<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return n
     }
 
+    /// The path of `key`'s value. The primitive decodes take it as an autoclosure and build it only
+    /// for an error, not for every value.
     private func sub(_ key: Key) -> FastCodingPath { FastCodingPath(parent: path, key: key) }
 
     func decodeNil(forKey key: Key) throws -> Bool {

@@ -138,6 +138,8 @@ struct FastJSONParser {
             i += 1
             return .object(members)
         }
+        // A model's members fit: one allocation instead of one per doubling.
+        members.reserveCapacity(8)
         while true {
             skipSpace()
             guard i < bytes.count, bytes[i] == 0x22, let key = string() else { return nil }
