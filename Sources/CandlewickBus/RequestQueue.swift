@@ -32,9 +32,13 @@ final class RequestQueue: Sendable {
     }
 
     /// No more requests: the consumer gets the queued ones, then nil.
-    func finish() {
+    func finish() { endWait(finishing: true) }
+
+    /// Resumes a waiting consumer with nil (it then waits no more); with `finishing`, also marks
+    /// the queue finished under the same lock.
+    private func endWait(finishing: Bool) {
         let waiter = state.withLock { s -> UnsafeContinuation<IncomingRequest?, Never>? in
-            s.finished = true
+            if finishing { s.finished = true }
             defer { s.waiter = nil }
             return s.waiter
         }
@@ -66,11 +70,7 @@ final class RequestQueue: Sendable {
                 if let now { c.resume(returning: now) }
             }
         } onCancel: {
-            let waiter = state.withLock { s -> UnsafeContinuation<IncomingRequest?, Never>? in
-                defer { s.waiter = nil }
-                return s.waiter
-            }
-            waiter?.resume(returning: nil)
+            endWait(finishing: false)
         }
     }
 }

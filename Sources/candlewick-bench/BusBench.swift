@@ -17,6 +17,16 @@ struct BusBench: AsyncParsableCommand {
     @Option(help: "Which measurements to run, comma-separated (for profiling one alone): raw, ours, raw-rtt, rtt, pool-rtt.")
     var only = "raw,ours,raw-rtt,rtt,pool-rtt"
 
+    /// The measurement names `--only` takes.
+    private static let measurements: Set<String> = ["raw", "ours", "raw-rtt", "rtt", "pool-rtt"]
+
+    func validate() throws {
+        let unknown = only.split(separator: ",").map(String.init).filter { !Self.measurements.contains($0) }
+        guard unknown.isEmpty else {
+            throw ValidationError("--only: unknown measurement(s) \(unknown.joined(separator: ", ")); known: \(Self.measurements.sorted().joined(separator: ", "))")
+        }
+    }
+
     func run() async throws {
         if metrics { ProcessMetrics.bootstrap(process: "candlewick-bench", instance: "candlewick-bench.1") }
         func endpoint() -> String {
